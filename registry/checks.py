@@ -1,0 +1,94 @@
+"""Whole-registry checks: SQLite integrity, foreign keys, every record re-validated, freshness."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import ValidationError
+from .rules import KINDS, LINKS, clean_record, is_stale, reference_problems
+from .store import Registry, decode_row
+
+
+@dataclass
+class Report:
+    """Problems make the registry unsound; notices are worth a look but break nothing."""
+
+    problems: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    records: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def check_registry(registry: Registry, today: dt.date | None = None) -> Report:
+    """Everything `commons check` verifies, as a report rather than an exception."""
+    report = Report()
+    conn = registry.conn
+    integrity = [row[0] for row in conn.execute("PRAGMA integrity_check")]
+    if integrity != ["ok"]:
+        report.problems += [f"SQLite integrity: {line}" for line in integrity]
+    for table, rowid, parent, _ in conn.execute("PRAGMA foreign_key_check"):
+        report.problems.append(f"table {table} row {rowid} points at a missing row of {parent}")
+    cited = {(k, i) for k, i in conn.execute("SELECT record_kind, record_id FROM citations")}
+    for kind in KINDS.values():
+        cursor = conn.execute(f"SELECT * FROM [{kind.table}] ORDER BY id")
+        columns = [d[0] for d in cursor.description]
+        for values in cursor:
+            report.records += 1
+            record = decode_row(kind, dict(zip(columns, values, strict=True)))
+            present = {k: v for k, v in record.items() if k in kind.field_names}
+            try:
+                clean_record(kind, present, check_country=False)
+            except ValidationError as exc:
+                report.problems += exc.problems
+            report.problems += reference_problems(kind, present, lambda k, i: _exists(registry, k, i))
+            if (kind.name, record["id"]) not in cited:
+                report.notices.append(f"{kind.singular} {record['id']!r} cites no source (`commons cite {kind.name} {record['id']} --url ... --title ...`)")
+            if is_stale(record.get("last_verified"), today):
+                when = record.get("last_verified") or "never"
+                report.notices.append(f"{kind.singular} {record['id']!r} is stale: last verified {when}")
+    for spec in LINKS:
+        if spec.roles is None:
+            continue
+        for left, right, role in conn.execute(f"SELECT [{spec.left_column}], [{spec.right_column}], role FROM [{spec.table}]"):
+            if role is not None and role not in spec.roles:
+                report.problems.append(f"link {left!r}–{right!r} in {spec.table} has unknown role {role!r}")
+            if role is None and spec.table == "agreement_parties":
+                report.problems.append(f"party {right!r} of agreement {left!r} has no role")
+    for kind_name, record_id in sorted(cited):
+        if kind_name not in KINDS or not _exists(registry, kind_name, record_id):
+            report.problems.append(f"a citation points at a missing {kind_name} record {record_id!r}")
+    return report
+
+
+def _exists(registry: Registry, kind_name: str, record_id: Any) -> bool:
+    table = KINDS[kind_name].table
+    return registry.conn.execute(f"SELECT 1 FROM [{table}] WHERE id = ?", [record_id]).fetchone() is not None
+
+
+def expiring_agreements(registry: Registry, within_days: int = 90, today: dt.date | None = None) -> list[dict[str, Any]]:
+    """Active agreements whose term ends within the window, soonest first."""
+    today = today or dt.date.today()
+    until = today + dt.timedelta(days=within_days)
+    cursor = registry.conn.execute(
+        "SELECT id, title, expires_on, asset_id, status FROM agreements"
+        " WHERE status = 'active' AND expires_on IS NOT NULL AND expires_on BETWEEN ? AND ? ORDER BY expires_on, id",
+        [today.isoformat(), until.isoformat()],
+    )
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor]
+
+
+def parse_window(text: str) -> int:
+    """Read a window like '90d', '12w', '6m' or '1y' as a number of days."""
+    units = {"d": 1, "w": 7, "m": 30, "y": 365}
+    value = text.strip().lower()
+    if value.isdigit():
+        return int(value)
+    if len(value) >= 2 and value[:-1].isdigit() and value[-1] in units:
+        return int(value[:-1]) * units[value[-1]]
+    raise ValidationError([f"--within {text!r} is not a period: use days like 90d, or 12w, 6m, 1y"])

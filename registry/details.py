@@ -1,0 +1,74 @@
+"""A record with everything around it: its links, sources, timeline and last change.
+
+Reads work on any connection with the registry's tables, so the same function
+serves `commons show` on the working registry and the site on the public copy.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from .rules import KINDS, LINKS, get_kind
+from .store import decode_row, fetch_row
+
+
+def _rows(conn: sqlite3.Connection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    cursor = conn.execute(sql, params)
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor]
+
+
+def linked_records(conn: sqlite3.Connection, kind_name: str, record_id: str) -> dict[str, list[dict[str, Any]]]:
+    """Records linked to this one, by kind, each with the link's role and its title."""
+    kind = get_kind(kind_name)
+    found: dict[str, list[dict[str, Any]]] = {}
+    for spec in LINKS:
+        for side, other_side in (("left", "right"), ("right", "left")):
+            if getattr(spec, f"{side}_kind") != kind.name:
+                continue
+            other = KINDS[getattr(spec, f"{other_side}_kind")]
+            mine, theirs = getattr(spec, f"{side}_column"), getattr(spec, f"{other_side}_column")
+            role = ", l.role" if spec.roles is not None else ", NULL AS role"
+            sql = (
+                f"SELECT o.id, o.[{other.title_field}] AS title{role} FROM [{spec.table}] l "
+                f"JOIN [{other.table}] o ON o.id = l.[{theirs}] WHERE l.[{mine}] = ? ORDER BY o.id"
+            )
+            found.setdefault(other.name, []).extend(_rows(conn, sql, [record_id]))
+    if kind.name == "assets":
+        found["agreements"] = _rows(
+            conn, "SELECT id, title, status, expires_on, NULL AS role FROM agreements WHERE asset_id = ? ORDER BY adopted_on, id", [record_id]
+        )
+    return {k: v for k, v in found.items() if v}
+
+
+def record_sources(conn: sqlite3.Connection, kind_name: str, record_id: str) -> list[dict[str, Any]]:
+    """The sources a record cites."""
+    kind = get_kind(kind_name)
+    return _rows(
+        conn,
+        "SELECT s.url, s.title, s.publisher, s.year FROM citations c JOIN sources s ON s.id = c.source_id "
+        "WHERE c.record_kind = ? AND c.record_id = ? ORDER BY s.year, s.title",
+        [kind.name, record_id],
+    )
+
+
+def asset_timeline(conn: sqlite3.Connection, asset_id: str) -> list[dict[str, Any]]:
+    """An asset's lifecycle steps, oldest first."""
+    return _rows(
+        conn, "SELECT happened_on, status, document, note FROM asset_events WHERE asset_id = ? ORDER BY happened_on, id", [asset_id]
+    )
+
+
+def record_details(conn: sqlite3.Connection, kind_name: str, record_id: str) -> dict[str, Any] | None:
+    """Everything `show` prints: the record plus links, sources and (for assets) the timeline."""
+    kind = get_kind(kind_name)
+    row = fetch_row(conn, kind, record_id)
+    if row is None:
+        return None
+    details = decode_row(kind, row)
+    details["links"] = linked_records(conn, kind.name, record_id)
+    details["sources"] = record_sources(conn, kind.name, record_id)
+    if kind.name == "assets":
+        details["timeline"] = asset_timeline(conn, record_id)
+    return details

@@ -1,0 +1,27 @@
+"""The registry's own exceptions: what a user can fix, said in words they can act on."""
+
+from __future__ import annotations
+
+
+class RegistryError(Exception):
+    """Base for every failure the CLI reports as a message rather than a traceback."""
+
+
+class ValidationError(RegistryError):
+    """A record breaks a rule; the message names the record, field and what is allowed."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+class NotFound(RegistryError):
+    """A record, link or log entry that was asked for does not exist."""
+
+
+class Conflict(RegistryError):
+    """The change would break the registry's consistency (an id taken, a record still referenced)."""
+
+
+class Busy(RegistryError):
+    """Another process held the registry for longer than the busy timeout."""

@@ -1,0 +1,254 @@
+"""Adding, editing, removing, reading and listing records: the rules applied, the writes logged."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import json
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import Conflict, NotFound, ValidationError
+from .rules import KINDS, LINKS, Kind, clean_record, describe, get_kind, reference_problems
+from .store import Registry, Txn, decode_row, encode_row, fetch_row, record_exists, transaction
+
+DUPLICATE_RADIUS_M = 100.0
+DUPLICATE_NAME_SIMILARITY = 0.8
+
+
+@dataclass
+class Outcome:
+    """What a write did: the record as stored, and warnings the user should read."""
+
+    record: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
+    changed: bool = True
+
+
+def get_record(registry: Registry, kind_name: str, record_id: str) -> dict[str, Any]:
+    """One record as stored, or NotFound naming what was asked for."""
+    kind = get_kind(kind_name)
+    row = fetch_row(registry.conn, kind, record_id)
+    if row is None:
+        raise NotFound(f"there is no {kind.singular} {record_id!r}{suggest_id(registry, kind, record_id)}")
+    return decode_row(kind, row)
+
+
+def suggest_id(registry: Registry, kind: Kind, record_id: str) -> str:
+    ids = [r[0] for r in registry.conn.execute(f"SELECT id FROM [{kind.table}]")]
+    close = difflib.get_close_matches(record_id, ids, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else f"; `commons list {kind.name}` shows them"
+
+
+def list_records(
+    registry: Registry, kind_name: str, where: Mapping[str, str] | None = None, *, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """Records of a kind, filtered by exact field values (list fields match any member)."""
+    kind = get_kind(kind_name)
+    clauses, params = [], []
+    for name, value in (where or {}).items():
+        if name not in kind.field_names:
+            raise ValidationError([f"cannot filter {kind.name} by {name!r}: fields are {', '.join(kind.field_names)}"])
+        if kind.field(name).type == "enum_list":
+            clauses.append(f"EXISTS (SELECT 1 FROM json_each([{name}]) WHERE value = ?)")
+        elif value == "":
+            clauses.append(f"([{name}] IS NULL OR [{name}] = ?)")
+        else:
+            clauses.append(f"CAST([{name}] AS TEXT) = ?")
+        params.append(value)
+    sql = f"SELECT * FROM [{kind.table}]"
+    if clauses:
+        sql += " WHERE " + " AND ".join(clauses)
+    sql += " ORDER BY id"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    cursor = registry.conn.execute(sql, params)
+    columns = [d[0] for d in cursor.description]
+    return [decode_row(kind, dict(zip(columns, row, strict=True))) for row in cursor]
+
+
+def add_record(registry: Registry, kind_name: str, values: Mapping[str, Any]) -> Outcome:
+    """Validate and insert a new record, logging it; refuse an id already in use."""
+    kind = get_kind(kind_name)
+    cleaned = clean_record(kind, values)
+    with transaction(registry) as txn:
+        warnings = insert_clean(txn, kind, cleaned.values)
+    return Outcome(get_record(registry, kind.name, cleaned.values["id"]), cleaned.warnings + warnings)
+
+
+def insert_clean(txn: Txn, kind: Kind, values: dict[str, Any], where: str = "") -> list[str]:
+    """Insert an already-cleaned record inside a transaction; shared by add and import."""
+    record_id = values["id"]
+    if record_exists(txn.conn, kind, record_id):
+        raise Conflict(f"{where}{kind.singular} {record_id!r} already exists; choose another id, or change it with `commons edit {kind.name} {record_id}`")
+    problems = reference_problems(kind, values, lambda k, i: record_exists(txn.conn, KINDS[k], i), where)
+    if problems:
+        raise ValidationError(problems)
+    warnings = possible_duplicates(txn, kind, values, where)
+    txn.insert(kind.table, encode_row(kind, values), record_id)
+    if kind.name == "assets" and values.get("status"):
+        record_status_event(txn, record_id, values["status"], values.get("since"))
+    return warnings
+
+
+def record_status_event(txn: Txn, asset_id: str, status: str, since: str | None, document: str | None = None) -> None:
+    """Each status an asset reaches becomes a step of its timeline."""
+    row = {
+        "asset_id": asset_id,
+        "happened_on": since or txn.at[:10],
+        "status": status,
+        "document": document,
+        "note": None,
+    }
+    cursor = txn.conn.execute(
+        "INSERT INTO asset_events (asset_id, happened_on, status, document, note) VALUES (?, ?, ?, ?, ?)",
+        list(row.values()),
+    )
+    txn.log("insert", "asset_events", str(cursor.lastrowid), None, {"id": cursor.lastrowid, **row})
+
+
+def possible_duplicates(txn: Txn, kind: Kind, values: Mapping[str, Any], where: str = "") -> list[str]:
+    """Warn when a record of the same kind has a close name within about 100 metres."""
+    lat, lon = values.get("lat"), values.get("lon")
+    if lat is None or lon is None:
+        return []
+    title = kind.title_field
+    margin = DUPLICATE_RADIUS_M / 111_000
+    rows = txn.conn.execute(
+        f"SELECT id, [{title}], lat, lon FROM [{kind.table}] WHERE lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?",
+        [lat - margin, lat + margin, lon - margin * 3, lon + margin * 3],
+    ).fetchall()
+    warnings = []
+    name = _normalise(str(values.get(title) or ""))
+    for other_id, other_title, other_lat, other_lon in rows:
+        distance = distance_m(lat, lon, other_lat, other_lon)
+        similar = difflib.SequenceMatcher(None, name, _normalise(str(other_title or ""))).ratio()
+        if distance <= DUPLICATE_RADIUS_M and similar >= DUPLICATE_NAME_SIMILARITY:
+            warnings.append(
+                f"warning: {describe(kind, values['id'], where)} may duplicate {other_id!r} ({other_title}, {distance:.0f} m away)"
+            )
+    return warnings
+
+
+def _normalise(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres; plenty for a 100 m duplicate check."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6_371_000 * math.asin(math.sqrt(a))
+
+
+def update_record(registry: Registry, kind_name: str, record_id: str, values: Mapping[str, Any]) -> Outcome:
+    """Change some fields of a record; the id never changes, so its address stays valid."""
+    kind = get_kind(kind_name)
+    if "id" in values and values["id"] != record_id:
+        raise ValidationError([f"{describe(kind, record_id)}: field 'id' cannot change: ids are stable addresses; rename with --set {kind.title_field}=..."])
+    with transaction(registry) as txn:
+        before = fetch_row(txn.conn, kind, record_id)
+        if before is None:
+            raise NotFound(f"there is no {kind.singular} {record_id!r}{suggest_id(registry, kind, record_id)}")
+        current = decode_row(kind, before)
+        given = clean_record(kind, {**values, "id": record_id}, partial=True, check_country=False)
+        merged = {**current, **{k: v for k, v in given.values.items()}}
+        checked = clean_record(kind, merged, check_country=any(k in values for k in ("lat", "lon", "country")))
+        new_row = encode_row(kind, checked.values)
+        changes = {k: new_row[k] for k in values if k != "id" and new_row.get(k) != before.get(k)}
+        if not changes:
+            return Outcome(current, checked.warnings, changed=False)
+        problems = reference_problems(kind, checked.values, lambda k, i: record_exists(txn.conn, KINDS[k], i))
+        if problems:
+            raise ValidationError(problems)
+        txn.update(kind.table, {"id": record_id}, before, changes, record_id)
+        if kind.name == "assets" and "status" in changes:
+            record_status_event(txn, record_id, new_row["status"], new_row.get("since") if "since" in changes else None)
+    return Outcome(get_record(registry, kind.name, record_id), checked.warnings)
+
+
+@dataclass(frozen=True)
+class Owned:
+    """Rows that belong to a record and go (and come back) with it."""
+
+    table: str
+    column: str
+
+
+def owned_tables(kind: Kind) -> list[Owned]:
+    """Links this record holds, its timeline and its citations: removed along with it."""
+    owned = [Owned(spec.table, spec.left_column) for spec in LINKS if spec.left_kind == kind.name]
+    if kind.name == "assets":
+        owned.append(Owned("asset_events", "asset_id"))
+    return owned
+
+
+def referrers(registry: Registry, kind: Kind, record_id: str) -> list[str]:
+    """Which other records point at this one, in words."""
+    found: list[str] = []
+    for other in KINDS.values():
+        for f in other.fields:
+            if f.ref == kind.name:
+                for (other_id,) in registry.conn.execute(f"SELECT id FROM [{other.table}] WHERE [{f.name}] = ?", [record_id]):
+                    found.append(f"{other.singular} {other_id!r} (field {f.name})")
+    for spec in LINKS:
+        if spec.right_kind == kind.name:
+            left = KINDS[spec.left_kind]
+            sql = f"SELECT [{spec.left_column}] FROM [{spec.table}] WHERE [{spec.right_column}] = ?"
+            for (left_id,) in registry.conn.execute(sql, [record_id]):
+                found.append(f"{left.singular} {left_id!r} (linked in {spec.table})")
+    return found
+
+
+def remove_record(registry: Registry, kind_name: str, record_id: str) -> dict[str, Any]:
+    """Delete a record and what it owns, logged so `restore` can bring it all back.
+
+    Refuses while other records point at it, because removing it would leave them
+    pointing at nothing.
+    """
+    kind = get_kind(kind_name)
+    with transaction(registry) as txn:
+        before = fetch_row(txn.conn, kind, record_id)
+        if before is None:
+            raise NotFound(f"there is no {kind.singular} {record_id!r}{suggest_id(registry, kind, record_id)}")
+        pointing = referrers(registry, kind, record_id)
+        if pointing:
+            raise Conflict(
+                f"{kind.singular} {record_id!r} is still referred to by: {'; '.join(pointing)}. "
+                "Unlink or edit those first, then remove it."
+            )
+        for owned in owned_tables(kind):
+            delete_rows(txn, owned.table, f"[{owned.column}] = ?", [record_id])
+        delete_rows(txn, "citations", "record_kind = ? AND record_id = ?", [kind.name, record_id])
+        txn.delete(kind.table, {"id": record_id}, before, record_id)
+    return decode_row(kind, before)
+
+
+def primary_key(registry_or_txn: Registry | Txn, table: str) -> list[str]:
+    """The primary key columns of a table."""
+    return [row[1] for row in sorted(registry_or_txn.conn.execute(f"PRAGMA table_info([{table}])"), key=lambda r: r[5]) if row[5]]
+
+
+def delete_rows(txn: Txn, table: str, condition: str, params: list[Any]) -> int:
+    """Delete matching rows one by one so each is logged with what it held."""
+    cursor = txn.conn.execute(f"SELECT * FROM [{table}] WHERE {condition}", params)
+    columns = [d[0] for d in cursor.description]
+    rows = [dict(zip(columns, r, strict=True)) for r in cursor.fetchall()]
+    pk = primary_key(txn, table)
+    for row in rows:
+        key = {c: row[c] for c in pk}
+        txn.delete(table, key, row, "/".join(str(v) for v in key.values()))
+    return len(rows)
+
+
+def today() -> dt.date:
+    return dt.date.today()
+
+
+def as_json(record: Mapping[str, Any]) -> str:
+    """Machine output of a record: stable key order, UTF-8 kept readable."""
+    return json.dumps(record, ensure_ascii=False, indent=2, sort_keys=False)

@@ -1,0 +1,51 @@
+"""Full-text search across kinds, ranked by relevance."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import sqlite3
+
+from .rules import KINDS, get_kind
+
+
+@dataclass
+class Hit:
+    """One search result: which record, its title, a snippet and how well it matched."""
+
+    kind: str
+    id: str
+    title: str
+    snippet: str
+    rank: float
+
+
+def fts_query(text: str) -> str:
+    """Quote each word so user text never trips FTS syntax; the last word also matches as a prefix."""
+    words = re.findall(r"\w+", text, flags=re.UNICODE)
+    if not words:
+        return ""
+    quoted = [f'"{w}"' for w in words]
+    quoted[-1] += "*"
+    return " ".join(quoted)
+
+
+def search_records(conn: sqlite3.Connection, text: str, kind_name: str | None = None, *, limit: int = 50) -> list[Hit]:
+    """Search names and descriptions of every kind (or one), best matches first."""
+    query = fts_query(text)
+    if not query:
+        return []
+    kinds = [get_kind(kind_name)] if kind_name else list(KINDS.values())
+    hits: list[Hit] = []
+    for kind in kinds:
+        fts = f"{kind.table}_fts"
+        sql = (
+            f"SELECT t.id, t.[{kind.title_field}], snippet([{fts}], -1, '[', ']', '…', 12), bm25([{fts}]) "
+            f"FROM [{fts}] JOIN [{kind.table}] t ON t.rowid = [{fts}].rowid "
+            f"WHERE [{fts}] MATCH ? ORDER BY bm25([{fts}]) LIMIT ?"
+        )
+        for record_id, title, snippet, rank in conn.execute(sql, [query, limit]):
+            hits.append(Hit(kind.name, record_id, title or "", snippet or "", float(rank)))
+    hits.sort(key=lambda h: h.rank)
+    return hits[:limit]

@@ -1,0 +1,237 @@
+"""Opening a registry and writing to it: every write inside a transaction, every write logged.
+
+The change log is written by the same statements' transaction, so a record and
+the log entry that explains it either both exist or neither does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+import os
+import sqlite3
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import Busy, Conflict, NotFound, RegistryError
+from .rules import Kind
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+BUSY_TIMEOUT_SECONDS = 15.0
+
+# The names of the schema migrations, kept here so opening a registry that is up
+# to date never imports sqlite-utils (which pulls in pandas: half a second).
+# A test holds this list against the migrations in registry.schema.
+MIGRATION_NAMES = ("m001_initial", "m002_freshness_timeline_hours", "m003_indexes_and_search")
+
+
+@dataclass
+class Registry:
+    """An open registry file and the person whose changes are being written."""
+
+    path: Path
+    conn: sqlite3.Connection
+    by: str
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """The same connection wrapped by sqlite-utils, for schema work and bulk helpers."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def current_user() -> str:
+    """Who is making changes when `--by` is not given: the OS user, else 'unknown'."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def _connect(path: Path, timeout: float) -> sqlite3.Connection:
+    conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+    conn.execute("PRAGMA recursive_triggers = ON")
+    return conn
+
+
+def _migrations_pending(conn: sqlite3.Connection) -> bool:
+    try:
+        applied = {row[0] for row in conn.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = 'commons'")}
+    except sqlite3.OperationalError:
+        return True
+    return not set(MIGRATION_NAMES) <= applied
+
+
+def open_registry(
+    path: str | Path, *, by: str | None = None, timeout: float = BUSY_TIMEOUT_SECONDS, migrate: bool = True
+) -> Registry:
+    """Open an existing registry, bringing an older schema up to date in place."""
+    path = Path(path)
+    if not path.is_file():
+        raise NotFound(f"no registry at {path}: create one with `commons init` or point --db / COMMONS_DB at it")
+    try:
+        conn = _connect(path, timeout)
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise RegistryError(f"{path} is not a registry: {exc}") from None
+    registry = Registry(path, conn, by or current_user())
+    if migrate:
+        with translate_sqlite_errors(path):
+            if _migrations_pending(conn):
+                from .schema import migrations
+
+                migrations.apply(registry.db)
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+    return registry
+
+
+def create_registry(path: str | Path, *, by: str | None = None) -> Registry:
+    """Make a new, empty registry; refuse to touch a file that already exists."""
+    path = Path(path)
+    if path.exists():
+        raise Conflict(f"{path} already exists; `commons init` never overwrites a registry (choose another --db)")
+    if not path.parent.is_dir():
+        raise NotFound(f"folder {path.parent} does not exist")
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        raise Conflict(f"{path} already exists; `commons init` never overwrites a registry") from None
+    os.close(fd)
+    try:
+        return open_registry(path, by=by)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def translate_sqlite_errors(path: Path) -> Iterator[None]:
+    """Turn SQLite's low-level failures into messages a user can act on."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        text = str(exc)
+        if "locked" in text or "busy" in text:
+            raise Busy(f"the registry {path} is busy with another change; retry in a moment") from None
+        if "readonly" in text or "read-only" in text:
+            raise RegistryError(f"the registry {path} is read-only: check the file's permissions") from None
+        if "disk" in text and "full" in text or "disk I/O" in text:
+            raise RegistryError(f"could not write {path}: {text}; free some disk space and retry") from None
+        raise RegistryError(f"database error in {path}: {text}") from None
+    except sqlite3.DatabaseError as exc:
+        raise RegistryError(f"{path} is damaged or not a registry: {exc}") from None
+
+
+@dataclass
+class Txn:
+    """One transaction: its id groups the change-log entries it writes."""
+
+    registry: Registry
+    id: str
+    at: str
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self.registry.conn
+
+    def log(self, action: str, table: str, record_id: str, before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> None:
+        self.conn.execute(
+            "INSERT INTO changes (txn, changed_at, changed_by, action, table_name, record_id, before, after)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [self.id, self.at, self.registry.by, action, table, record_id, _json(before), _json(after)],
+        )
+
+    def insert(self, table: str, row: Mapping[str, Any], record_id: str, action: str = "insert") -> None:
+        columns = list(row)
+        self.conn.execute(
+            f"INSERT INTO [{table}] ({', '.join(f'[{c}]' for c in columns)}) VALUES ({', '.join('?' for _ in columns)})",
+            [row[c] for c in columns],
+        )
+        self.log(action, table, record_id, None, row)
+
+    def update(self, table: str, key: Mapping[str, Any], before: Mapping[str, Any], changes: Mapping[str, Any], record_id: str) -> None:
+        sets = ", ".join(f"[{c}] = ?" for c in changes)
+        where = " AND ".join(f"[{c}] = ?" for c in key)
+        self.conn.execute(f"UPDATE [{table}] SET {sets} WHERE {where}", [*changes.values(), *key.values()])
+        self.log("update", table, record_id, before, {**before, **changes})
+
+    def delete(self, table: str, key: Mapping[str, Any], before: Mapping[str, Any], record_id: str) -> None:
+        where = " AND ".join(f"[{c}] = ?" for c in key)
+        self.conn.execute(f"DELETE FROM [{table}] WHERE {where}", list(key.values()))
+        self.log("delete", table, record_id, before, None)
+
+
+def _json(value: Mapping[str, Any] | None) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def now_utc() -> str:
+    """Timestamps in the log: UTC, to the second, ISO 8601."""
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@contextmanager
+def transaction(registry: Registry) -> Iterator[Txn]:
+    """An immediate write transaction: all of it lands, or none of it."""
+    conn = registry.conn
+    with translate_sqlite_errors(registry.path):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield Txn(registry, uuid.uuid4().hex, now_utc())
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        try:
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+
+def encode_row(kind: Kind, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Lists become JSON text for storage; everything else is stored as it is."""
+    row = dict(values)
+    for f in kind.fields:
+        if f.type == "enum_list" and isinstance(row.get(f.name), list):
+            row[f.name] = json.dumps(row[f.name])
+    return row
+
+
+def decode_row(kind: Kind, row: Mapping[str, Any]) -> dict[str, Any]:
+    """The stored row as a record: JSON lists parsed back into lists."""
+    record = dict(row)
+    for f in kind.fields:
+        if f.type == "enum_list" and isinstance(record.get(f.name), str):
+            try:
+                record[f.name] = json.loads(record[f.name])
+            except json.JSONDecodeError:
+                record[f.name] = [record[f.name]]
+    return record
+
+
+def fetch_row(conn: sqlite3.Connection, kind: Kind, record_id: str) -> dict[str, Any] | None:
+    """The stored row of one record, or None."""
+    cursor = conn.execute(f"SELECT * FROM [{kind.table}] WHERE id = ?", [record_id])
+    values = cursor.fetchone()
+    if values is None:
+        return None
+    return dict(zip([d[0] for d in cursor.description], values, strict=True))
+
+
+def record_exists(conn: sqlite3.Connection, kind: Kind, record_id: str) -> bool:
+    return conn.execute(f"SELECT 1 FROM [{kind.table}] WHERE id = ?", [record_id]).fetchone() is not None

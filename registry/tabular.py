@@ -1,0 +1,194 @@
+"""Importing and exporting records as CSV and JSON, all or nothing.
+
+Exports round-trip: what `commons export` or `commons list --json/--csv` writes,
+`commons import` reads back to the same records.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import RegistryError, ValidationError
+from .records import insert_clean
+from .rules import Kind, clean_record, country_warnings, get_kind
+from .store import Registry, transaction
+
+MAX_PROBLEMS_SHOWN = 20
+
+
+@dataclass
+class ImportResult:
+    """What an import did (or would do, on a dry run)."""
+
+    kind: str
+    added: int = 0
+    warnings: list[str] = field(default_factory=list)
+    dry_run: bool = False
+
+
+def read_text(path: Path) -> str:
+    """Read a text file as UTF-8 (with or without BOM), else Windows-1252, which spreadsheets write."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        raise ValidationError([f"{path.name}: not UTF-8 or Windows-1252 text; save it as UTF-8"]) from None
+
+
+def read_rows(path: Path, kind: Kind) -> list[tuple[str, dict[str, Any]]]:
+    """Rows of a CSV or JSON file, each with where it came from ('line 3: ')."""
+    if not path.is_file():
+        raise RegistryError(f"no file at {path}")
+    suffix = path.suffix.lower()
+    text = read_text(path)
+    if suffix == ".json":
+        return _json_rows(path, text, kind)
+    if suffix in (".csv", ".tsv", ".txt"):
+        return _csv_rows(path, text, delimiter="\t" if suffix == ".tsv" else None)
+    raise ValidationError([f"{path.name}: cannot import {suffix or 'files without an extension'}; use .csv or .json (spatial formats: .geojson, .gpkg, .zip)"])
+
+
+def _json_rows(path: Path, text: str, kind: Kind) -> list[tuple[str, dict[str, Any]]]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValidationError([f"{path.name}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"]) from None
+    if isinstance(data, dict) and isinstance(data.get(kind.name), list):
+        data = data[kind.name]
+    if isinstance(data, dict):
+        data = [data]
+    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+        raise ValidationError([f"{path.name}: expected a JSON list of {kind.name} objects"])
+    return [(f"{path.name} item {n}: ", dict(r)) for n, r in enumerate(data, start=1)]
+
+
+def _csv_rows(path: Path, text: str, delimiter: str | None) -> list[tuple[str, dict[str, Any]]]:
+    if delimiter is None:
+        try:
+            delimiter = csv.Sniffer().sniff(text[:4096], delimiters=",;\t").delimiter
+        except csv.Error:
+            delimiter = ","
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    if not reader.fieldnames:
+        raise ValidationError([f"{path.name}: the file is empty; the first line must name the columns"])
+    rows = []
+    for row in reader:
+        if None in row:
+            raise ValidationError([f"{path.name} line {reader.line_num}: more values than columns; quote values that contain '{delimiter}'"])
+        values = {k.strip(): v for k, v in row.items() if k is not None and v not in (None, "")}
+        if values:
+            rows.append((f"{path.name} line {reader.line_num}: ", values))
+    return rows
+
+
+def import_records(
+    registry: Registry, kind_name: str, path: str | Path, *, dry_run: bool = False, rows: list[tuple[str, dict[str, Any]]] | None = None
+) -> ImportResult:
+    """Validate every row first, then insert them all in one transaction, or none.
+
+    `rows` lets other readers (the spatial importer) hand over rows they read.
+    """
+    kind = get_kind(kind_name)
+    if rows is None:
+        rows = read_rows(Path(path), kind)
+    result = ImportResult(kind.name, dry_run=dry_run)
+    cleaned, problems, seen = [], [], {}
+    for where, raw in rows:
+        try:
+            ok = clean_record(kind, raw, where=where, check_country=False)
+        except ValidationError as exc:
+            problems += exc.problems
+            continue
+        record_id = ok.values["id"]
+        if record_id in seen:
+            problems.append(f"{where}{kind.singular} {record_id!r} appears twice (first at {seen[record_id].rstrip(': ')})")
+            continue
+        seen[record_id] = where
+        cleaned.append((where, ok.values))
+    if problems:
+        raise ValidationError(_capped(problems) + ["nothing was imported; fix these rows and run the import again"])
+    for where, values in cleaned:
+        result.warnings += country_warnings(values, f"{where}{kind.singular} {values['id']!r}")
+    with transaction(registry) as txn:
+        errors: list[str] = []
+        for where, values in cleaned:
+            try:
+                result.warnings += insert_clean(txn, kind, values, where)
+            except ValidationError as exc:
+                errors += exc.problems
+            except RegistryError as exc:
+                errors.append(str(exc))
+            if len(errors) > MAX_PROBLEMS_SHOWN:
+                break
+        if errors:
+            raise ValidationError(_capped(errors) + ["nothing was imported; fix these rows and run the import again"])
+        result.added = len(cleaned)
+        if dry_run:
+            raise _DryRunDone(result)
+    return result
+
+
+class _DryRunDone(Exception):
+    def __init__(self, result: ImportResult):
+        self.result = result
+
+
+def import_or_preview(registry: Registry, kind_name: str, path: str | Path, *, dry_run: bool = False, rows: list[tuple[str, dict[str, Any]]] | None = None) -> ImportResult:
+    """Run an import; a dry run does every check and insert, then rolls everything back."""
+    try:
+        return import_records(registry, kind_name, path, dry_run=dry_run, rows=rows)
+    except _DryRunDone as done:
+        return done.result
+
+
+def _capped(problems: list[str]) -> list[str]:
+    if len(problems) <= MAX_PROBLEMS_SHOWN:
+        return problems
+    return problems[:MAX_PROBLEMS_SHOWN] + [f"... and {len(problems) - MAX_PROBLEMS_SHOWN} more problems"]
+
+
+def records_to_csv(kind: Kind, records: Iterable[Mapping[str, Any]], columns: list[str] | None = None) -> str:
+    """CSV with a header of field names; list fields joined by commas, as import reads them."""
+    columns = columns or kind.field_names
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for record in records:
+        writer.writerow({c: _csv_value(record.get(c)) for c in columns})
+    return out.getvalue()
+
+
+def _csv_value(value: Any) -> Any:
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    return "" if value is None else value
+
+
+def records_to_json(records: Iterable[Mapping[str, Any]], columns: list[str] | None = None) -> str:
+    """A JSON list of records, keys in field order."""
+    rows = [{c: r.get(c) for c in columns} if columns else dict(r) for r in records]
+    return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
+
+
+def export_records(registry: Registry, kind_name: str, fmt: str, *, include_private: bool = True) -> str:
+    """A kind's records as CSV or JSON text, for `commons export` and backups by hand."""
+    from .records import list_records
+
+    kind = get_kind(kind_name)
+    columns = kind.field_names if include_private else [f.name for f in kind.public_fields]
+    records = list_records(registry, kind.name)
+    if fmt == "csv":
+        return records_to_csv(kind, records, columns)
+    if fmt == "json":
+        return records_to_json(records, columns)
+    raise ValidationError([f"--format {fmt!r} is not supported here: use csv or json (geojson and gpkg are spatial exports)"])
