@@ -471,5 +471,25 @@ def expiring(settings: Settings, within: str) -> None:
     click.echo(format_table(rows, ["id", "title", "expires_on", "asset_id"]) if rows else f"No active agreement expires within {within}.")
 
 
+@cli.command()
+@click.option("-o", "--output", "directory", type=click.Path(file_okay=False, path_type=Path), default="public", show_default=True,
+              help="Folder for public.db and the CSV, JSON and GeoJSON downloads.")
+@pass_settings
+@reports_errors
+def publish(settings: Settings, directory: Path) -> None:
+    """Write the public copy (public.db and downloads), with every private field left out.
+
+    Datasette and the website both read this copy.
+
+    \b
+    Example:
+      commons publish -o public
+    """
+    from .publish import publish_registry
+
+    published = publish_registry(settings.open(), directory)
+    click.echo(f"Published {published.database} and {len(published.files) - 1} downloads in {directory}/")
+
+
 def main() -> None:
     cli(prog_name="commons")
