@@ -47,7 +47,9 @@ def check_registry(registry: Registry, today: dt.date | None = None) -> Report:
                 report.problems += exc.problems
             report.problems += reference_problems(kind, present, lambda k, i: _exists(registry, k, i))
             if (kind.name, record["id"]) not in cited:
-                report.notices.append(f"{kind.singular} {record['id']!r} cites no source (`commons cite {kind.name} {record['id']} --url ... --title ...`)")
+                report.notices.append(
+                    f"{kind.singular} {record['id']!r} cites no source (`commons cite {kind.name} {record['id']} --url ... --title ...`)"
+                )
             if is_stale(record.get("last_verified"), today):
                 when = record.get("last_verified") or "never"
                 report.notices.append(f"{kind.singular} {record['id']!r} is stale: last verified {when}")

@@ -491,5 +491,37 @@ def publish(settings: Settings, directory: Path) -> None:
     click.echo(f"Published {published.database} and {len(published.files) - 1} downloads in {directory}/")
 
 
+@cli.command()
+@click.option("-o", "--output", "directory", type=click.Path(file_okay=False, path_type=Path), default="public", show_default=True,
+              help="Folder of the public copy (public.db and downloads).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for every interface).")
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on (0 picks a free one).")
+@click.option("--no-publish", is_flag=True, help="Serve the public copy already in the folder instead of publishing it again.")
+@click.option("--metadata", type=click.Path(dir_okay=False, path_type=Path),
+              help="Datasette metadata (default: metadata.json here, else the project's).")
+@pass_settings
+@reports_errors
+def serve(settings: Settings, directory: Path, host: str, port: int, no_publish: bool, metadata: Path | None) -> None:
+    """Publish the registry and serve it read-only with Datasette, for journalists.
+
+    Anyone who can reach the address can browse, facet, search, run the
+    ready-made queries and their own read-only SQL; nothing can be changed.
+
+    \b
+    Examples:
+      commons serve
+      commons serve --port 8080 --no-publish -o public
+    """
+    from .serve import ServeOptions, serve_registry
+
+    options = ServeOptions(directory=directory, host=host, port=port, publish=not no_publish, metadata=metadata)
+    registry = None if no_publish else settings.open()
+
+    def announce(server: Any) -> None:
+        click.echo(f"Serving {server.database} read-only at {server.url} (Ctrl-C to stop)")
+
+    serve_registry(registry, options, announce)
+
+
 def main() -> None:
     cli(prog_name="commons")

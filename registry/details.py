@@ -37,7 +37,9 @@ def linked_records(conn: sqlite3.Connection, kind_name: str, record_id: str) -> 
             found.setdefault(other.name, []).extend(_rows(conn, sql, [record_id]))
     if kind.name == "assets":
         found["agreements"] = _rows(
-            conn, "SELECT id, title, status, expires_on, NULL AS role FROM agreements WHERE asset_id = ? ORDER BY adopted_on, id", [record_id]
+            conn,
+            "SELECT id, title, status, expires_on, NULL AS role FROM agreements WHERE asset_id = ? ORDER BY adopted_on, id",
+            [record_id],
         )
     return {k: v for k, v in found.items() if v}
 

@@ -98,12 +98,14 @@ def _can_reinsert(conn: Any, table: str, row: dict[str, Any]) -> bool:
             ).fetchone()
             return other_ok and duplicate is None
     if table == "citations":
-        return conn.execute(
-            "SELECT 1 FROM sources WHERE id = ?", [row["source_id"]]
-        ).fetchone() is not None and conn.execute(
-            "SELECT 1 FROM citations WHERE source_id = ? AND record_kind = ? AND record_id = ?",
-            [row["source_id"], row["record_kind"], row["record_id"]],
-        ).fetchone() is None
+        return (
+            conn.execute("SELECT 1 FROM sources WHERE id = ?", [row["source_id"]]).fetchone() is not None
+            and conn.execute(
+                "SELECT 1 FROM citations WHERE source_id = ? AND record_kind = ? AND record_id = ?",
+                [row["source_id"], row["record_kind"], row["record_id"]],
+            ).fetchone()
+            is None
+        )
     if table == "asset_events":
         return conn.execute("SELECT 1 FROM asset_events WHERE id = ?", [row["id"]]).fetchone() is None
     return False

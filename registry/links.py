@@ -24,7 +24,9 @@ def link_records(
         return link_in(txn, kind_name, record_id, other_kind, other_id, role)
 
 
-def link_in(txn: Txn, kind_name: str, record_id: str, other_kind: str, other_id: str, role: str | None = None, where: str = "") -> dict[str, Any]:
+def link_in(
+    txn: Txn, kind_name: str, record_id: str, other_kind: str, other_id: str, role: str | None = None, where: str = ""
+) -> dict[str, Any]:
     """Link inside an open transaction; shared by the CLI and the example loader."""
     kind_name, other_kind = get_kind(kind_name).name, get_kind(other_kind).name
     spec, reverse = find_link(kind_name, other_kind)
@@ -33,7 +35,9 @@ def link_in(txn: Txn, kind_name: str, record_id: str, other_kind: str, other_id:
         raise ValidationError([f"{where}links between {spec.left_kind} and {spec.right_kind} take no role; drop --role"])
     if spec.roles is not None:
         if not role:
-            raise ValidationError([f"{where}a link between {spec.left_kind} and {spec.right_kind} needs --role: one of {', '.join(spec.roles)}"])
+            raise ValidationError(
+                [f"{where}a link between {spec.left_kind} and {spec.right_kind} needs --role: one of {', '.join(spec.roles)}"]
+            )
         if role not in spec.roles:
             raise ValidationError([f"{where}role {role!r} is not allowed{suggest(role, spec.roles)}; allowed: {', '.join(spec.roles)}"])
     _require(txn, spec.left_kind, left_id)
@@ -110,9 +114,7 @@ def cite_in(
     found = txn.conn.execute("SELECT id FROM sources WHERE url = ?", [url]).fetchone()
     if found is None:
         source = {"url": url, "title": str(title).strip(), "publisher": publisher, "year": year}
-        cursor = txn.conn.execute(
-            "INSERT INTO sources (url, title, publisher, year) VALUES (?, ?, ?, ?)", list(source.values())
-        )
+        cursor = txn.conn.execute("INSERT INTO sources (url, title, publisher, year) VALUES (?, ?, ?, ?)", list(source.values()))
         source_id = int(cursor.lastrowid or 0)
         txn.log("insert", "sources", str(source_id), None, {"id": source_id, **source})
     else:

@@ -83,7 +83,9 @@ def insert_clean(txn: Txn, kind: Kind, values: dict[str, Any], where: str = "") 
     """Insert an already-cleaned record inside a transaction; shared by add and import."""
     record_id = values["id"]
     if record_exists(txn.conn, kind, record_id):
-        raise Conflict(f"{where}{kind.singular} {record_id!r} already exists; choose another id, or change it with `commons edit {kind.name} {record_id}`")
+        raise Conflict(
+            f"{where}{kind.singular} {record_id!r} already exists; choose another id, or change it with `commons edit {kind.name} {record_id}`"
+        )
     problems = reference_problems(kind, values, lambda k, i: record_exists(txn.conn, KINDS[k], i), where)
     if problems:
         raise ValidationError(problems)
@@ -149,7 +151,9 @@ def update_record(registry: Registry, kind_name: str, record_id: str, values: Ma
     """Change some fields of a record; the id never changes, so its address stays valid."""
     kind = get_kind(kind_name)
     if "id" in values and values["id"] != record_id:
-        raise ValidationError([f"{describe(kind, record_id)}: field 'id' cannot change: ids are stable addresses; rename with --set {kind.title_field}=..."])
+        raise ValidationError(
+            [f"{describe(kind, record_id)}: field 'id' cannot change: ids are stable addresses; rename with --set {kind.title_field}=..."]
+        )
     with transaction(registry) as txn:
         before = fetch_row(txn.conn, kind, record_id)
         if before is None:
@@ -218,8 +222,7 @@ def remove_record(registry: Registry, kind_name: str, record_id: str) -> dict[st
         pointing = referrers(registry, kind, record_id)
         if pointing:
             raise Conflict(
-                f"{kind.singular} {record_id!r} is still referred to by: {'; '.join(pointing)}. "
-                "Unlink or edit those first, then remove it."
+                f"{kind.singular} {record_id!r} is still referred to by: {'; '.join(pointing)}. Unlink or edit those first, then remove it."
             )
         for owned in owned_tables(kind):
             delete_rows(txn, owned.table, f"[{owned.column}] = ?", [record_id])

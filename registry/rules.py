@@ -100,7 +100,13 @@ ASSETS = Kind(
         Field("name", "text", "Name of the asset in English or as commonly known.", required=True),
         Field("name_local", "text", "Name in the local language."),
         Field("kind", "enum", "What sort of place it is.", required=True, choices=vocab.ASSET_KINDS),
-        Field("status", "enum", "Where the asset stands in its lifecycle, from mapped to under agreement (or lost).", required=True, choices=vocab.ASSET_STATUSES),
+        Field(
+            "status",
+            "enum",
+            "Where the asset stands in its lifecycle, from mapped to under agreement (or lost).",
+            required=True,
+            choices=vocab.ASSET_STATUSES,
+        ),
         Field("since", "partial_date", "When the current status began (YYYY, YYYY-MM or YYYY-MM-DD)."),
         Field("owner", "enum", "Who owns the asset.", choices=vocab.ASSET_OWNERS),
         Field("description", "markdown", "What the asset is and its story, in Markdown."),
@@ -217,12 +223,25 @@ class LinkSpec:
 
 
 LINKS: tuple[LinkSpec, ...] = (
-    LinkSpec("agreement_parties", "agreements", "agreement_id", "actors", "actor_id", vocab.PARTY_ROLES,
-             "The parties to each agreement and their role."),
-    LinkSpec("case_study_actors", "cases", "case_study_id", "actors", "actor_id", vocab.CASE_ROLES,
-             "The actors involved in each case study and their role."),
-    LinkSpec("case_study_assets", "cases", "case_study_id", "assets", "asset_id", None,
-             "The commons assets each case study involves."),
+    LinkSpec(
+        "agreement_parties",
+        "agreements",
+        "agreement_id",
+        "actors",
+        "actor_id",
+        vocab.PARTY_ROLES,
+        "The parties to each agreement and their role.",
+    ),
+    LinkSpec(
+        "case_study_actors",
+        "cases",
+        "case_study_id",
+        "actors",
+        "actor_id",
+        vocab.CASE_ROLES,
+        "The actors involved in each case study and their role.",
+    ),
+    LinkSpec("case_study_assets", "cases", "case_study_id", "assets", "asset_id", None, "The commons assets each case study involves."),
 )
 
 
@@ -232,7 +251,7 @@ def get_kind(name: str) -> Kind:
         return KINDS[name]
     if name in KIND_BY_TABLE:
         return KIND_BY_TABLE[name]
-    raise ValidationError([f"unknown kind {name!r}: use one of {', '.join(KINDS)}{suggest(name, KINDS)}"])
+    raise ValidationError([f"unknown kind {name!r}: use one of {', '.join(KINDS)}{suggest(name, list(KINDS))}"])
 
 
 def find_link(kind_a: str, kind_b: str) -> tuple[LinkSpec, bool]:
@@ -472,7 +491,9 @@ def _cross_field_problems(kind: Kind, values: Mapping[str, Any], who: str) -> li
         start = values.get("starts_on") or values.get("adopted_on")
         end = values.get("expires_on")
         if start and end and end < start:
-            problems.append(f"{who}: field 'expires_on' ({end}) is before the agreement starts ({start}); an agreement cannot expire before it starts")
+            problems.append(
+                f"{who}: field 'expires_on' ({end}) is before the agreement starts ({start}); an agreement cannot expire before it starts"
+            )
     if kind.name == "cases":
         start, end = values.get("start_year"), values.get("end_year")
         if start and end and end < start:
@@ -480,11 +501,12 @@ def _cross_field_problems(kind: Kind, values: Mapping[str, Any], who: str) -> li
     return problems
 
 
-def country_warnings(values: Mapping[str, Any], who: str) -> list[str]:
+def country_warnings(values: Mapping[str, Any], who: str, found: str | None = None) -> list[str]:
+    """Warn when a point falls outside its record's country: most often lat and lon swapped."""
     lat, lon, country = values.get("lat"), values.get("lon"), values.get("country")
     if lat is None or lon is None or not country:
         return []
-    found = country_at(lat, lon)
+    found = found or country_at(lat, lon)
     if found and found != country:
         swapped = country_at(lon, lat) if -90 <= lon <= 90 else None
         hint = " — lat and lon look swapped" if swapped == country else " — check the coordinates or the country"
@@ -494,12 +516,19 @@ def country_warnings(values: Mapping[str, Any], who: str) -> list[str]:
 
 def country_at(lat: float, lon: float) -> str | None:
     """The ISO code of the country whose nearest known town is closest to the point."""
+    return countries_at([(lat, lon)])[0]
+
+
+def countries_at(points: list[tuple[float, float]]) -> list[str | None]:
+    """Country codes for many points in one lookup; imports check thousands at once."""
     import reverse_geocode
 
+    if not points:
+        return []
     try:
-        return str(reverse_geocode.get((lat, lon))["country_code"])
+        return [str(found["country_code"]) for found in reverse_geocode.search(points)]
     except Exception:  # noqa: BLE001 - an offline lookup that fails must not block an edit
-        return None
+        return [None] * len(points)
 
 
 ReferenceExists = Callable[[str, str], bool]

@@ -9,6 +9,7 @@ migration fails loudly.
 from __future__ import annotations
 
 import sqlite_utils
+
 from .rules import KINDS, LINKS
 
 migrations = sqlite_utils.Migrations("commons")
@@ -17,27 +18,81 @@ FRESHNESS = {"last_verified": str, "confidence": str, "internal_notes": str}
 
 KIND_COLUMNS_V1: dict[str, dict[str, type]] = {
     "assets": {
-        "id": str, "name": str, "name_local": str, "kind": str, "status": str, "since": str,
-        "owner": str, "description": str, "address": str, "district": str, "city": str,
-        "country": str, "lat": float, "lon": float, "geometry": str, "website": str,
+        "id": str,
+        "name": str,
+        "name_local": str,
+        "kind": str,
+        "status": str,
+        "since": str,
+        "owner": str,
+        "description": str,
+        "address": str,
+        "district": str,
+        "city": str,
+        "country": str,
+        "lat": float,
+        "lon": float,
+        "geometry": str,
+        "website": str,
     },
     "actors": {
-        "id": str, "name": str, "kind": str, "legal_form": str, "governance": str, "founded": str,
-        "description": str, "city": str, "country": str, "lat": float, "lon": float,
-        "website": str, "email": str, "phone": str, "contact_person": str,
-        "contact_person_email": str, "contact_person_phone": str,
+        "id": str,
+        "name": str,
+        "kind": str,
+        "legal_form": str,
+        "governance": str,
+        "founded": str,
+        "description": str,
+        "city": str,
+        "country": str,
+        "lat": float,
+        "lon": float,
+        "website": str,
+        "email": str,
+        "phone": str,
+        "contact_person": str,
+        "contact_person_email": str,
+        "contact_person_phone": str,
     },
     "agreements": {
-        "id": str, "title": str, "kind": str, "status": str, "asset_id": str, "instrument": str,
-        "adopted_on": str, "starts_on": str, "expires_on": str, "description": str,
-        "commitments": str, "rent_eur_per_year": float, "fees_waived": str,
-        "maintenance_by": str, "utilities_by": str, "document_url": str, "city": str, "country": str,
+        "id": str,
+        "title": str,
+        "kind": str,
+        "status": str,
+        "asset_id": str,
+        "instrument": str,
+        "adopted_on": str,
+        "starts_on": str,
+        "expires_on": str,
+        "description": str,
+        "commitments": str,
+        "rent_eur_per_year": float,
+        "fees_waived": str,
+        "maintenance_by": str,
+        "utilities_by": str,
+        "document_url": str,
+        "city": str,
+        "country": str,
     },
     "case_studies": {
-        "id": str, "title": str, "city": str, "country": str, "lat": float, "lon": float,
-        "start_year": int, "end_year": int, "summary": str, "outcomes": str, "key_figures": str,
-        "policy_areas": str, "level": str, "design_by": str, "delivery_by": str, "scenario": str,
-        "scope": str, "phases": str,
+        "id": str,
+        "title": str,
+        "city": str,
+        "country": str,
+        "lat": float,
+        "lon": float,
+        "start_year": int,
+        "end_year": int,
+        "summary": str,
+        "outcomes": str,
+        "key_figures": str,
+        "policy_areas": str,
+        "level": str,
+        "design_by": str,
+        "delivery_by": str,
+        "scenario": str,
+        "scope": str,
+        "phases": str,
     },
 }
 
@@ -47,36 +102,43 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     """Records, links, sources and the change log."""
     for table, columns in KIND_COLUMNS_V1.items():
         foreign_keys = [("asset_id", "assets", "id")] if table == "agreements" else None
-        db[table].create(columns, pk="id", not_null={"id"}, foreign_keys=foreign_keys)
+        db.table(table).create(columns, pk="id", not_null={"id"}, foreign_keys=foreign_keys)
     for spec in LINKS:
         left, right = KINDS[spec.left_kind].table, KINDS[spec.right_kind].table
-        columns: dict[str, type] = {spec.left_column: str, spec.right_column: str}
+        link_columns: dict[str, type] = {spec.left_column: str, spec.right_column: str}
         if spec.roles is not None:
-            columns["role"] = str
-        db[spec.table].create(
-            columns,
+            link_columns["role"] = str
+        db.table(spec.table).create(
+            link_columns,
             pk=(spec.left_column, spec.right_column),
             foreign_keys=[(spec.left_column, left, "id"), (spec.right_column, right, "id")],
         )
-        db[spec.table].create_index([spec.right_column])
-    db["sources"].create({"id": int, "url": str, "title": str, "publisher": str, "year": int}, pk="id")
-    db["sources"].create_index(["url"], unique=True)
-    db["citations"].create(
+        db.table(spec.table).create_index([spec.right_column])
+    db.table("sources").create({"id": int, "url": str, "title": str, "publisher": str, "year": int}, pk="id")
+    db.table("sources").create_index(["url"], unique=True)
+    db.table("citations").create(
         {"source_id": int, "record_kind": str, "record_id": str},
         pk=("source_id", "record_kind", "record_id"),
         foreign_keys=[("source_id", "sources", "id")],
     )
-    db["citations"].create_index(["record_kind", "record_id"])
-    db["changes"].create(
+    db.table("citations").create_index(["record_kind", "record_id"])
+    db.table("changes").create(
         {
-            "id": int, "txn": str, "changed_at": str, "changed_by": str, "action": str,
-            "table_name": str, "record_id": str, "before": str, "after": str,
+            "id": int,
+            "txn": str,
+            "changed_at": str,
+            "changed_by": str,
+            "action": str,
+            "table_name": str,
+            "record_id": str,
+            "before": str,
+            "after": str,
         },
         pk="id",
     )
-    db["changes"].create_index(["table_name", "record_id"])
-    db["changes"].create_index(["changed_at"])
-    db["districts"].create({"id": str, "name": str, "city": str, "geometry": str}, pk="id")
+    db.table("changes").create_index(["table_name", "record_id"])
+    db.table("changes").create_index(["changed_at"])
+    db.table("districts").create({"id": str, "name": str, "city": str, "geometry": str}, pk="id")
 
 
 @migrations(name="m002_freshness_timeline_hours")
@@ -84,14 +146,14 @@ def m002_freshness_timeline_hours(db: sqlite_utils.Database) -> None:
     """Freshness on every record, opening hours on assets, and each asset's lifecycle timeline."""
     for table in KIND_COLUMNS_V1:
         for column, col_type in FRESHNESS.items():
-            db[table].add_column(column, col_type)
-    db["assets"].add_column("opening_hours", str)
-    db["asset_events"].create(
+            db.table(table).add_column(column, col_type)
+    db.table("assets").add_column("opening_hours", str)
+    db.table("asset_events").create(
         {"id": int, "asset_id": str, "happened_on": str, "status": str, "document": str, "note": str},
         pk="id",
         foreign_keys=[("asset_id", "assets", "id")],
     )
-    db["asset_events"].create_index(["asset_id"])
+    db.table("asset_events").create_index(["asset_id"])
 
 
 @migrations(name="m003_indexes_and_search")
@@ -111,9 +173,9 @@ def m003_indexes_and_search(db: sqlite_utils.Database) -> None:
     }
     for table, columns in indexed.items():
         for column in columns:
-            db[table].create_index([column], if_not_exists=True)
+            db.table(table).create_index([column], if_not_exists=True)
     for table, columns in searched.items():
-        db[table].enable_fts(columns, fts_version="FTS5", create_triggers=True, tokenize="porter")
+        db.table(table).enable_fts(columns, fts_version="FTS5", create_triggers=True, tokenize="porter")
 
 
 def schema_version(db: sqlite_utils.Database) -> int:
@@ -122,3 +184,10 @@ def schema_version(db: sqlite_utils.Database) -> int:
 
 
 LATEST_VERSION = len(migrations.pending(sqlite_utils.Database(memory=True)))
+
+
+@migrations(name="m004_point_indexes")
+def m004_point_indexes(db: sqlite_utils.Database) -> None:
+    """Index latitude so the ~100 m duplicate check reads a thin slice, not the whole table."""
+    for table in ("assets", "actors", "case_studies"):
+        db.table(table).create_index(["lat", "lon"], if_not_exists=True)

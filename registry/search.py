@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-
 import sqlite3
+from dataclasses import dataclass
 
 from .rules import KINDS, get_kind
 

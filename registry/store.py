@@ -29,7 +29,7 @@ BUSY_TIMEOUT_SECONDS = 15.0
 # The names of the schema migrations, kept here so opening a registry that is up
 # to date never imports sqlite-utils (which pulls in pandas: half a second).
 # A test holds this list against the migrations in registry.schema.
-MIGRATION_NAMES = ("m001_initial", "m002_freshness_timeline_hours", "m003_indexes_and_search")
+MIGRATION_NAMES = ("m001_initial", "m002_freshness_timeline_hours", "m003_indexes_and_search", "m004_point_indexes")
 
 
 @dataclass
@@ -75,9 +75,7 @@ def _migrations_pending(conn: sqlite3.Connection) -> bool:
     return not set(MIGRATION_NAMES) <= applied
 
 
-def open_registry(
-    path: str | Path, *, by: str | None = None, timeout: float = BUSY_TIMEOUT_SECONDS, migrate: bool = True
-) -> Registry:
+def open_registry(path: str | Path, *, by: str | None = None, timeout: float = BUSY_TIMEOUT_SECONDS, migrate: bool = True) -> Registry:
     """Open an existing registry, bringing an older schema up to date in place."""
     path = Path(path)
     if not path.is_file():

@@ -16,7 +16,7 @@ from typing import Any
 
 from .errors import RegistryError, ValidationError
 from .records import insert_clean
-from .rules import Kind, clean_record, country_warnings, get_kind
+from .rules import Kind, clean_record, countries_at, country_warnings, get_kind
 from .store import Registry, transaction
 
 MAX_PROBLEMS_SHOWN = 20
@@ -55,7 +55,9 @@ def read_rows(path: Path, kind: Kind) -> list[tuple[str, dict[str, Any]]]:
         return _json_rows(path, text, kind)
     if suffix in (".csv", ".tsv", ".txt"):
         return _csv_rows(path, text, delimiter="\t" if suffix == ".tsv" else None)
-    raise ValidationError([f"{path.name}: cannot import {suffix or 'files without an extension'}; use .csv or .json (spatial formats: .geojson, .gpkg, .zip)"])
+    raise ValidationError(
+        [f"{path.name}: cannot import {suffix or 'files without an extension'}; use .csv or .json (spatial formats: .geojson, .gpkg, .zip)"]
+    )
 
 
 def _json_rows(path: Path, text: str, kind: Kind) -> list[tuple[str, dict[str, Any]]]:
@@ -84,7 +86,9 @@ def _csv_rows(path: Path, text: str, delimiter: str | None) -> list[tuple[str, d
     rows = []
     for row in reader:
         if None in row:
-            raise ValidationError([f"{path.name} line {reader.line_num}: more values than columns; quote values that contain '{delimiter}'"])
+            raise ValidationError(
+                [f"{path.name} line {reader.line_num}: more values than columns; quote values that contain '{delimiter}'"]
+            )
         values = {k.strip(): v for k, v in row.items() if k is not None and v not in (None, "")}
         if values:
             rows.append((f"{path.name} line {reader.line_num}: ", values))
@@ -102,7 +106,9 @@ def import_records(
     if rows is None:
         rows = read_rows(Path(path), kind)
     result = ImportResult(kind.name, dry_run=dry_run)
-    cleaned, problems, seen = [], [], {}
+    cleaned: list[tuple[str, dict[str, Any]]] = []
+    problems: list[str] = []
+    seen: dict[str, str] = {}
     for where, raw in rows:
         try:
             ok = clean_record(kind, raw, where=where, check_country=False)
@@ -117,8 +123,9 @@ def import_records(
         cleaned.append((where, ok.values))
     if problems:
         raise ValidationError(_capped(problems) + ["nothing was imported; fix these rows and run the import again"])
-    for where, values in cleaned:
-        result.warnings += country_warnings(values, f"{where}{kind.singular} {values['id']!r}")
+    located = [(w, v) for w, v in cleaned if v.get("lat") is not None and v.get("lon") is not None and v.get("country")]
+    for (where, values), found in zip(located, countries_at([(v["lat"], v["lon"]) for _, v in located]), strict=True):
+        result.warnings += country_warnings(values, f"{where}{kind.singular} {values['id']!r}", found)
     with transaction(registry) as txn:
         errors: list[str] = []
         for where, values in cleaned:
@@ -143,7 +150,9 @@ class _DryRunDone(Exception):
         self.result = result
 
 
-def import_or_preview(registry: Registry, kind_name: str, path: str | Path, *, dry_run: bool = False, rows: list[tuple[str, dict[str, Any]]] | None = None) -> ImportResult:
+def import_or_preview(
+    registry: Registry, kind_name: str, path: str | Path, *, dry_run: bool = False, rows: list[tuple[str, dict[str, Any]]] | None = None
+) -> ImportResult:
     """Run an import; a dry run does every check and insert, then rolls everything back."""
     try:
         return import_records(registry, kind_name, path, dry_run=dry_run, rows=rows)

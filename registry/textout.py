@@ -32,8 +32,10 @@ def format_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], widt
     while sum(widths) + 2 * (len(widths) - 1) > width and max(widths) > 12:
         widest = widths.index(max(widths))
         widths[widest] -= 1
+
     def fit(text: str, w: int) -> str:
         return text if len(text) <= w else text[: w - 1] + "…"
+
     lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
     for row in cells:

@@ -26,9 +26,7 @@ def test_example_holds_the_naples_commons_and_their_resolutions(runner: CliRunne
     assert any("400/2012" in (step["document"] or "") for step in asilo["timeline"])
     agreements = asilo["links"]["agreements"]
     assert "agr-nap-asilo-400" in [a["id"] for a in agreements]
-    naples_446 = json.loads(
-        runner.invoke(cli, ["--db", str(example_registry), "list", "agreements", "--json"]).output
-    )
+    naples_446 = json.loads(runner.invoke(cli, ["--db", str(example_registry), "list", "agreements", "--json"]).output)
     seven = [a for a in naples_446 if "446/2016" in (a.get("instrument") or "")]
     assert len(seven) == 7
 

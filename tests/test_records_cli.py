@@ -15,14 +15,54 @@ def run(runner: CliRunner, db: Path, *args: str, by: str = "tester", input: str 
     return runner.invoke(cli, ["--db", str(db), "--by", by, *args], input=input, catch_exceptions=False)
 
 
-ASSET = ["--set", "id=villa-medusa", "--set", "name=Villa Medusa", "--set", "kind=building",
-         "--set", "status=recognised", "--set", "since=2016-06-01", "--set", "city=Napoli", "--set", "country=IT",
-         "--set", "lat=40.819", "--set", "lon=14.155"]
-ACTOR = ["--set", "id=comitato-medusa", "--set", "name=Comitato Villa Medusa", "--set", "kind=informal_collective",
-         "--set", "city=Napoli", "--set", "country=IT"]
-AGREEMENT = ["--set", "id=medusa-civic-use", "--set", "title=Declaration of civic use of Villa Medusa",
-             "--set", "kind=civic_use_declaration", "--set", "status=active", "--set", "asset_id=villa-medusa",
-             "--set", "starts_on=2019-07-01", "--set", "expires_on=2029-06-30"]
+ASSET = [
+    "--set",
+    "id=villa-medusa",
+    "--set",
+    "name=Villa Medusa",
+    "--set",
+    "kind=building",
+    "--set",
+    "status=recognised",
+    "--set",
+    "since=2016-06-01",
+    "--set",
+    "city=Napoli",
+    "--set",
+    "country=IT",
+    "--set",
+    "lat=40.819",
+    "--set",
+    "lon=14.155",
+]
+ACTOR = [
+    "--set",
+    "id=comitato-medusa",
+    "--set",
+    "name=Comitato Villa Medusa",
+    "--set",
+    "kind=informal_collective",
+    "--set",
+    "city=Napoli",
+    "--set",
+    "country=IT",
+]
+AGREEMENT = [
+    "--set",
+    "id=medusa-civic-use",
+    "--set",
+    "title=Declaration of civic use of Villa Medusa",
+    "--set",
+    "kind=civic_use_declaration",
+    "--set",
+    "status=active",
+    "--set",
+    "asset_id=villa-medusa",
+    "--set",
+    "starts_on=2019-07-01",
+    "--set",
+    "expires_on=2029-06-30",
+]
 
 
 @pytest.fixture
@@ -91,7 +131,20 @@ def test_status_changes_build_the_asset_timeline(runner: CliRunner, filled: Path
 
 
 def test_list_filters_and_prints_machine_formats(runner: CliRunner, filled: Path) -> None:
-    run(runner, filled, "add", "assets", "--set", "id=lido-pola", "--set", "name=Lido Pola", "--set", "kind=building", "--set", "status=occupied")
+    run(
+        runner,
+        filled,
+        "add",
+        "assets",
+        "--set",
+        "id=lido-pola",
+        "--set",
+        "name=Lido Pola",
+        "--set",
+        "kind=building",
+        "--set",
+        "status=occupied",
+    )
     table = run(runner, filled, "list", "assets", "--where", "status=occupied").output
     assert "lido-pola" in table and "villa-medusa" not in table
     as_json = json.loads(run(runner, filled, "list", "assets", "--json").output)
@@ -217,3 +270,42 @@ def test_check_passes_on_a_sound_registry_and_lists_notices(runner: CliRunner, f
     result = run(runner, filled, "check")
     assert result.exit_code == 0
     assert "cites no source" in result.output and "stale" in result.output
+
+
+def test_add_in_a_terminal_asks_for_missing_required_fields(db_path: Path) -> None:
+    import os
+    import pty
+    import select
+    import subprocess
+    import sys
+    import time
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "registry", "--db", str(db_path), "add", "actors", "--set", "id=la-balena", "--set", "name=La Balena"],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        close_fds=True,
+    )
+    os.close(slave)
+    seen, deadline = b"", time.monotonic() + 30
+    answered = False
+    while time.monotonic() < deadline and proc.poll() is None:
+        ready, _, _ = select.select([master], [], [], 0.2)
+        if ready:
+            try:
+                seen += os.read(master, 1024)
+            except OSError:
+                break
+        if not answered and b"kind (" in seen:
+            os.write(master, b"informal_collective\n")
+            answered = True
+    proc.wait(timeout=30)
+    os.close(master)
+    assert b"kind (cooperative, association" in seen
+    assert proc.returncode == 0, seen.decode(errors="replace")
+    from registry.records import get_record
+    from registry.store import open_registry
+
+    assert get_record(open_registry(db_path), "actors", "la-balena")["kind"] == "informal_collective"

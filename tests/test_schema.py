@@ -47,7 +47,7 @@ def test_an_older_registry_is_migrated_in_place_keeping_its_records(tmp_path: Pa
     old = tmp_path / "old.db"
     db = sqlite_utils.Database(old)
     schema.migrations.apply(db, stop_before="m002_freshness_timeline_hours")
-    db["assets"].insert({"id": "ex-asilo", "name": "Ex Asilo Filangieri", "kind": "building", "status": "recognised"})  # type: ignore[union-attr]
+    db.table("assets").insert({"id": "ex-asilo", "name": "Ex Asilo Filangieri", "kind": "building", "status": "recognised"})
     db.conn.close()
     assert "last_verified" not in columns(old, "assets")
 

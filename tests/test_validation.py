@@ -10,8 +10,15 @@ from click.testing import CliRunner
 
 from registry.cli import cli
 
-GOOD_ASSET = {"id": "lido-pola", "name": "Lido Pola", "kind": "building", "status": "occupied",
-              "country": "IT", "lat": "40.799", "lon": "14.167"}
+GOOD_ASSET = {
+    "id": "lido-pola",
+    "name": "Lido Pola",
+    "kind": "building",
+    "status": "occupied",
+    "country": "IT",
+    "lat": "40.799",
+    "lon": "14.167",
+}
 
 
 def snapshot(db: Path) -> list[str]:
@@ -87,14 +94,27 @@ def test_duplicate_id_is_refused(runner: CliRunner, seeded: Path) -> None:
 
 
 def test_agreement_cannot_expire_before_it_starts(runner: CliRunner, seeded: Path) -> None:
-    result = add(runner, seeded, "agreements", {"id": "pact", "title": "Pact", "kind": "collaboration_pact", "status": "active",
-                                                "starts_on": "2020-01-01", "expires_on": "2019-12-31"})
+    result = add(
+        runner,
+        seeded,
+        "agreements",
+        {
+            "id": "pact",
+            "title": "Pact",
+            "kind": "collaboration_pact",
+            "status": "active",
+            "starts_on": "2020-01-01",
+            "expires_on": "2019-12-31",
+        },
+    )
     assert result.exit_code == 1
     assert "cannot expire before it starts" in result.output
 
 
 def test_references_must_exist(runner: CliRunner, seeded: Path) -> None:
-    result = add(runner, seeded, "agreements", {"id": "pact", "title": "Pact", "kind": "concession", "status": "active", "asset_id": "nowhere"})
+    result = add(
+        runner, seeded, "agreements", {"id": "pact", "title": "Pact", "kind": "concession", "status": "active", "asset_id": "nowhere"}
+    )
     assert result.exit_code == 1
     assert "field 'asset_id': there is no asset 'nowhere'" in result.output
 

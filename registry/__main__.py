@@ -1,0 +1,5 @@
+"""`python -m registry` runs the `commons` command."""
+
+from registry.cli import main
+
+main()

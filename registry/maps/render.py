@@ -1,0 +1,261 @@
+"""The three map pages of the site, built with folium around our own data loader.
+
+folium gives the scaffold (the Leaflet map, tiles, the initial view); the
+points come from the data files through `commons-map.js`, which clusters them
+per zoom, so a page stays a few kilobytes whatever the registry's size.
+Pages link only local scripts: folium's CDN defaults (Leaflet from jsDelivr,
+jQuery, Bootstrap, Font Awesome) are replaced or dropped.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import re
+import sqlite3
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..publish import write_if_changed
+from .data import LayerData, dumps, encode_layer, read_points, short_hash
+from .layers import CASES, LAYERS, LayerSpec
+from .vendor import Asset, copy_map_static, copy_vendor
+
+DEFAULT_TILES_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+DEFAULT_TILES_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+DEFAULT_MAX_ZOOM = 19
+MAP_DIR = "map"
+DATA_DIR = "data"
+VIEWPORT_RE = re.compile(r'<meta name="viewport"[^>]*>', re.DOTALL)
+WORLD = ((-60.0, -170.0), (75.0, 170.0))
+
+
+@dataclass(frozen=True)
+class MapOptions:
+    """Behaviour shared by every page; settings can override the tiles and zooms."""
+
+    tiles_url: str
+    tiles_attribution: str
+    max_zoom: int
+    cell_size: int = 64
+    cluster_until: int = 17
+    shapes_from: int = 13
+    record_zoom: int = 16
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> MapOptions:
+        return cls(
+            tiles_url=str(settings.get("TILES_URL") or DEFAULT_TILES_URL),
+            tiles_attribution=str(settings.get("TILES_ATTRIBUTION") or DEFAULT_TILES_ATTRIBUTION),
+            max_zoom=int(settings.get("TILES_MAX_ZOOM") or DEFAULT_MAX_ZOOM),
+            cell_size=int(settings.get("MAP_CLUSTER_CELL_PX") or 64),
+            cluster_until=int(settings.get("MAP_CLUSTER_UNTIL_ZOOM") or 17),
+        )
+
+    def script_options(self, collapse_control: bool) -> dict[str, Any]:
+        return {
+            "cellSize": self.cell_size,
+            "clusterUntil": self.cluster_until,
+            "shapesFrom": self.shapes_from,
+            "recordZoom": min(self.record_zoom, self.max_zoom),
+            "collapseControl": collapse_control,
+        }
+
+
+def render_site_maps(conn: sqlite3.Connection, output: pathlib.Path, settings: dict) -> list[pathlib.Path]:
+    """Write the overview, record and case-study maps, their data and their scripts under *output*.
+
+    Returns every file the maps need, whether rewritten or already up to date,
+    so the site build can list or check them.
+    """
+    output = pathlib.Path(output)
+    options = MapOptions.from_settings(settings)
+    vendor = copy_vendor(output)
+    static = copy_map_static(output)
+    files = [output / a.path for a in (*vendor.values(), *static.values())]
+    layers = [encode_layer(spec, read_points(conn, spec), f"{spec.key}-shapes-{{}}.json") for spec in LAYERS]
+    data_dir = output / MAP_DIR / DATA_DIR
+    data_files = {}
+    for layer in layers:
+        data_files[layer.spec.key] = f"{layer.spec.key}.json?v={short_hash(layer.main)}"
+        files.append(_write(data_dir / f"{layer.spec.key}.json", layer.main))
+        for number, chunk in enumerate(layer.chunks):
+            files.append(_write(data_dir / f"{layer.spec.key}-shapes-{number}.json", chunk))
+    _remove_stale(data_dir, files)
+    links = _Links(vendor, static)
+    by_key = {layer.spec.key: layer for layer in layers}
+    pages = {
+        "overview.html": build_page(
+            "Map of the commons",
+            "overview",
+            [(layer.spec, data_files[layer.spec.key]) for layer in layers],
+            _overview_bounds(layers),
+            options,
+            links,
+            collapse_control=False,
+        ),
+        "record.html": build_page(
+            "Where this record is",
+            "record",
+            [(layer.spec, data_files[layer.spec.key]) for layer in layers],
+            _union([layer.bounds for layer in layers]),
+            options,
+            links,
+            collapse_control=True,
+        ),
+        "cases.html": build_page(
+            "Case studies around the world",
+            "cases",
+            [(CASES, data_files[CASES.key])],
+            by_key[CASES.key].bounds,
+            options,
+            links,
+            collapse_control=True,
+            max_fit_zoom=6,
+        ),
+    }
+    for name, html in pages.items():
+        files.append(_write(output / MAP_DIR / name, html))
+    return files
+
+
+def _write(path: pathlib.Path, content: str | bytes) -> pathlib.Path:
+    write_if_changed(path, content)
+    return path
+
+
+def _remove_stale(data_dir: pathlib.Path, keep: list[pathlib.Path]) -> None:
+    """Outline chunks from an earlier, larger build would otherwise linger in the site."""
+    wanted = {p.resolve() for p in keep}
+    for path in data_dir.glob("*.json"):
+        if path.resolve() not in wanted:
+            path.unlink()
+
+
+Bounds = tuple[float, float, float, float]
+
+
+def _union(bounds: list[Bounds | None]) -> Bounds | None:
+    present = [b for b in bounds if b is not None]
+    if not present:
+        return None
+    return min(b[0] for b in present), min(b[1] for b in present), max(b[2] for b in present), max(b[3] for b in present)
+
+
+def _overview_bounds(layers: list[LayerData]) -> Bounds | None:
+    """Frame the places (assets and actors); case studies alone only when nothing else is mapped."""
+    local = _union([layer.bounds for layer in layers if layer.spec.key != CASES.key])
+    return local or _union([layer.bounds for layer in layers])
+
+
+@dataclass(frozen=True)
+class _Links:
+    vendor: dict[str, Asset]
+    static: dict[str, Asset]
+
+    def href(self, asset: Asset) -> str:
+        """From map/<page>.html to the asset, with its content version."""
+        path = asset.path.as_posix()
+        relative = path.removeprefix(f"{MAP_DIR}/") if path.startswith(f"{MAP_DIR}/") else f"../{path}"
+        return f"{relative}?v={asset.version}"
+
+    def scripts(self) -> list[tuple[str, str]]:
+        return [("leaflet", self.href(self.vendor["leaflet.js"])), ("commons_map", self.href(self.static["commons-map.js"]))]
+
+    def styles(self) -> list[tuple[str, str]]:
+        names = ("leaflet.css", "MarkerCluster.css", "MarkerCluster.Default.css")
+        return [(n, self.href(self.vendor[n])) for n in names] + [("commons_map_css", self.href(self.static["commons-map.css"]))]
+
+
+def build_page(
+    title: str,
+    mode: str,
+    layers: list[tuple[LayerSpec, str]],
+    bounds: Bounds | None,
+    options: MapOptions,
+    links: _Links,
+    *,
+    collapse_control: bool,
+    max_fit_zoom: int = 15,
+) -> str:
+    """One map page as HTML: folium's Leaflet map, local scripts, and the call that loads the data."""
+    import folium
+
+    figure = folium.Figure(title=title)
+    fmap = folium.Map(
+        location=[20.0, 0.0],
+        zoom_start=2,
+        tiles=None,
+        max_zoom=options.max_zoom,
+        control_scale=True,
+        prefer_canvas=True,
+        world_copy_jump=True,
+    )
+    fmap.default_js = links.scripts()
+    fmap.default_css = links.styles()
+    folium.TileLayer(
+        tiles=options.tiles_url,
+        attr=options.tiles_attribution,
+        name="Map",
+        max_zoom=options.max_zoom,
+        max_native_zoom=options.max_zoom,
+        control=False,
+    ).add_to(fmap)
+    south, west, north, east = bounds or (*WORLD[0], *WORLD[1])
+    fmap.fit_bounds([[south, west], [north, east]], padding=(24, 24), max_zoom=max_fit_zoom if bounds else 2)
+    config = {
+        "mode": mode,
+        "dataBase": f"{DATA_DIR}/",
+        "layers": [spec.config(file) for spec, file in layers],
+        "options": options.script_options(collapse_control),
+    }
+    _StartScript(config).add_to(fmap)
+    fmap.add_to(figure)
+    _number_elements(figure)
+    html = figure.render()
+    return _finish(html)
+
+
+def _StartScript(config: dict[str, Any]) -> Any:  # noqa: N802 - reads as the element it builds
+    """A folium element whose script hands the map and its settings to commons-map.js."""
+    from branca.element import MacroElement
+    from jinja2 import Template
+
+    class StartScript(MacroElement):  # type: ignore[misc]
+        _template = Template(
+            "{% macro script(this, kwargs) %}\n"
+            "    CommonsMap.start({{ this._parent.get_name() }}, {{ this.config_json }});\n"
+            "{% endmacro %}"
+        )
+
+        def __init__(self, config: dict[str, Any]) -> None:
+            super().__init__()
+            self._name = "CommonsMapStart"
+            self.config_json = dumps(config).decode("utf-8")
+
+    return StartScript(config)
+
+
+def _walk(element: Any) -> Iterator[Any]:
+    yield element
+    for child in element._children.values():
+        yield from _walk(child)
+
+
+def _number_elements(figure: Any) -> None:
+    """folium names elements with random ids; number them instead so two builds are byte-identical."""
+    from collections import OrderedDict
+
+    for n, element in enumerate(_walk(figure)):
+        element._id = f"{n:04d}"
+    for element in _walk(figure):
+        element._children = OrderedDict((child.get_name(), child) for child in element._children.values())
+
+
+def _finish(html: str) -> str:
+    """The page's language, and no trailing spaces, so diffs between builds show only real changes."""
+    html = html.replace("<html>", '<html lang="en">', 1)
+    # folium's viewport forbids pinch-zoom, which people with low vision rely on.
+    html = VIEWPORT_RE.sub('<meta name="viewport" content="width=device-width, initial-scale=1.0" />', html, count=1)
+    lines = [line.rstrip() for line in html.splitlines()]
+    return "\n".join(line for line in lines if line) + "\n"

@@ -1,0 +1,155 @@
+"""The public copy read into memory once, with every relation indexed both ways.
+
+Record pages need each record's neighbours (an asset's agreements and their
+parties, a case's actors). Querying per record costs 10k × several queries at
+scale; reading each table once and indexing in dictionaries keeps the build
+close to the cost of rendering alone.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..rules import KINDS, LINKS
+from ..store import decode_row
+
+Key = tuple[str, str]
+
+
+@dataclass
+class SiteData:
+    """Every public record by kind and id, and the relations between them."""
+
+    records: dict[str, dict[str, dict[str, Any]]]
+    links: dict[Key, dict[str, list[tuple[str, str | None]]]] = field(default_factory=dict)
+    agreements_by_asset: dict[str, list[str]] = field(default_factory=dict)
+    sources: dict[Key, list[dict[str, Any]]] = field(default_factory=dict)
+    events: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    last_changed: dict[Key, str] = field(default_factory=dict)
+    recent_changes: list[dict[str, Any]] = field(default_factory=list)
+    agreement_changes: list[dict[str, Any]] = field(default_factory=list)
+
+    def get(self, kind: str, record_id: str | None) -> dict[str, Any] | None:
+        if not record_id:
+            return None
+        return self.records.get(kind, {}).get(record_id)
+
+    def title(self, kind: str, record_id: str) -> str:
+        record = self.get(kind, record_id)
+        return str(record[KINDS[kind].title_field]) if record else record_id
+
+    def linked(self, kind: str, record_id: str, other_kind: str) -> list[tuple[str, str | None]]:
+        """(id, role) of the records of another kind linked to this one, existing ones only."""
+        found = self.links.get((kind, record_id), {}).get(other_kind, [])
+        return [(i, r) for i, r in found if i in self.records.get(other_kind, {})]
+
+
+def _rows(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+    cursor = conn.execute(sql, params)
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor]
+
+
+TABLE_TO_KIND = {k.table: k.name for k in KINDS.values()}
+RECENT_CHANGES = 12
+FEED_CHANGES = 50
+
+
+def load_site_data(path: Path) -> SiteData:
+    """Read the public copy written by the publish step; nothing private is in it."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return _load(conn)
+    finally:
+        conn.close()
+
+
+def _load(conn: sqlite3.Connection) -> SiteData:
+    records = {
+        kind.name: {row["id"]: decode_row(kind, row) for row in _rows(conn, f"SELECT * FROM [{kind.table}] ORDER BY id")}
+        for kind in KINDS.values()
+    }
+    data = SiteData(records)
+    links: dict[Key, dict[str, list[tuple[str, str | None]]]] = defaultdict(lambda: defaultdict(list))
+    for spec in LINKS:
+        role = "role" if spec.roles is not None else "NULL"
+        sql = f"SELECT [{spec.left_column}], [{spec.right_column}], {role} FROM [{spec.table}] ORDER BY 1, 2"
+        for left, right, link_role in conn.execute(sql):
+            links[(spec.left_kind, left)][spec.right_kind].append((right, link_role))
+            links[(spec.right_kind, right)][spec.left_kind].append((left, link_role))
+    data.links = {k: dict(v) for k, v in links.items()}
+    by_asset: dict[str, list[str]] = defaultdict(list)
+    for agreement in sorted(records["agreements"].values(), key=lambda a: (a.get("adopted_on") or "", a["id"])):
+        if agreement.get("asset_id"):
+            by_asset[agreement["asset_id"]].append(agreement["id"])
+    data.agreements_by_asset = dict(by_asset)
+    sources: dict[Key, list[dict[str, Any]]] = defaultdict(list)
+    sql = (
+        "SELECT c.record_kind, c.record_id, s.url, s.title, s.publisher, s.year FROM citations c "
+        "JOIN sources s ON s.id = c.source_id ORDER BY c.record_kind, c.record_id, s.year, s.title, s.url"
+    )
+    for kind, record_id, url, title, publisher, year in conn.execute(sql):
+        sources[(kind, record_id)].append({"url": url, "title": title, "publisher": publisher, "year": year})
+    data.sources = dict(sources)
+    events: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for event in _rows(conn, "SELECT asset_id, happened_on, status, document, note FROM asset_events ORDER BY asset_id, happened_on, id"):
+        events[event.pop("asset_id")].append(event)
+    data.events = dict(events)
+    data.last_changed = _last_changed(conn)
+    data.recent_changes = _changes(conn, tuple(TABLE_TO_KIND), RECENT_CHANGES)
+    data.agreement_changes = _changes(conn, ("agreements",), FEED_CHANGES)
+    return data
+
+
+def _last_changed(conn: sqlite3.Connection) -> dict[Key, str]:
+    """When each record, its links, its sources or its timeline last changed, from the change log."""
+    latest: dict[Key, str] = {}
+
+    def note(kind: str | None, record_id: str | None, when: str) -> None:
+        if kind and record_id and when > latest.get((kind, record_id), ""):
+            latest[(kind, record_id)] = when
+
+    link_tables = {s.table: s for s in LINKS}
+    grouped = "SELECT table_name, record_id, max(changed_at) FROM changes WHERE table_name != 'asset_events' GROUP BY table_name, record_id"
+    for table, record_id, when in conn.execute(grouped):
+        if table in TABLE_TO_KIND:
+            note(TABLE_TO_KIND[table], record_id, when)
+        elif table in link_tables and "/" in record_id:
+            spec = link_tables[table]
+            left, right = record_id.split("/", 1)
+            note(spec.left_kind, left, when)
+            note(spec.right_kind, right, when)
+        elif table == "citations" and record_id.count("/") >= 2:
+            _, kind, cited = record_id.split("/", 2)
+            note(kind, cited, when)
+    events = (
+        "SELECT json_extract(coalesce(after, before), '$.asset_id'), max(changed_at) FROM changes "
+        "WHERE table_name = 'asset_events' GROUP BY 1"
+    )
+    for asset_id, when in conn.execute(events):
+        note("assets", asset_id, when)
+    return latest
+
+
+def _changes(conn: sqlite3.Connection, tables: tuple[str, ...], limit: int) -> list[dict[str, Any]]:
+    """The newest change-log entries about records of these tables, with what changed."""
+    marks = ", ".join("?" for _ in tables)
+    rows = _rows(
+        conn,
+        f"SELECT id, changed_at, action, table_name, record_id, before, after FROM changes WHERE table_name IN ({marks}) "
+        f"ORDER BY changed_at DESC, id DESC LIMIT {int(limit)}",
+        tables,
+    )
+    for row in rows:
+        before = json.loads(row.pop("before") or "null") or {}
+        after = json.loads(row.pop("after") or "null") or {}
+        kind = KINDS[TABLE_TO_KIND[row["table_name"]]]
+        row["kind"] = kind.name
+        row["title"] = after.get(kind.title_field) or before.get(kind.title_field) or row["record_id"]
+        row["fields"] = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k)) if row["action"] == "update" else []
+    return rows

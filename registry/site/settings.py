@@ -1,0 +1,205 @@
+"""Build settings, and the Pelican settings derived from them.
+
+One dataclass says what a build needs (where things are, which URLs to link);
+`pelican_settings` turns it into the override dict Pelican runs with, so the
+CLI, build.py and the tests configure a build the same way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+DEFAULT_TILES_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+DEFAULT_TILES_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+PLUGIN = "registry.site.plugin"
+
+# Guidebook chapters that explain the typology shown on case pages; linked when present.
+GUIDE_LINKS = {
+    "levels": "levels-of-co-production",
+    "matrix": "design-and-delivery",
+    "scenarios": "what-is-co-production",
+    "phases": "starting-co-production",
+    "registry": "running-a-commons-registry",
+}
+
+
+def project_root() -> Path:
+    """The folder holding theme/ and content/: the checkout this package runs from, else the current folder."""
+    checkout = Path(__file__).resolve().parents[2]
+    if (checkout / "theme").is_dir() and (checkout / "content").is_dir():
+        return checkout
+    return Path.cwd()
+
+
+def build_date() -> dt.date:
+    """The date the build treats as today: SOURCE_DATE_EPOCH when set, so builds can be reproduced later."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.strip().isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+    return dt.date.today()
+
+
+def _no_progress(items: Iterable[T], length: int, label: str) -> Iterator[T]:
+    yield from items
+
+
+Progress = Callable[[Iterable[Any], int, str], Iterator[Any]]
+
+
+@dataclass
+class SiteSettings:
+    """Everything a build needs besides the registry: paths, public URLs and presentation."""
+
+    output: Path
+    content: Path = field(default_factory=lambda: project_root() / "content")
+    theme: Path = field(default_factory=lambda: project_root() / "theme")
+    cache: Path | None = None
+    site_name: str = "Commons Lab"
+    site_url: str | None = None
+    datasette_url: str | None = None
+    datasette_database: str = "public"
+    tiles_url: str = DEFAULT_TILES_URL
+    tiles_attribution: str = DEFAULT_TILES_ATTRIBUTION
+    language: str = "en"
+    direction: str = "ltr"
+    today: dt.date = field(default_factory=build_date)
+    search: bool = True
+    maps: bool = True
+    list_limit: int = 2000
+    progress: Progress = _no_progress
+
+    def __post_init__(self) -> None:
+        self.output = Path(self.output).resolve()
+        self.content = Path(self.content).resolve()
+        self.theme = Path(self.theme).resolve()
+        if self.cache is None:
+            self.cache = self.output.parent / "cache" / self.output.name
+        self.cache = Path(self.cache).resolve()
+        for name in ("site_url", "datasette_url"):
+            value = getattr(self, name)
+            if value:
+                setattr(self, name, value.rstrip("/") + "/")
+
+    @property
+    def data_dir(self) -> Path:
+        """Where the public copy and its downloads go: inside the site, so they are published with it."""
+        return self.output / "data"
+
+    @property
+    def public_db(self) -> Path:
+        return self.data_dir / "public.db"
+
+    def fingerprint(self) -> dict[str, Any]:
+        """The settings that change what pages say; a change re-renders every page."""
+        return {
+            "site_name": self.site_name,
+            "site_url": self.site_url,
+            "datasette_url": self.datasette_url,
+            "datasette_database": self.datasette_database,
+            "tiles_url": self.tiles_url,
+            "language": self.language,
+            "direction": self.direction,
+            "search": self.search,
+        }
+
+
+@dataclass
+class BuildState:
+    """What the steps of one build tell each other: which maps exist, what was written, how long it took."""
+
+    maps: dict[str, bool] = field(default_factory=dict)
+    written: set[Path] = field(default_factory=set)
+    rendered: list[str] = field(default_factory=list)
+    skipped: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def pelican_settings(site: SiteSettings, state: BuildState) -> dict[str, Any]:
+    """The override dict for `read_settings`: our theme, content layout, relative URLs, and no blog parts."""
+    from .sanitise import markdown_html, safe_url
+
+    cache = site.cache or site.output.parent / "cache"
+    return {
+        "PATH": str(site.content),
+        "THEME": str(site.theme),
+        "OUTPUT_PATH": str(site.output),
+        "CACHE_PATH": str(cache / "pelican"),
+        "PLUGINS": [PLUGIN],
+        "PLUGIN_PATHS": [],
+        "SITENAME": site.site_name,
+        "SITEURL": "",
+        "RELATIVE_URLS": True,
+        "TIMEZONE": "UTC",
+        "DEFAULT_LANG": site.language,
+        "DEFAULT_DATE_FORMAT": "%Y-%m-%d",
+        "DELETE_OUTPUT_DIRECTORY": False,
+        "CACHE_CONTENT": False,
+        "LOAD_CONTENT_CACHE": False,
+        "WRITE_SELECTED": [],
+        # Chapters live in content/guide, other pages in content/pages; the folder says where they go.
+        "ARTICLE_PATHS": [],
+        "PAGE_PATHS": ["guide", "pages"],
+        "STATIC_PATHS": [],
+        "EXTRA_PATH_METADATA": {
+            "guide": {"section": "guide/", "template": "chapter"},
+            "pages": {"section": ""},
+        },
+        "PAGE_URL": "{section}{slug}/",
+        "PAGE_SAVE_AS": "{section}{slug}/index.html",
+        "PAGE_ORDER_BY": "basename",
+        "THEME_STATIC_DIR": "theme",
+        "THEME_STATIC_PATHS": ["static"],
+        # The blog machinery Pelican offers is not part of this site.
+        "DIRECT_TEMPLATES": [],
+        "PAGINATED_TEMPLATES": {},
+        "ARCHIVES_SAVE_AS": "",
+        "AUTHOR_SAVE_AS": "",
+        "AUTHORS_SAVE_AS": "",
+        "CATEGORY_SAVE_AS": "",
+        "CATEGORIES_SAVE_AS": "",
+        "TAG_SAVE_AS": "",
+        "TAGS_SAVE_AS": "",
+        "DRAFT_PAGE_SAVE_AS": "",
+        "FEED_ALL_ATOM": None,
+        "FEED_ALL_RSS": None,
+        "CATEGORY_FEED_ATOM": None,
+        "CATEGORY_FEED_RSS": None,
+        "AUTHOR_FEED_ATOM": None,
+        "AUTHOR_FEED_RSS": None,
+        "TRANSLATION_FEED_ATOM": None,
+        "TRANSLATION_FEED_RSS": None,
+        "TAG_FEED_ATOM": None,
+        "TAG_FEED_RSS": None,
+        "FEED_ATOM": None,
+        "FEED_RSS": None,
+        "MARKDOWN": {
+            "extension_configs": {
+                "markdown.extensions.extra": {},
+                "markdown.extensions.toc": {},
+                "markdown.extensions.smarty": {},
+            },
+            "output_format": "html5",
+        },
+        "JINJA_ENVIRONMENT": {
+            "trim_blocks": True,
+            "lstrip_blocks": True,
+            "autoescape": True,
+            "extensions": ["jinja2.ext.i18n"],
+        },
+        "JINJA_FILTERS": {"markdown": markdown_html, "safe_url": safe_url},
+        "JINJA_GLOBALS": {
+            "SITE_LANG": site.language,
+            "SITE_DIR": site.direction,
+            "DATASETTE_URL": site.datasette_url,
+            "SEARCH_ENABLED": site.search,
+        },
+        "COMMONS_SITE": site,
+        "COMMONS_STATE": state,
+    }
