@@ -189,6 +189,23 @@ def show(settings: Settings, kind: str, record_id: str, as_json: bool) -> None:
         click.secho(f"\nstale: last verified {details.get('last_verified') or 'never'}", fg="yellow")
 
 
+@cli.command()
+@click.argument("kind", type=KIND)
+@pass_settings
+def fields(settings: Settings, kind: str) -> None:
+    """What a kind of record holds: each field, whether it is required, and its allowed values.
+
+    \b
+    Example:
+      commons fields agreements
+    """
+    for f in get_kind(kind).fields:
+        flags = ", ".join(x for x in ("required" if f.required else "", "private" if f.private else "", f.type) if x)
+        click.echo(f"{f.name}  ({flags})\n    {f.description}")
+        if f.choices:
+            click.echo(f"    allowed: {', '.join(f.choices)}")
+
+
 @cli.command(name="list")
 @click.argument("kind", type=KIND)
 @click.option("--where", "filters", multiple=True, metavar="FIELD=VALUE", help="Only records whose field has this value; repeat to narrow.")

@@ -5,18 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import json
-import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .bulk import add_status_events, insert_many
 from .errors import Conflict, NotFound, ValidationError
 from .rules import KINDS, LINKS, Kind, clean_record, describe, get_kind, reference_problems
 from .store import Registry, Txn, decode_row, encode_row, fetch_row, record_exists, transaction
-
-DUPLICATE_RADIUS_M = 100.0
-DUPLICATE_NAME_SIMILARITY = 0.8
 
 
 @dataclass
@@ -80,71 +76,13 @@ def add_record(registry: Registry, kind_name: str, values: Mapping[str, Any]) ->
 
 
 def insert_clean(txn: Txn, kind: Kind, values: dict[str, Any], where: str = "") -> list[str]:
-    """Insert an already-cleaned record inside a transaction; shared by add and import."""
-    record_id = values["id"]
-    if record_exists(txn.conn, kind, record_id):
-        raise Conflict(
-            f"{where}{kind.singular} {record_id!r} already exists; choose another id, or change it with `commons edit {kind.name} {record_id}`"
-        )
-    problems = reference_problems(kind, values, lambda k, i: record_exists(txn.conn, KINDS[k], i), where)
-    if problems:
-        raise ValidationError(problems)
-    warnings = possible_duplicates(txn, kind, values, where)
-    txn.insert(kind.table, encode_row(kind, values), record_id)
-    if kind.name == "assets" and values.get("status"):
-        record_status_event(txn, record_id, values["status"], values.get("since"))
-    return warnings
+    """Insert one already-cleaned record inside a transaction, with the same checks as a bulk import."""
+    return insert_many(txn, kind, [(where, values)])
 
 
 def record_status_event(txn: Txn, asset_id: str, status: str, since: str | None, document: str | None = None) -> None:
     """Each status an asset reaches becomes a step of its timeline."""
-    row = {
-        "asset_id": asset_id,
-        "happened_on": since or txn.at[:10],
-        "status": status,
-        "document": document,
-        "note": None,
-    }
-    cursor = txn.conn.execute(
-        "INSERT INTO asset_events (asset_id, happened_on, status, document, note) VALUES (?, ?, ?, ?, ?)",
-        list(row.values()),
-    )
-    txn.log("insert", "asset_events", str(cursor.lastrowid), None, {"id": cursor.lastrowid, **row})
-
-
-def possible_duplicates(txn: Txn, kind: Kind, values: Mapping[str, Any], where: str = "") -> list[str]:
-    """Warn when a record of the same kind has a close name within about 100 metres."""
-    lat, lon = values.get("lat"), values.get("lon")
-    if lat is None or lon is None:
-        return []
-    title = kind.title_field
-    margin = DUPLICATE_RADIUS_M / 111_000
-    rows = txn.conn.execute(
-        f"SELECT id, [{title}], lat, lon FROM [{kind.table}] WHERE lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?",
-        [lat - margin, lat + margin, lon - margin * 3, lon + margin * 3],
-    ).fetchall()
-    warnings = []
-    name = _normalise(str(values.get(title) or ""))
-    for other_id, other_title, other_lat, other_lon in rows:
-        distance = distance_m(lat, lon, other_lat, other_lon)
-        similar = difflib.SequenceMatcher(None, name, _normalise(str(other_title or ""))).ratio()
-        if distance <= DUPLICATE_RADIUS_M and similar >= DUPLICATE_NAME_SIMILARITY:
-            warnings.append(
-                f"warning: {describe(kind, values['id'], where)} may duplicate {other_id!r} ({other_title}, {distance:.0f} m away)"
-            )
-    return warnings
-
-
-def _normalise(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
-
-
-def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in metres; plenty for a 100 m duplicate check."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6_371_000 * math.asin(math.sqrt(a))
+    add_status_events(txn, [(asset_id, status, since, document)])
 
 
 def update_record(registry: Registry, kind_name: str, record_id: str, values: Mapping[str, Any]) -> Outcome:

@@ -153,6 +153,14 @@ class Txn:
             [self.id, self.at, self.registry.by, action, table, record_id, _json(before), _json(after)],
         )
 
+    def log_many(self, action: str, table: str, entries: list[tuple[str, Mapping[str, Any] | None, Mapping[str, Any] | None]]) -> None:
+        """Log many rows of one action at once; bulk imports write thousands."""
+        self.conn.executemany(
+            "INSERT INTO changes (txn, changed_at, changed_by, action, table_name, record_id, before, after)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(self.id, self.at, self.registry.by, action, table, record_id, _json(b), _json(a)) for record_id, b, a in entries],
+        )
+
     def insert(self, table: str, row: Mapping[str, Any], record_id: str, action: str = "insert") -> None:
         columns = list(row)
         self.conn.execute(

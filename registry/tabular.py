@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .bulk import insert_many
 from .errors import RegistryError, ValidationError
-from .records import insert_clean
 from .rules import Kind, clean_record, countries_at, country_warnings, get_kind
 from .store import Registry, transaction
 
@@ -127,18 +127,11 @@ def import_records(
     for (where, values), found in zip(located, countries_at([(v["lat"], v["lon"]) for _, v in located]), strict=True):
         result.warnings += country_warnings(values, f"{where}{kind.singular} {values['id']!r}", found)
     with transaction(registry) as txn:
-        errors: list[str] = []
-        for where, values in cleaned:
-            try:
-                result.warnings += insert_clean(txn, kind, values, where)
-            except ValidationError as exc:
-                errors += exc.problems
-            except RegistryError as exc:
-                errors.append(str(exc))
-            if len(errors) > MAX_PROBLEMS_SHOWN:
-                break
-        if errors:
-            raise ValidationError(_capped(errors) + ["nothing was imported; fix these rows and run the import again"])
+        try:
+            result.warnings += insert_many(txn, kind, cleaned)
+        except RegistryError as exc:
+            problems = exc.problems if isinstance(exc, ValidationError) else [str(exc)]
+            raise ValidationError(problems + ["nothing was imported; fix these rows and run the import again"]) from None
         result.added = len(cleaned)
         if dry_run:
             raise _DryRunDone(result)

@@ -181,9 +181,10 @@ def build_page(
     """One map page as HTML: folium's Leaflet map, local scripts, and the call that loads the data."""
     import folium
 
+    south, west, north, east = bounds or (*WORLD[0], *WORLD[1])
     figure = folium.Figure(title=title)
     fmap = folium.Map(
-        location=[20.0, 0.0],
+        location=[(south + north) / 2, (west + east) / 2],
         zoom_start=2,
         tiles=None,
         max_zoom=options.max_zoom,
@@ -201,10 +202,12 @@ def build_page(
         max_native_zoom=options.max_zoom,
         control=False,
     ).add_to(fmap)
-    south, west, north, east = bounds or (*WORLD[0], *WORLD[1])
-    fmap.fit_bounds([[south, west], [north, east]], padding=(24, 24), max_zoom=max_fit_zoom if bounds else 2)
     config = {
         "mode": mode,
+        # Fitted by the script without animation: a zoom animation still running
+        # when a record page asks for its record would swallow that request.
+        "bounds": [[south, west], [north, east]],
+        "fitMaxZoom": max_fit_zoom if bounds else 2,
         "dataBase": f"{DATA_DIR}/",
         "layers": [spec.config(file) for spec, file in layers],
         "options": options.script_options(collapse_control),

@@ -329,10 +329,19 @@
   CommonsMap.prototype.start = function () {
     var self = this, config = this.config, map = this.map;
     var specs = config.layers;
+    map.fitBounds(config.bounds, { padding: [24, 24], maxZoom: config.fitMaxZoom, animate: false });
+    var tiles = [];
     if (config.mode === 'record') {
+      // Tiles wait until the record is found, so a record page never fetches the wide view's tiles.
+      map.eachLayer(function (layer) { if (layer instanceof L.TileLayer) tiles.push(layer); });
+      tiles.forEach(function (layer) { map.removeLayer(layer); });
       var wanted = parseHash(location.hash);
       specs = specs.filter(function (s) { return wanted && s.key === wanted.kind; });
-      if (!specs.length) return this.message('No record to show: the address should end in #assets/<id>, #actors/<id> or #cases/<id>.');
+      if (!specs.length) {
+        tiles.forEach(function (layer) { layer.addTo(map); });
+        document.documentElement.setAttribute('data-map-ready', 'true');
+        return Promise.resolve(this.message('No record to show: the address should end in #assets/<id>, #actors/<id> or #cases/<id>.'));
+      }
     }
     return Promise.all(specs.map(function (spec) {
       return fetchJson(self.url(spec.file)).then(function (data) { return new PointLayer(self, spec, data); });
@@ -362,6 +371,7 @@
       if (config.mode === 'record') {
         window.addEventListener('hashchange', function () { self.focusRecord(parseHash(location.hash)); });
         self.focusRecord(parseHash(location.hash));
+        tiles.forEach(function (layer) { layer.addTo(map); });
       } else {
         self.redraw();
       }
@@ -370,6 +380,7 @@
       document.documentElement.setAttribute('data-map-ready', 'true');
       return self;
     }).catch(function (error) {
+      tiles.forEach(function (layer) { if (!map.hasLayer(layer)) layer.addTo(map); });
       self.message('The map data could not be loaded.');
       document.documentElement.setAttribute('data-map-ready', 'error');
       throw error;

@@ -1,0 +1,246 @@
+"""What each record page shows, as plain data: the record, its neighbours and its story.
+
+A view holds only JSON-serialisable values, so the same dict is both what the
+template renders and what the build hashes to decide whether the page changed.
+Markdown stays as source here; templates render it through the sanitiser.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import vocab
+from ..rules import KINDS, is_stale
+from . import jsonld
+from .data import SiteData
+from .sanitise import safe_url
+from .words import country_name, money, slugify, term
+
+
+@dataclass
+class ViewContext:
+    """What views need besides the data: the date, public URLs, which maps and chapters exist."""
+
+    today: dt.date
+    site_url: str | None = None
+    datasette_url: str | None = None
+    datasette_database: str = "public"
+    record_map: bool = False
+    chapters: dict[str, str] = field(default_factory=dict)
+
+
+def record_url(kind: str, record_id: str) -> str:
+    """A record's address relative to the site root: its id, forever."""
+    return f"{kind}/{record_id}/"
+
+
+def facet_url(kind: str, facet: str, value: str) -> str:
+    return f"{kind}/{facet}/{slugify(value)}/"
+
+
+def _absolute(ctx: ViewContext, path: str) -> str | None:
+    return ctx.site_url + path if ctx.site_url else None
+
+
+def _ref(data: SiteData, kind: str, record_id: str, role: str | None = None, roles: dict[str, str] | None = None) -> dict[str, Any]:
+    """A link to another record: its title and address, with the role of the link in words."""
+    return {
+        "id": record_id,
+        "title": data.title(kind, record_id),
+        "url": record_url(kind, record_id),
+        "role": role,
+        "role_label": vocab.label(roles, role) if roles and role else None,
+    }
+
+
+def _common(data: SiteData, ctx: ViewContext, kind: str, record: dict[str, Any]) -> dict[str, Any]:
+    """What every record page has: sources, freshness, last change, data links, place."""
+    spec = KINDS[kind]
+    record_id = record["id"]
+    public = {f.name: record.get(f.name) for f in spec.public_fields}
+    has_point = record.get("lat") is not None and record.get("lon") is not None
+    datasette = None
+    if ctx.datasette_url:
+        datasette = f"{ctx.datasette_url}{ctx.datasette_database}/{spec.table}/{record_id}"
+    return {
+        "kind": kind,
+        "id": record_id,
+        "title": record.get(spec.title_field) or record_id,
+        "url": record_url(kind, record_id),
+        "record": public,
+        "country_name": country_name(record.get("country")),
+        "city_url": facet_url(kind, "city", record["city"]) if record.get("city") else None,
+        "sources": data.sources.get((kind, record_id), []),
+        "last_verified": record.get("last_verified"),
+        "stale": is_stale(record.get("last_verified"), ctx.today),
+        "last_changed": data.last_changed.get((kind, record_id)),
+        "has_point": has_point,
+        "map_hash": f"{kind}/{record_id}" if has_point and ctx.record_map else None,
+        "downloads": {
+            "json": f"{record_id}.json",
+            "geojson": f"{record_id}.geojson" if "lat" in spec.field_names and (has_point or record.get("geometry")) else None,
+            "datasette": datasette,
+        },
+    }
+
+
+def asset_view(data: SiteData, ctx: ViewContext, record: dict[str, Any]) -> dict[str, Any]:
+    """An asset: what and where, its status and timeline, its agreements and their parties, its cases."""
+    view = _common(data, ctx, "assets", record)
+    agreements = []
+    for agreement_id in data.agreements_by_asset.get(record["id"], []):
+        agreement = data.records["agreements"][agreement_id]
+        agreements.append(
+            {
+                **_ref(data, "agreements", agreement_id),
+                "kind_label": vocab.label(vocab.AGREEMENT_KINDS, agreement.get("kind")),
+                "status": agreement.get("status"),
+                "status_label": vocab.label(vocab.AGREEMENT_STATUSES, agreement.get("status")),
+                "adopted_on": agreement.get("adopted_on"),
+                "expires_on": agreement.get("expires_on"),
+                "parties": [_ref(data, "actors", a, r, vocab.PARTY_ROLES) for a, r in data.linked("agreements", agreement_id, "actors")],
+            }
+        )
+    view.update(
+        kind_label=vocab.label(vocab.ASSET_KINDS, record.get("kind")),
+        kind_url=facet_url("assets", "kind", record["kind"]) if record.get("kind") else None,
+        status_label=vocab.label(vocab.ASSET_STATUSES, record.get("status")),
+        status_url=facet_url("assets", "status", record["status"]) if record.get("status") else None,
+        owner_label=vocab.label(vocab.ASSET_OWNERS, record.get("owner")),
+        timeline=[
+            {**event, "status_label": vocab.label(vocab.ASSET_STATUSES, event.get("status"))} for event in data.events.get(record["id"], [])
+        ],
+        agreements=agreements,
+        cases=[_ref(data, "cases", c) for c, _ in data.linked("assets", record["id"], "cases")],
+        jsonld=jsonld.script_json(jsonld.place(record, _absolute(ctx, view["url"]))),
+    )
+    return view
+
+
+def actor_view(data: SiteData, ctx: ViewContext, record: dict[str, Any]) -> dict[str, Any]:
+    """An actor: who it is, the agreements it is party to and the cases it took part in."""
+    view = _common(data, ctx, "actors", record)
+    agreements = []
+    for agreement_id, role in data.linked("actors", record["id"], "agreements"):
+        agreement = data.records["agreements"][agreement_id]
+        asset_id = agreement.get("asset_id")
+        agreements.append(
+            {
+                **_ref(data, "agreements", agreement_id, role, vocab.PARTY_ROLES),
+                "status_label": vocab.label(vocab.AGREEMENT_STATUSES, agreement.get("status")),
+                "asset": _ref(data, "assets", asset_id) if data.get("assets", asset_id) else None,
+            }
+        )
+    view.update(
+        kind_label=vocab.label(vocab.ACTOR_KINDS, record.get("kind")),
+        kind_url=facet_url("actors", "kind", record["kind"]) if record.get("kind") else None,
+        governance_label=vocab.label(vocab.GOVERNANCE_MODELS, record.get("governance")),
+        website=safe_url(record.get("website")),
+        agreements=agreements,
+        cases=[_ref(data, "cases", c, r, vocab.CASE_ROLES) for c, r in data.linked("actors", record["id"], "cases")],
+        jsonld=jsonld.script_json(jsonld.organization(record, _absolute(ctx, view["url"]))),
+    )
+    return view
+
+
+def agreement_view(data: SiteData, ctx: ViewContext, record: dict[str, Any]) -> dict[str, Any]:
+    """An agreement: instrument, term and what remains of it, parties by role, commitments, money, document."""
+    view = _common(data, ctx, "agreements", record)
+    parties = [_ref(data, "actors", a, r, vocab.PARTY_ROLES) for a, r in data.linked("agreements", record["id"], "actors")]
+    order = list(vocab.PARTY_ROLES)
+    by_role: dict[str, list[dict[str, Any]]] = {}
+    for party in sorted(parties, key=lambda p: (order.index(p["role"]) if p["role"] in order else len(order), p["title"])):
+        by_role.setdefault(party["role"] or "", []).append(party)
+    asset = data.get("assets", record.get("asset_id"))
+    asset_ref = None
+    if asset:
+        asset_ref = {
+            **_ref(data, "assets", asset["id"]),
+            "city": asset.get("city"),
+            "status_label": vocab.label(vocab.ASSET_STATUSES, asset.get("status")),
+        }
+    view.update(
+        kind_label=vocab.label(vocab.AGREEMENT_KINDS, record.get("kind")),
+        kind_url=facet_url("agreements", "kind", record["kind"]) if record.get("kind") else None,
+        status_label=vocab.label(vocab.AGREEMENT_STATUSES, record.get("status")),
+        status_url=facet_url("agreements", "status", record["status"]) if record.get("status") else None,
+        term=term(record, ctx.today),
+        parties_by_role=[
+            {"role": role, "role_label": vocab.label(vocab.PARTY_ROLES, role), "parties": members} for role, members in by_role.items()
+        ],
+        asset=asset_ref,
+        rent=money(record.get("rent_eur_per_year")),
+        maintenance_label=vocab.label(vocab.COST_BEARERS, record.get("maintenance_by")),
+        utilities_label=vocab.label(vocab.COST_BEARERS, record.get("utilities_by")),
+        document_url=safe_url(record.get("document_url")),
+        jsonld=jsonld.script_json(
+            jsonld.legislation(
+                record,
+                _absolute(ctx, view["url"]),
+                [{**p, "url": _absolute(ctx, p["url"])} for p in parties],
+                {**asset_ref, "url": _absolute(ctx, asset_ref["url"])} if asset_ref else None,
+            )
+        ),
+    )
+    return view
+
+
+def case_view(data: SiteData, ctx: ViewContext, record: dict[str, Any]) -> dict[str, Any]:
+    """A case study: place, years, policy areas, its typology in words, actors, assets, outcomes."""
+    view = _common(data, ctx, "cases", record)
+    level, design, delivery = record.get("level"), record.get("design_by"), record.get("delivery_by")
+    scenario, scope = record.get("scenario"), record.get("scope")
+    reached = set(record.get("phases") or [])
+    view.update(
+        policy_areas=[
+            {"value": p, "label": vocab.label(vocab.POLICY_AREAS, p), "url": facet_url("cases", "policy-area", p)}
+            for p in record.get("policy_areas") or []
+        ],
+        level=level and {
+            "label": vocab.label(vocab.LEVELS, level),
+            "explanation": vocab.LEVEL_EXPLANATIONS.get(level),
+            "url": facet_url("cases", "level", level),
+        },
+        design_label=vocab.label(vocab.DESIGN_DELIVERY, design) or None,
+        delivery_label=vocab.label(vocab.DESIGN_DELIVERY, delivery) or None,
+        matrix_cell=vocab.matrix_cell(design, delivery),
+        scenario=scenario and {"label": vocab.label(vocab.SCENARIOS, scenario), "explanation": vocab.SCENARIO_EXPLANATIONS.get(scenario)},
+        scope=scope and {"label": vocab.label(vocab.SCOPES, scope), "explanation": vocab.SCOPE_EXPLANATIONS.get(scope)},
+        phases=[{"label": label, "reached": value in reached} for value, label in vocab.PHASES.items()] if reached else [],
+        actors=[_ref(data, "actors", a, r, vocab.CASE_ROLES) for a, r in data.linked("cases", record["id"], "actors")],
+        assets=[_ref(data, "assets", a) for a, _ in data.linked("cases", record["id"], "assets")],
+        chapters=ctx.chapters,
+        jsonld=jsonld.script_json(jsonld.case_study(record, _absolute(ctx, view["url"]))),
+    )
+    return view
+
+
+VIEWS = {"assets": asset_view, "actors": actor_view, "agreements": agreement_view, "cases": case_view}
+
+
+def record_json(data: SiteData, kind: str, record: dict[str, Any]) -> str:
+    """A record's own download: its public fields, the ids it links to and its sources."""
+    spec = KINDS[kind]
+    document: dict[str, Any] = {f.name: record.get(f.name) for f in spec.public_fields}
+    links = data.links.get((kind, record["id"]), {})
+    document["links"] = {other: [{"id": i, "role": r} if r else {"id": i} for i, r in found] for other, found in sorted(links.items())}
+    if kind == "assets":
+        document["agreements"] = data.agreements_by_asset.get(record["id"], [])
+        document["timeline"] = data.events.get(record["id"], [])
+    document["sources"] = data.sources.get((kind, record["id"]), [])
+    return json.dumps(document, ensure_ascii=False, indent=1) + "\n"
+
+
+def record_geojson(kind: str, record: dict[str, Any]) -> str | None:
+    """A record as one GeoJSON Feature: its outline when it has one, else its point."""
+    from ..publish import geojson_features
+
+    spec = KINDS[kind]
+    public = {f.name: record.get(f.name) for f in spec.public_fields}
+    features = geojson_features(spec, [public])["features"]
+    if not features or features[0]["geometry"] is None:
+        return None
+    return json.dumps(features[0], ensure_ascii=False, separators=(",", ":")) + "\n"
