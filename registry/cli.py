@@ -50,6 +50,10 @@ def reports_errors(func: F) -> F:
             raise click.ClickException(str(exc)) from None
         except OSError as exc:
             raise click.ClickException(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")) from None
+        except UnicodeEncodeError as exc:
+            # An id or name typed in a terminal that is not UTF-8 reaches SQLite as lone surrogates.
+            shown = repr(exc.object)[:80] if isinstance(exc.object, str) else "a value"
+            raise click.ClickException(f"{shown} holds bytes that are not valid UTF-8: set the terminal to UTF-8 or retype it") from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -402,18 +406,34 @@ def restore(settings: Settings, kind: str, record_id: str) -> None:
 @click.argument("kind", type=KIND)
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check everything and say what would be added, but write nothing.")
+@click.option("--layer", help="The layer to read from a GeoPackage (or a zip holding several Shapefiles).")
+@click.option("--columns", "columns", multiple=True, metavar="FIELD=COLUMN,...",
+              help="Which column feeds which field, e.g. name=NOME,lat=Y,lon=X or wkt=GEOM; unmapped columns are guessed and reported.")
+@click.option("--crs", help="CRS of a file that does not say its own, e.g. EPSG:32633 for a CSV in UTM 33N.")
 @pass_settings
 @reports_errors
-def import_command(settings: Settings, kind: str, file: Path, dry_run: bool) -> None:
-    """Import records from CSV or JSON: all rows or none.
+def import_command(settings: Settings, kind: str, file: Path, dry_run: bool, layer: str | None, columns: tuple[str, ...], crs: str | None) -> None:
+    """Import records from CSV, JSON or a GIS file: all rows or none.
+
+    GIS files (GeoJSON, GeoPackage, zipped Shapefile) and CSVs with coordinate
+    or WKT columns under any names are reprojected to WGS84; polygons keep
+    their outline and get a point inside it. Column guesses are printed before
+    anything is written: check them with --dry-run.
 
     \b
-    Example:
+    Examples:
       commons import assets inventory.csv --dry-run
+      commons import assets beni.gpkg --layer immobili --columns name=NOME,kind=TIPO --dry-run
+      commons import actors soci.csv --columns lat=Y,lon=X --crs EPSG:32633
     """
+    from .geo.read import import_spatial, is_spatial_import
     from .tabular import import_or_preview
 
-    result = import_or_preview(settings.open(), kind, file, dry_run=dry_run)
+    if is_spatial_import(file, kind, layer=layer, columns=columns, crs=crs):
+        result = import_spatial(settings.open(), kind, file, dry_run=dry_run, layer=layer, columns=columns, crs=crs,
+                                notify=lambda note: click.echo(note, err=True))
+    else:
+        result = import_or_preview(settings.open(), kind, file, dry_run=dry_run)
     warn(result.warnings)
     verb = "Would add" if dry_run else "Added"
     click.echo(f"{verb} {result.added} {kind} from {file}")
@@ -421,20 +441,38 @@ def import_command(settings: Settings, kind: str, file: Path, dry_run: bool) -> 
 
 @cli.command()
 @click.argument("kind", type=KIND)
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "geojson", "gpkg"]), default="csv", show_default=True,
+              help="csv and json for spreadsheets; geojson (RFC 7946) and gpkg (GeoPackage, needs -o) for GIS.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of standard output.")
 @pass_settings
 @reports_errors
 def export(settings: Settings, kind: str, fmt: str, output: Path | None) -> None:
     """Export every record of a kind, private fields included (for staff; publish for the public).
 
-    \b
-    Example:
-      commons export agreements --format json -o agreements.json
-    """
-    from .tabular import export_records
+    GeoJSON and GeoPackage read back into QGIS, geopandas or `commons import`
+    as the same records.
 
-    text = export_records(settings.open(), kind, fmt)
+    \b
+    Examples:
+      commons export agreements --format json -o agreements.json
+      commons export assets --format gpkg -o assets.gpkg
+    """
+    if fmt == "gpkg":
+        from .geo.write import export_geopackage
+
+        if output is None:
+            raise click.UsageError("--format gpkg writes a file: give it with -o FILE.gpkg")
+        export_geopackage(settings.open(), kind, output)
+        click.echo(f"Wrote {output}")
+        return
+    if fmt == "geojson":
+        from .geo.write import export_geojson
+
+        text = export_geojson(settings.open(), kind)
+    else:
+        from .tabular import export_records
+
+        text = export_records(settings.open(), kind, fmt)
     if output:
         output.write_text(text, encoding="utf-8")
         click.echo(f"Wrote {output}")
@@ -538,6 +576,178 @@ def serve(settings: Settings, directory: Path, host: str, port: int, no_publish:
         click.echo(f"Serving {server.database} read-only at {server.url} (Ctrl-C to stop)")
 
     serve_registry(registry, options, announce)
+
+
+@cli.command()
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default="output", show_default=True,
+              help="Folder to write the website into.")
+@click.option("--db", "db_override", type=click.Path(dir_okay=False, path_type=Path), help="The registry file (default: the group's --db).")
+@click.option("--site-url", envvar="COMMONS_SITE_URL", help="Public address of the site, for the sitemap and feeds (also COMMONS_SITE_URL).")
+@click.option("--datasette-url", envvar="COMMONS_DATASETTE_URL", help="Address of the registry in Datasette, linked from pages (also COMMONS_DATASETTE_URL).")
+@click.option("--tiles-url", envvar="COMMONS_TILES_URL", help="Map tile URL template (default: OpenStreetMap; also COMMONS_TILES_URL).")
+@click.option("--tiles-attribution", envvar="COMMONS_TILES_ATTRIBUTION", help="Credit line for the map tiles (also COMMONS_TILES_ATTRIBUTION).")
+@click.option("--no-search", is_flag=True, help="Skip the search index (faster while writing chapters).")
+@click.option("--quiet", is_flag=True, help="Print only where the site is.")
+@pass_settings
+@reports_errors
+def build(settings: Settings, output: Path, db_override: Path | None, site_url: str | None, datasette_url: str | None,
+          tiles_url: str | None, tiles_attribution: str | None, no_search: bool, quiet: bool) -> None:
+    """Build the website into a folder: public copy, maps, guide and record pages, search index.
+
+    Only pages whose data or templates changed are rewritten. The folder works
+    on any static host, under any subpath.
+
+    \b
+    Examples:
+      commons build
+      commons --db naples.db build --output site --datasette-url https://data.example.org/
+    """
+    from .site.build import build_site
+    from .site.settings import SiteSettings
+
+    db = db_override or settings.db
+    if not db.is_file():
+        raise click.ClickException(f"no registry at {db}: create one with `commons --db {db} init --example`, or pass --db")
+
+    def progress(items: Any, length: int, label: str) -> Any:
+        if quiet or length < 200:
+            yield from items
+            return
+        with click.progressbar(items, length=length, label=label, file=sys.stderr) as bar:
+            yield from bar
+
+    site = SiteSettings(output=output, site_url=site_url, datasette_url=datasette_url, search=not no_search, progress=progress)
+    if tiles_url:
+        site.tiles_url = tiles_url
+    if tiles_attribution:
+        site.tiles_attribution = tiles_attribution
+
+    def on_step(step: str) -> None:
+        if not quiet:
+            click.echo(f"{step}…", err=True)
+
+    report = build_site(db, site, on_step=on_step)
+    if not quiet:
+        for note in report.notes:
+            click.secho(note, fg="yellow", err=True)
+        timings = ", ".join(f"{step} {seconds:.2f}s" for step, seconds in report.timings.items())
+        click.echo(f"Built {len(report.rendered)} changed files ({report.skipped} unchanged, {len(report.removed)} removed) in {report.total:.2f}s: {timings}")
+    click.echo(f"The site is in {report.output}/\nView it with: commons preview --output {output}   (or: python -m http.server -d {output})")
+
+
+@cli.command()
+@click.option("-o", "--output", type=click.Path(file_okay=False, exists=True, path_type=Path), default="output", show_default=True,
+              help="The built site folder to serve.")
+@click.option("--port", default=8000, show_default=True, help="Port on 127.0.0.1.")
+def preview(output: Path, port: int) -> None:
+    """Serve the built site on this computer only (127.0.0.1) until Ctrl-C.
+
+    \b
+    Example:
+      commons build && commons preview --port 8000
+    """
+    import functools as ft
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    handler = ft.partial(SimpleHTTPRequestHandler, directory=str(output))
+    try:
+        server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}; choose another --port") from None
+    click.echo(f"Serving {output}/ at http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("Stopped.")
+    finally:
+        server.server_close()
+
+
+@cli.group()
+def districts() -> None:
+    """District boundaries, and the district of each asset."""
+
+
+@districts.command(name="load")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--id-column", help="Column holding each district's id (default: guessed, else made from the name).")
+@click.option("--name-column", help="Column holding each district's name (default: guessed).")
+@click.option("--layer", help="The layer to read from a GeoPackage.")
+@click.option("--city", help="The city these districts belong to; its old districts missing from the file are removed.")
+@click.option("--crs", help="CRS of a file that does not say its own, e.g. EPSG:32633.")
+@pass_settings
+@reports_errors
+def districts_load(settings: Settings, file: Path, id_column: str | None, name_column: str | None, layer: str | None,
+                   city: str | None, crs: str | None) -> None:
+    """Store district boundaries from a GIS file and give every asset its district.
+
+    Run it again when boundaries change; `commons districts assign` when assets moved.
+
+    \b
+    Example:
+      commons districts load quartieri.geojson --name-column QUARTIERE --city Napoli
+    """
+    from .geo.districts import load_districts
+
+    result = load_districts(settings.open(), file, id_column=id_column, name_column=name_column, layer=layer, city=city, crs=crs)
+    for note in result.notes:
+        click.echo(note, err=True)
+    click.echo(f"Districts: {result.added} added, {result.updated} updated, {result.removed} removed, {result.unchanged} unchanged")
+    if result.assignment is not None:
+        _report_assignment(result.assignment)
+
+
+@districts.command(name="assign")
+@pass_settings
+@reports_errors
+def districts_assign(settings: Settings) -> None:
+    """Give every asset the district its point falls in (after assets were added or moved).
+
+    \b
+    Example:
+      commons districts assign
+    """
+    from .geo.districts import assign_districts
+
+    _report_assignment(assign_districts(settings.open()))
+
+
+def _report_assignment(assignment: Any) -> None:
+    for asset_id, before, after in assignment.changed:
+        click.echo(f"  {asset_id}: {before or '(none)'} → {after}")
+    click.echo(f"Assets: {len(assignment.changed)} given a district, {assignment.unchanged} unchanged, "
+               f"{len(assignment.outside)} outside every district, {assignment.unlocated} without a location")
+    if assignment.outside:
+        shown = ", ".join(assignment.outside[:10]) + (" ..." if len(assignment.outside) > 10 else "")
+        click.secho(f"outside every district (left as they were): {shown}", fg="yellow", err=True)
+
+
+@cli.command()
+@click.argument("kind", type=KIND)
+@click.argument("record_id", metavar="ID")
+@click.option("--km", type=float, default=1.0, show_default=True, help="Radius in kilometres.")
+@click.option("--only", type=KIND, help="List only records of this kind.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_settings
+@reports_errors
+def near(settings: Settings, kind: str, record_id: str, km: float, only: str | None, as_json: bool) -> None:
+    """Records within a distance of a record, nearest first (measured in metres, not degrees).
+
+    \b
+    Examples:
+      commons near assets nap-asilo --km 2
+      commons near assets nap-asilo --km 5 --only actors
+    """
+    from .geo.near import near_records
+
+    found = near_records(settings.open(), kind, record_id, km, only=only)
+    if as_json:
+        click.echo(json.dumps([vars(n) for n in found], ensure_ascii=False, indent=2))
+        return
+    if not found:
+        click.echo(f"Nothing within {km:g} km of {record_id}.")
+    for n in found:
+        click.echo(f"{n.km:>9.3f} km  {n.kind:<7}  {n.id:<32}  {n.title}")
 
 
 def main() -> None:

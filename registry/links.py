@@ -103,6 +103,12 @@ def cite_in(
         problems.append(f"{where}source field 'url': {exc}")
     if not title or not str(title).strip():
         problems.append(f"{where}source field 'title' is required: say what the source is")
+    # Titles and publishers are shown on every page citing the source: the same text rules as record fields.
+    for name, text in (("title", title), ("publisher", publisher)):
+        try:
+            coerce_value(Field(name, "text", ""), text or "")
+        except ValueError as exc:
+            problems.append(f"{where}source field {name!r}: {exc}")
     if year is not None:
         try:
             year = coerce_value(Field("year", "year", ""), year)

@@ -97,8 +97,8 @@ def write_public_db(registry: Registry, target: Path) -> dict[str, int]:
             db.table(kind.table).create_index([column], if_not_exists=True)
         db.table(kind.table).enable_fts(list(kind.search_fields), fts_version="FTS5", tokenize="porter")
     for table, indexes in PUBLIC_INDEXES.items():
-        for columns in indexes:
-            db.table(table).create_index(list(columns), if_not_exists=True)
+        for index_columns in indexes:
+            db.table(table).create_index(list(index_columns), if_not_exists=True)
     db.conn.execute("VACUUM")
     db.conn.close()
     os.replace(tmp, target)

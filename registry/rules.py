@@ -23,6 +23,9 @@ PARTIAL_DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_TEXT = 20_000
 CONTROL_CHARS_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Lone surrogates are how Python carries bytes it could not decode (a terminal or file
+# in another encoding); SQLite cannot store them, so they are refused as a wrong encoding.
+SURROGATES_RE = re.compile(r"[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -290,6 +293,8 @@ def coerce_value(f: Field, value: Any) -> Any:
     if text is not None:
         if CONTROL_CHARS_RE.search(text):
             raise ValueError("contains control characters; remove them")
+        if SURROGATES_RE.search(text):
+            raise ValueError("contains bytes that are not valid UTF-8 (a wrong encoding?); retype it or save the file as UTF-8")
         text = text.strip()
         if len(text) > MAX_TEXT:
             raise ValueError(f"is {len(text)} characters long; at most {MAX_TEXT} are allowed")
@@ -297,7 +302,7 @@ def coerce_value(f: Field, value: Any) -> Any:
         return str(value).strip()
     if f.type == "slug":
         s = str(value)
-        if not SLUG_RE.match(s) or len(s) > 120:
+        if not SLUG_RE.fullmatch(s) or len(s) > 120:
             raise ValueError("must be a slug: lowercase letters, digits and single hyphens, e.g. 'ex-asilo-filangieri'")
         return s
     if f.type == "enum":
@@ -310,7 +315,7 @@ def coerce_value(f: Field, value: Any) -> Any:
             raise ValueError("must be a number")
         try:
             number = float(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise ValueError(f"must be a number, got {value!r}") from None
         if number != number or number in (float("inf"), float("-inf")):
             raise ValueError("must be a finite number")

@@ -8,6 +8,7 @@ these functions, so `commons --help` stays fast.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import socket
 from collections.abc import Callable, Mapping
@@ -37,10 +38,23 @@ PUBLIC_SETTINGS: dict[str, Any] = {
 # permissions, queries or SQL functions could open a way to write, so serving
 # refuses to start beside one.
 ALLOWED_PLUGINS = frozenset({"datasette-cluster-map", "datasette-leaflet", "datasette_cluster_map", "datasette_leaflet"})
-RISKY_HOOKS = frozenset({
-    "register_routes", "permission_allowed", "canned_queries", "actor_from_request", "prepare_connection",
-    "asgi_wrapper", "startup", "register_output_renderer", "register_commands", "register_magic_parameters",
-})
+RISKY_HOOKS = frozenset(
+    {
+        "register_routes",
+        "permission_allowed",
+        "canned_queries",
+        "actor_from_request",
+        "prepare_connection",
+        "asgi_wrapper",
+        "startup",
+        "register_output_renderer",
+        "register_commands",
+        "register_magic_parameters",
+    }
+)
+
+# The public instance has no forms, logins or debug tools, so only reads pass.
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 DATABASE_NAME = "public"
 DEFAULT_PORT = 8001
@@ -103,6 +117,12 @@ def datasette_app(
     """A Datasette serving one public copy immutable, with the public settings and no cross-database SQL."""
     from datasette.app import Datasette
 
+    # Datasette 0.65 hands every error to rich when it is importable (Pelican
+    # brings it): on a 404 outside an except block rich raises, turning the 404
+    # into a 500, and it logs each request's headers. Plain errors suffice.
+    # Imported after datasette.app, which must register its default plugins first.
+    handlers: Any = importlib.import_module("datasette.handle_exception")
+    handlers.rich = None
     if not database.is_file():
         raise NotFound(f"no public copy at {database}: run `commons publish -o {database.parent}` first")
     unsafe = unsafe_plugins()
@@ -118,6 +138,25 @@ def datasette_app(
         crossdb=False,
         cors=False,
     )
+
+
+def read_only_asgi(app: Any) -> Any:
+    """Refuse every request that is not a read before Datasette sees it.
+
+    Immutable mode already makes SQLite refuse writes; this closes Datasette's
+    own POST endpoints too (a POST to a read-only canned query answers 500 in
+    Datasette 0.65), so a write attempt gets a plain 405 from any URL.
+    """
+
+    async def guarded(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["method"] not in READ_METHODS:
+            headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"allow", b"GET, HEAD, OPTIONS")]
+            await send({"type": "http.response.start", "status": 405, "headers": headers})
+            await send({"type": "http.response.body", "body": b"This registry is read-only.\n"})
+            return
+        await app(scope, receive, send)
+
+    return guarded
 
 
 @dataclass
@@ -138,7 +177,7 @@ class PublicServer:
         """Answer requests until interrupted (Ctrl-C or SIGTERM)."""
         import uvicorn
 
-        config = uvicorn.Config(self.datasette.app(), log_level="warning", lifespan="on")
+        config = uvicorn.Config(read_only_asgi(self.datasette.app()), log_level="warning", lifespan="on")
         try:
             uvicorn.Server(config).run(sockets=[self.sock])
         finally:

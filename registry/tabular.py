@@ -6,6 +6,7 @@ Exports round-trip: what `commons export` or `commons list --json/--csv` writes,
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -33,8 +34,17 @@ class ImportResult:
 
 
 def read_text(path: Path) -> str:
-    """Read a text file as UTF-8 (with or without BOM), else Windows-1252, which spreadsheets write."""
+    """Read a text file as UTF-8 (with or without BOM), else Windows-1252, which spreadsheets write.
+
+    Excel's "Unicode text" is UTF-16 with a byte-order mark; read as Windows-1252
+    it would turn into NUL-riddled nonsense, so the mark is honoured first.
+    """
     data = path.read_bytes()
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise ValidationError([f"{path.name}: starts as UTF-16 text but is cut short or damaged; save it as UTF-8"]) from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -65,6 +75,10 @@ def _json_rows(path: Path, text: str, kind: Kind) -> list[tuple[str, dict[str, A
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ValidationError([f"{path.name}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"]) from None
+    except RecursionError:
+        raise ValidationError([f"{path.name}: not valid JSON for an import: lists or objects nested too deeply"]) from None
+    except ValueError:  # Python refuses integers of more than 4,300 digits
+        raise ValidationError([f"{path.name}: not valid JSON for an import: a number is too large"]) from None
     if isinstance(data, dict) and isinstance(data.get(kind.name), list):
         data = data[kind.name]
     if isinstance(data, dict):
@@ -81,17 +95,20 @@ def _csv_rows(path: Path, text: str, delimiter: str | None) -> list[tuple[str, d
         except csv.Error:
             delimiter = ","
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
-    if not reader.fieldnames:
-        raise ValidationError([f"{path.name}: the file is empty; the first line must name the columns"])
     rows = []
-    for row in reader:
-        if None in row:
-            raise ValidationError(
-                [f"{path.name} line {reader.line_num}: more values than columns; quote values that contain '{delimiter}'"]
-            )
-        values = {k.strip(): v for k, v in row.items() if k is not None and v not in (None, "")}
-        if values:
-            rows.append((f"{path.name} line {reader.line_num}: ", values))
+    try:
+        if not reader.fieldnames:
+            raise ValidationError([f"{path.name}: the file is empty; the first line must name the columns"])
+        for row in reader:
+            if None in row:
+                raise ValidationError(
+                    [f"{path.name} line {reader.line_num}: more values than columns; quote values that contain '{delimiter}'"]
+                )
+            values = {k.strip(): v for k, v in row.items() if k is not None and v not in (None, "")}
+            if values:
+                rows.append((f"{path.name} line {reader.line_num}: ", values))
+    except csv.Error as exc:  # e.g. a value longer than the csv module's field limit
+        raise ValidationError([f"{path.name} near line {reader.line_num + 1}: cannot read this CSV: {exc}"]) from None
     return rows
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -49,3 +51,62 @@ def example_registry(example_master: Path, tmp_path: Path) -> Path:
     path = tmp_path / "registry.db"
     shutil.copyfile(example_master, path)
     return path
+
+
+# --- Reliability figures: collected by tests/reliability.py, written into README.md ---
+
+_reliability_outcomes: dict[str, set[str]] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Remember how each reliability module's tests ended, so only a passing run rewrites the README."""
+    import reliability
+
+    module = Path(report.nodeid.split("::", 1)[0]).name
+    if module in reliability.MODULES and (report.when == "call" or report.outcome != "passed"):
+        _reliability_outcomes.setdefault(module, set()).add(report.outcome)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Write the README's Reliability section when every reliability module ran and none failed."""
+    import reliability
+
+    ran_all = all("passed" in _reliability_outcomes.get(m, set()) for m in reliability.MODULES)
+    failed = any("failed" in outcomes for outcomes in _reliability_outcomes.values())
+    if ran_all and not failed:
+        reliability.write_readme_section(Path(__file__).resolve().parent.parent / "README.md")
+
+
+# --- The built website: the example registry built once per session (tests/test_site.py, test_browser_site.py) ---
+
+SITE_TODAY = "2025-06-01"
+
+
+@dataclass
+class BuiltSite:
+    """A site built from a copy of the example registry, and what the build reported."""
+
+    output: Path
+    db: Path
+    report: Any
+
+
+def build_test_site(db: Path, output: Path, **options: Any) -> Any:
+    """Build a site the way `commons build` does, with a fixed 'today' so pages do not depend on the clock."""
+    import datetime as dt
+
+    from registry.site.build import build_site
+    from registry.site.settings import SiteSettings
+
+    options.setdefault("today", dt.date.fromisoformat(SITE_TODAY))
+    return build_site(db, SiteSettings(output=output, **options))
+
+
+@pytest.fixture(scope="session")
+def built_site(example_master: Path, tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
+    """The example built once, search index included; tests must not change it."""
+    folder = tmp_path_factory.mktemp("site")
+    db = folder / "registry.db"
+    shutil.copyfile(example_master, db)
+    output = folder / "output"
+    return BuiltSite(output, db, build_test_site(db, output))

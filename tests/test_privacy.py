@@ -59,10 +59,7 @@ def private_fields() -> list[tuple[str, Field]]:
 def make_canary(label: str, field_type: str = "text") -> Canary:
     token = str(secrets.randbelow(9 * 10**17) + 10**17)
     # Repeated, so no SQLite page boundary or FTS prefix compression can hide every copy.
-    if field_type == "email":
-        value = f"c{token}.c{token}@c{token}.example"
-    else:
-        value = f"canary {token} canary {token} canary {token}"
+    value = f"c{token}.c{token}@c{token}.example" if field_type == "email" else f"canary {token} canary {token} canary {token}"
     return Canary(label, token, value)
 
 
@@ -102,7 +99,15 @@ def canary_registry(example_master: Path, tmp_path_factory: pytest.TempPathFacto
 
 def _new_record(kind: str) -> dict[str, object]:
     base: dict[str, dict[str, object]] = {
-        "assets": {"name": "Canary garden", "kind": "garden", "status": "mapped", "city": "Napoli", "country": "IT", "lat": 40.85, "lon": 14.26},
+        "assets": {
+            "name": "Canary garden",
+            "kind": "garden",
+            "status": "mapped",
+            "city": "Napoli",
+            "country": "IT",
+            "lat": 40.85,
+            "lon": 14.26,
+        },
         "actors": {"name": "Canary cooperative", "kind": "cooperative", "city": "Napoli", "country": "IT"},
         "agreements": {"title": "Canary pact", "kind": "collaboration_pact", "status": "draft", "city": "Napoli"},
         "cases": {"title": "Canary case", "city": "Napoli", "country": "IT", "policy_areas": ["housing"]},

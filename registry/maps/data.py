@@ -2,10 +2,12 @@
 
 A GeoJSON Feature per point costs ~170 bytes; the overview must stay under
 60 bytes per point gzipped at 100k points. So each layer is one JSON object of
-parallel arrays: ids, names, coordinates as integer steps of 1e-5 degrees
-(about a metre) delta-encoded along a Z-order curve (neighbours on the map are
-neighbours in the file, so the deltas are small and gzip well), and category
-codes as small integers. Outlines go in separate chunk files, in the same
+parallel arrays: coordinates as integer steps of 1e-5 degrees (about a metre)
+delta-encoded along a Z-order curve (neighbours on the map are neighbours in
+the file, so the deltas are small and gzip well), and category codes as small
+integers. Ids and names, most of the bytes, sit in a second file in the same
+order: the map draws its clusters without waiting for them, and needs them
+only for popups and links. Outlines go in separate chunk files, in the same
 spatial order, each with its bounding box, so the overview fetches only the
 chunks in view and a record page only the one that holds its outline.
 """
@@ -45,6 +47,7 @@ class LayerData:
     spec: LayerSpec
     points: list[Point]
     main: bytes = b""
+    names: bytes = b""
     chunks: list[bytes] = field(default_factory=list)
 
     @property
@@ -175,8 +178,6 @@ def encode_layer(spec: LayerSpec, points: list[Point], chunk_name: str) -> Layer
     main: dict[str, Any] = {
         "v": 1,
         "scale": SCALE,
-        "id": [p.id for p in points],
-        "name": [p.name for p in points],
         "lat": _deltas([round(p.lat * SCALE) for p in points]),
         "lon": _deltas([round(p.lon * SCALE) for p in points]),
     }
@@ -206,7 +207,8 @@ def encode_layer(spec: LayerSpec, points: list[Point], chunk_name: str) -> Layer
             rec += [n for n, _ in part]
             chunk_of += [number] * len(part)
         main["shapes"] = {"files": files, "rec": rec, "chunk": chunk_of}
-    return LayerData(spec, points, dumps(main), chunks)
+    names = {"id": [p.id for p in points], "name": [p.name for p in points]}
+    return LayerData(spec, points, dumps(main), dumps(names), chunks)
 
 
 def _bbox(geometries: list[dict[str, Any]]) -> list[float]:

@@ -34,12 +34,14 @@ class LayerSpec:
     radius: int = 7
     weight: float = 1.5
     stroke: str = "#ffffff"
+    cluster_offset: tuple[int, int] = (0, 0)
 
-    def config(self, file: str) -> dict[str, Any]:
+    def config(self, file: str, names: str) -> dict[str, Any]:
         """The layer's settings as the map script reads them."""
         return {
             "key": self.key,
             "file": file,
+            "names": names,
             "label": self.label,
             "singular": self.singular,
             "base": self.base,
@@ -53,6 +55,7 @@ class LayerSpec:
             "radius": self.radius,
             "weight": self.weight,
             "stroke": self.stroke,
+            "clusterOffset": list(self.cluster_offset),
         }
 
 
@@ -99,6 +102,7 @@ ASSETS = LayerSpec(
     colors=STATUS_COLORS,
     categories={"kind": vocab.ASSET_KINDS, "status": vocab.ASSET_STATUSES},
     facts=("kind", "status"),
+    cluster_offset=(-12, 7),
 )
 
 ACTORS = LayerSpec(
@@ -117,6 +121,7 @@ ACTORS = LayerSpec(
     radius=5,
     weight=1.5,
     stroke="#222222",
+    cluster_offset=(12, 7),
 )
 
 CASES = LayerSpec(
@@ -136,6 +141,7 @@ CASES = LayerSpec(
     radius=8,
     weight=2,
     stroke="#ffffff",
+    cluster_offset=(0, -14),
 )
 
 LAYERS: tuple[LayerSpec, ...] = (ASSETS, ACTORS, CASES)

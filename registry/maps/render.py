@@ -75,10 +75,12 @@ def render_site_maps(conn: sqlite3.Connection, output: pathlib.Path, settings: d
     files = [output / a.path for a in (*vendor.values(), *static.values())]
     layers = [encode_layer(spec, read_points(conn, spec), f"{spec.key}-shapes-{{}}.json") for spec in LAYERS]
     data_dir = output / MAP_DIR / DATA_DIR
-    data_files = {}
+    data_files: dict[str, tuple[str, str]] = {}
     for layer in layers:
-        data_files[layer.spec.key] = f"{layer.spec.key}.json?v={short_hash(layer.main)}"
-        files.append(_write(data_dir / f"{layer.spec.key}.json", layer.main))
+        key = layer.spec.key
+        data_files[key] = (f"{key}.json?v={short_hash(layer.main)}", f"{key}-names.json?v={short_hash(layer.names)}")
+        files.append(_write(data_dir / f"{key}.json", layer.main))
+        files.append(_write(data_dir / f"{key}-names.json", layer.names))
         for number, chunk in enumerate(layer.chunks):
             files.append(_write(data_dir / f"{layer.spec.key}-shapes-{number}.json", chunk))
     _remove_stale(data_dir, files)
@@ -88,7 +90,7 @@ def render_site_maps(conn: sqlite3.Connection, output: pathlib.Path, settings: d
         "overview.html": build_page(
             "Map of the commons",
             "overview",
-            [(layer.spec, data_files[layer.spec.key]) for layer in layers],
+            [(layer.spec, *data_files[layer.spec.key]) for layer in layers],
             _overview_bounds(layers),
             options,
             links,
@@ -97,7 +99,7 @@ def render_site_maps(conn: sqlite3.Connection, output: pathlib.Path, settings: d
         "record.html": build_page(
             "Where this record is",
             "record",
-            [(layer.spec, data_files[layer.spec.key]) for layer in layers],
+            [(layer.spec, *data_files[layer.spec.key]) for layer in layers],
             _union([layer.bounds for layer in layers]),
             options,
             links,
@@ -106,7 +108,7 @@ def render_site_maps(conn: sqlite3.Connection, output: pathlib.Path, settings: d
         "cases.html": build_page(
             "Case studies around the world",
             "cases",
-            [(CASES, data_files[CASES.key])],
+            [(CASES, *data_files[CASES.key])],
             by_key[CASES.key].bounds,
             options,
             links,
@@ -170,7 +172,7 @@ class _Links:
 def build_page(
     title: str,
     mode: str,
-    layers: list[tuple[LayerSpec, str]],
+    layers: list[tuple[LayerSpec, str, str]],
     bounds: Bounds | None,
     options: MapOptions,
     links: _Links,
@@ -209,7 +211,7 @@ def build_page(
         "bounds": [[south, west], [north, east]],
         "fitMaxZoom": max_fit_zoom if bounds else 2,
         "dataBase": f"{DATA_DIR}/",
-        "layers": [spec.config(file) for spec, file in layers],
+        "layers": [spec.config(file, names) for spec, file, names in layers],
         "options": options.script_options(collapse_control),
     }
     _StartScript(config).add_to(fmap)

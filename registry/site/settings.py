@@ -8,6 +8,7 @@ CLI, build.py and the tests configure a build the same way.
 from __future__ import annotations
 
 import datetime as dt
+import gettext
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -44,6 +45,11 @@ def build_date() -> dt.date:
     if epoch and epoch.strip().isdigit():
         return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
     return dt.date.today()
+
+
+def translations(language: str) -> gettext.NullTranslations:
+    """The message catalogue for the site's language; none exist yet, so strings pass through as written."""
+    return gettext.translation("commons-site", localedir=str(project_root() / "locale"), languages=[language], fallback=True)
 
 
 def _no_progress(items: Iterable[T], length: int, label: str) -> Iterator[T]:
@@ -142,7 +148,6 @@ def pelican_settings(site: SiteSettings, state: BuildState) -> dict[str, Any]:
         "DELETE_OUTPUT_DIRECTORY": False,
         "CACHE_CONTENT": False,
         "LOAD_CONTENT_CACHE": False,
-        "WRITE_SELECTED": [],
         # Chapters live in content/guide, other pages in content/pages; the folder says where they go.
         "ARTICLE_PATHS": [],
         "PAGE_PATHS": ["guide", "pages"],

@@ -49,14 +49,17 @@
   }
 
   /* One kind of record drawn as clusters and points: assets, actors or cases. */
-  function PointLayer(owner, spec, data) {
+  function PointLayer(owner, spec, data, names) {
     this.owner = owner;
     this.map = owner.map;
     this.spec = spec;
-    var n = data.id.length, scale = data.scale || 1e5;
+    var n = data.lat.length, scale = data.scale || 1e5;
     this.n = n;
-    this.ids = data.id;
-    this.names = data.name;
+    this.ids = null;
+    this.names = null;
+    var self = this;
+    // Names and ids arrive in their own file: clusters are drawn without waiting for them.
+    this.named = names.then(function (words) { self.ids = words.id; self.names = words.name; return self; });
     this.lat = undelta(data.lat, scale);
     this.lon = undelta(data.lon, scale);
     this.x = new Float64Array(n);
@@ -65,9 +68,9 @@
     this.cats = data.cat || {};
     this.extra = data.extra || {};
     this.shapes = data.shapes || null;
-    this.shapeOf = new Map();
+    this.shapeChunk = new Map();
     if (this.shapes) {
-      for (var k = 0; k < this.shapes.rec.length; k++) this.shapeOf.set(this.ids[this.shapes.rec[k]], this.shapes.chunk[k]);
+      for (var k = 0; k < this.shapes.rec.length; k++) this.shapeChunk.set(this.shapes.rec[k], this.shapes.chunk[k]);
     }
     this.index = null;
     this.colors = pairs(spec.colors);
@@ -77,7 +80,6 @@
     this.shapeGroup = L.featureGroup();
     this.chunks = {};
     this.stats = { clusters: 0, points: 0, clustered: 0 };
-    var self = this;
     this.group.on('click', function (e) { self.onClick(e); });
     this.shapeGroup.on('click', function (e) { if (e.layer && e.layer.cmIndex != null) self.openPopup(e.layer.cmIndex, e.latlng); });
   }
@@ -100,6 +102,7 @@
   };
 
   PointLayer.prototype.find = function (id) {
+    if (!this.ids) return -1;
     if (!this.index) {
       this.index = new Map();
       for (var i = 0; i < this.n; i++) this.index.set(this.ids[i], i);
@@ -149,10 +152,13 @@
   };
 
   PointLayer.prototype.openPopup = function (i, latlng) {
-    L.popup({ maxWidth: 280 })
-      .setLatLng(latlng || [this.lat[i], this.lon[i]])
-      .setContent(this.popupContent(i))
-      .openOn(this.map);
+    var self = this;
+    return this.named.then(function () {
+      return L.popup({ maxWidth: 280 })
+        .setLatLng(latlng || [self.lat[i], self.lon[i]])
+        .setContent(self.popupContent(i))
+        .openOn(self.map);
+    });
   };
 
   PointLayer.prototype.onClick = function (e) {
@@ -164,7 +170,10 @@
     var zoom = Math.min(Math.max(map.getBoundsZoom(bounds), map.getZoom() + 1), map.getMaxZoom());
     var tight = map.project(bounds.getNorthWest(), map.getMaxZoom()).distanceTo(map.project(bounds.getSouthEast(), map.getMaxZoom())) < 2;
     if (tight || map.getZoom() >= map.getMaxZoom()) {
-      L.popup({ maxWidth: 280 }).setLatLng(layer.getLatLng()).setContent(this.listContent(this.membersOf(cell))).openOn(map);
+      var self = this;
+      this.named.then(function () {
+        L.popup({ maxWidth: 280 }).setLatLng(layer.getLatLng()).setContent(self.listContent(self.membersOf(cell))).openOn(map);
+      });
     } else {
       map.setView(bounds.getCenter(), zoom);
     }
@@ -217,9 +226,11 @@
       if (lo < bx0[c]) bx0[c] = lo; if (lo > bx1[c]) bx1[c] = lo;
       if (la < by0[c]) by0[c] = la; if (la > by1[c]) by1[c] = la;
     }
+    var offset = Object.keys(this.owner.layers).length > 1 && spec.clusterOffset ? spec.clusterOffset : [0, 0];
     for (var k = 0; k < count.length; k++) {
       if (count[k] === 1) { singles.push(first[k]); continue; }
-      var center = map.unproject(L.point(sx[k] / count[k], sy[k] / count[k]), zoom);
+      // Layers cluster on the same grid; a small offset per layer keeps each cluster clickable.
+      var center = map.unproject(L.point(sx[k] / count[k] + offset[0], sy[k] / count[k] + offset[1]), zoom);
       var n = count[k], sizeClass = n < 10 ? 'small' : n < 100 ? 'medium' : 'large';
       var label = n < 10000 ? String(n) : Math.round(n / 1000) + 'k';
       var marker = L.marker(center, {
@@ -272,7 +283,8 @@
 
   PointLayer.prototype.loadChunk = function (f) {
     var self = this, chunk = (this.chunks[f] = { layer: null });
-    return fetchJson(this.owner.url(this.shapes.files[f].file)).then(function (data) {
+    return Promise.all([fetchJson(this.owner.url(this.shapes.files[f].file)), this.named]).then(function (loaded) {
+      var data = loaded[0];
       chunk.layer = self.shapeLayer(data, null);
       self.redrawShapes();
       return chunk.layer;
@@ -344,7 +356,8 @@
       }
     }
     return Promise.all(specs.map(function (spec) {
-      return fetchJson(self.url(spec.file)).then(function (data) { return new PointLayer(self, spec, data); });
+      var names = fetchJson(self.url(spec.names));
+      return fetchJson(self.url(spec.file)).then(function (data) { return new PointLayer(self, spec, data, names); });
     })).then(function (layers) {
       self.timings.loaded = performance.now() - self.started;
       var overlays = {};
@@ -368,16 +381,26 @@
           }
         });
       });
+      var done = function () {
+        self.timings.rendered = performance.now() - self.started;
+        registry.ready = true;
+        document.documentElement.setAttribute('data-map-ready', 'true');
+      };
+      var named = Promise.all(layers.map(function (layer) { return layer.named; })).then(function () {
+        self.timings.named = performance.now() - self.started;
+        document.documentElement.setAttribute('data-map-names', 'true');
+      });
       if (config.mode === 'record') {
         window.addEventListener('hashchange', function () { self.focusRecord(parseHash(location.hash)); });
-        self.focusRecord(parseHash(location.hash));
-        tiles.forEach(function (layer) { layer.addTo(map); });
-      } else {
-        self.redraw();
+        return named.then(function () {
+          self.focusRecord(parseHash(location.hash));
+          tiles.forEach(function (layer) { layer.addTo(map); });
+          done();
+          return self;
+        });
       }
-      self.timings.rendered = performance.now() - self.started;
-      registry.ready = true;
-      document.documentElement.setAttribute('data-map-ready', 'true');
+      self.redraw();
+      done();
       return self;
     }).catch(function (error) {
       tiles.forEach(function (layer) { if (!map.hasLayer(layer)) layer.addTo(map); });
@@ -416,7 +439,7 @@
     var zoom = this.options.recordZoom;
     map.setView([layer.lat[i], layer.lon[i]], zoom);
     var shapes = layer.shapes, self = this;
-    var where = layer.shapeOf.get(wanted.id);
+    var where = layer.shapeChunk.get(i);
     if (where !== undefined) {
       fetchJson(this.url(shapes.files[where].file)).then(function (data) {
         if (!self.highlight || self.highlight.group !== group) return;

@@ -1,0 +1,168 @@
+"""One build of the website: publish the public copy, draw the maps, run Pelican, index for search.
+
+Every step writes only files whose bytes changed, and the files a previous build
+made that this one did not (a removed record's page, an emptied filter) are
+deleted, so an incremental build leaves the same tree as a clean one. Timings of
+each step are returned for the CLI and the benchmarks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import RegistryError
+from .settings import BuildState, SiteSettings, pelican_settings
+
+MAP_FILES = {"overview": "map/overview.html", "record": "map/record.html", "cases": "map/cases.html"}
+
+
+@dataclass
+class BuildReport:
+    """What a build did: where the site is, how long each step took, which pages were written."""
+
+    output: Path
+    timings: dict[str, float] = field(default_factory=dict)
+    rendered: list[str] = field(default_factory=list)
+    skipped: int = 0
+    removed: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    maps: dict[str, bool] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> float:
+        return sum(self.timings.values())
+
+
+def _noop(step: str) -> None:
+    pass
+
+
+@contextlib.contextmanager
+def _timed(report: BuildReport, step: str, on_step: Callable[[str], None]) -> Iterator[None]:
+    on_step(step)
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        report.timings[step] = report.timings.get(step, 0.0) + time.perf_counter() - start
+
+
+def build_site(db: Path, site: SiteSettings, on_step: Callable[[str], None] = _noop) -> BuildReport:
+    """Build the whole site from a registry file into `site.output`; raise RegistryError on failure."""
+    from ..publish import publish_registry
+    from ..store import open_registry
+
+    report = BuildReport(site.output)
+    state = BuildState()
+    site.output.mkdir(parents=True, exist_ok=True)
+    produced: set[Path] = set()
+
+    with _timed(report, "publish", on_step):
+        registry = open_registry(db)
+        try:
+            published = publish_registry(registry, site.data_dir)
+        finally:
+            registry.close()
+        produced.update(published.files)
+        report.counts = {k: v for k, v in published.counts.items()}
+
+    with _timed(report, "maps", on_step):
+        produced.update(_render_maps(site, state, report))
+
+    with _timed(report, "pelican", on_step):
+        _run_pelican(site, state)
+        produced.update(state.written)
+        static = site.theme / "static"
+        produced.update(site.output / "theme" / p.relative_to(static) for p in static.rglob("*") if p.is_file())
+    report.rendered = list(state.rendered)
+    report.skipped = state.skipped
+
+    if site.search:
+        from .search import build_search_index
+
+        with _timed(report, "search", on_step):
+            produced.update(build_search_index(site.output, site.language))
+
+    report.removed = prune(site, produced)
+    return report
+
+
+def _render_maps(site: SiteSettings, state: BuildState, report: BuildReport) -> list[Path]:
+    """Draw the maps when the maps package is installed; pages embed only the maps that exist."""
+    if not site.maps:
+        state.maps = {name: False for name in MAP_FILES}
+        return []
+    try:
+        from ..maps import render_site_maps  # type: ignore[import-not-found,unused-ignore]
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("registry.maps",):
+            raise
+        report.notes.append("maps skipped: the registry.maps package is not installed")
+        state.maps = {name: False for name in MAP_FILES}
+        return []
+    conn = sqlite3.connect(f"file:{site.public_db}?mode=ro", uri=True)
+    try:
+        paths = render_site_maps(conn, site.output, {"TILES_URL": site.tiles_url, "TILES_ATTRIBUTION": site.tiles_attribution})
+    finally:
+        conn.close()
+    state.maps = {name: (site.output / path).is_file() for name, path in MAP_FILES.items()}
+    report.maps = dict(state.maps)
+    return [Path(p) for p in paths or []]
+
+
+def _run_pelican(site: SiteSettings, state: BuildState) -> None:
+    """Run Pelican programmatically with our settings; its console summary is kept out of our output."""
+    from pelican import Pelican
+    from pelican.settings import read_settings
+
+    if not (site.content / "guide").is_dir():
+        raise RegistryError(f"no guidebook chapters in {site.content}/guide: run the build from the project folder or pass --content")
+    if not (site.theme / "templates").is_dir():
+        raise RegistryError(f"no theme at {site.theme}: run the build from the project folder or pass --theme")
+    settings = read_settings(path=None, override=pelican_settings(site, state))
+    with contextlib.redirect_stdout(io.StringIO()):
+        Pelican(settings).run()
+
+
+def prune(site: SiteSettings, produced: set[Path]) -> list[str]:
+    """Delete what the last build made and this one did not, then remember what this one made."""
+    manifest_path = Path(site.cache or site.output.parent / "cache") / "manifest.json"
+    current = sorted({str(p.resolve().relative_to(site.output)).replace(os.sep, "/") for p in produced if _inside(p, site.output)})
+    try:
+        previous = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else {}
+    except ValueError:
+        previous = {}
+    removed = []
+    if previous.get("output") == str(site.output):
+        for relpath in sorted(set(previous.get("files", [])) - set(current)):
+            path = site.output / relpath
+            if path.is_file():
+                path.unlink()
+                removed.append(relpath)
+                _remove_empty_parents(path.parent, site.output)
+    manifest_path.parent.mkdir(parents=True, exist_ok=True)
+    manifest_path.write_text(json.dumps({"output": str(site.output), "files": current}, indent=0), encoding="utf-8")
+    return removed
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder)
+    except ValueError:
+        return False
+    return True
+
+
+def _remove_empty_parents(folder: Path, root: Path) -> None:
+    while folder != root and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent

@@ -1,0 +1,222 @@
+"""The Pelican generator that writes a page for every public record, the indexes, feeds and sitemap.
+
+It reads public.db once, builds a plain-data view per page, hashes it with the
+templates and site code, and renders only pages whose hash changed: a lean loop
+over Jinja2 templates instead of feeding thousands of Markdown files through
+Pelican's readers. It runs inside Pelican, so it shares the theme, the Jinja
+environment and the settings, and its pages sit beside the guidebook's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pelican.generators import Generator
+
+from .. import __version__, vocab
+from ..publish import write_if_changed
+from ..rules import KINDS
+from .cache import PageCache, digest, files_digest
+from .data import SiteData, load_site_data
+from .feeds import FEEDS, agreements_feed, expiring_feed
+from .guide import chapter_list, order_chapters
+from .indexes import index_pages, row
+from .settings import GUIDE_LINKS, BuildState, SiteSettings, translations
+from .sitemap import render_sitemap
+from .views import VIEWS, ViewContext, record_geojson, record_json
+
+TEMPLATE_BY_KIND = {"assets": "asset", "actors": "actor", "agreements": "agreement", "cases": "case"}
+HOME_CHANGES = 8
+
+
+def relative_root(path: str) -> str:
+    """The way back to the site root from a file: '' at the top, '../../' two folders down."""
+    depth = path.count("/")
+    return "../" * depth if depth else "./"
+
+
+@dataclass
+class Planned:
+    """One file to produce: its place, the hash of its inputs, and how to make it if needed."""
+
+    path: str
+    key: str
+    make: Callable[[], str]
+
+
+class RecordsGenerator(Generator):  # type: ignore[misc]
+    """Record pages, indexes, home, map, data, search, feeds and sitemap, from the public copy."""
+
+    def generate_context(self) -> None:
+        """Load the registry and give the guidebook's pages what they show: chapter order, the case list."""
+        self.site: SiteSettings = self.settings["COMMONS_SITE"]
+        self.state: BuildState = self.settings["COMMONS_STATE"]
+        self.data: SiteData = load_site_data(self.site.public_db)
+        self.chapters = order_chapters(self.context.get("pages", []))
+        self.context["guide_chapters"] = self.chapters
+        self.context["registry_cases"] = [row("cases", r) for r in self.data.records["cases"].values()]
+        self.context["site_maps"] = dict(self.state.maps)
+
+    def _fingerprint(self) -> str:
+        """Templates, the site code and the settings that shape pages: any change redoes every page."""
+        templates = [p for p in (self.site.theme / "templates").rglob("*") if p.is_file()]
+        code = [p for p in Path(__file__).parent.glob("*.py")]
+        return digest(__version__, files_digest(templates + code), self.site.fingerprint())
+
+    def _globals(self) -> dict[str, Any]:
+        return {
+            "SITENAME": self.site.site_name,
+            "SITE_LANG": self.site.language,
+            "SITE_DIR": self.site.direction,
+            "DATASETTE_URL": self.site.datasette_url,
+            "SEARCH_ENABLED": self.site.search,
+            "site_maps": dict(self.state.maps),
+            "vocab": vocab,
+        }
+
+    def _page(self, path: str, template: str, view: dict[str, Any]) -> Planned:
+        tmpl = self.get_template(template)
+        root = relative_root(path)
+        context = {**self._globals(), "view": view, "root": root, "output_file": path}
+        return Planned(path, digest(template, view), lambda: tmpl.render(context))
+
+    def _plan(self) -> Iterator[Planned]:
+        data, site = self.data, self.site
+        chapters = {slug: f"guide/{slug}/" for slug in (p.slug for p in self.chapters)}
+        ctx = ViewContext(
+            today=site.today,
+            site_url=site.site_url,
+            datasette_url=site.datasette_url,
+            datasette_database=site.datasette_database,
+            record_map=bool(self.state.maps.get("record")),
+            chapters={name: chapters[slug] for name, slug in GUIDE_LINKS.items() if slug in chapters},
+        )
+        for kind, records in data.records.items():
+            build_view = VIEWS[kind]
+            template = TEMPLATE_BY_KIND[kind]
+            for record_id, record in records.items():
+                view = build_view(data, ctx, record)
+                yield self._page(f"{kind}/{record_id}/index.html", template, view)
+                document = record_json(data, kind, record)
+                yield Planned(f"{kind}/{record_id}/{record_id}.json", digest("json", document), lambda d=document: d)
+                if view["downloads"]["geojson"]:
+                    feature = record_geojson(kind, record)
+                    if feature:
+                        yield Planned(f"{kind}/{record_id}/{record_id}.geojson", digest("geojson", feature), lambda f=feature: f)
+            for page in index_pages(data, kind, site.today, site.list_limit):
+                yield self._page(page.path, page.template, page.view)
+        yield self._page("index.html", "home", self._home_view())
+        yield self._page("guide/index.html", "guide_index", {"chapters": chapter_list(self.chapters)})
+        yield self._page("map/index.html", "map_page", self._map_view())
+        yield self._page("data/index.html", "data_page", self._data_view())
+        yield self._page("feeds/index.html", "feeds_page", {"feeds": [{"name": k, "file": f, "title": t} for k, (f, t) in FEEDS.items()]})
+        if site.search:
+            yield self._page("search/index.html", "search", {})
+        gettext = translations(site.language).gettext
+        for name, make in (
+            ("agreements", lambda: agreements_feed(data, site.site_name, site.site_url, gettext)),
+            ("expiring", lambda: expiring_feed(data, site.site_name, site.site_url, site.today, gettext)),
+        ):
+            text = make()
+            yield Planned(f"feeds/{FEEDS[name][0]}", digest("feed", text), lambda t=text: t)
+
+    def _home_view(self) -> dict[str, Any]:
+        data = self.data
+        changes = []
+        for change in data.recent_changes[:HOME_CHANGES]:
+            exists = data.get(change["kind"], change["record_id"]) is not None
+            changes.append(
+                {
+                    "date": change["changed_at"][:10],
+                    "action": change["action"],
+                    "kind": change["kind"],
+                    "title": data.title(change["kind"], change["record_id"]) if exists else change["title"],
+                    "url": f"{change['kind']}/{change['record_id']}/" if exists else None,
+                    "fields": change["fields"],
+                }
+            )
+        cities: dict[str, int] = {}
+        for asset in data.records["assets"].values():
+            if asset.get("city"):
+                cities[asset["city"]] = cities.get(asset["city"], 0) + 1
+        from .words import slugify
+
+        return {
+            "counts": {kind: len(records) for kind, records in data.records.items()},
+            "changes": changes,
+            "cities": [
+                {"label": c, "count": n, "url": f"assets/city/{slugify(c)}/"}
+                for c, n in sorted(cities.items(), key=lambda item: (-item[1], item[0].casefold()))[:12]
+            ],
+            "chapters": chapter_list(self.chapters)[:4],
+        }
+
+    def _map_view(self) -> dict[str, Any]:
+        from .words import slugify
+
+        limit = self.site.list_limit
+        located = [a for a in self.data.records["assets"].values() if a.get("lat") is not None and a.get("lon") is not None]
+        groups: dict[str, dict[str, Any]] = {}
+        for asset in sorted(located, key=lambda a: (str(a.get("name") or "").casefold(), a["id"])):
+            city = asset.get("city") or ""
+            group = groups.setdefault(slugify(city) if city else "", {"label": city or None, "url": f"assets/city/{slugify(city)}/" if city else None, "rows": [], "count": 0})
+            group["count"] += 1
+            if len(located) <= limit:
+                group["rows"].append(row("assets", asset))
+        cases = [row("cases", c) for c in self.data.records["cases"].values() if c.get("lat") is not None]
+        return {
+            "groups": [groups[k] for k in sorted(groups, key=lambda k: (k == "", (groups[k]["label"] or "").casefold()))],
+            "count": len(located),
+            "listed": len(located) <= limit,
+            "cases": cases if len(cases) <= limit else [],
+        }
+
+    def _data_view(self) -> dict[str, Any]:
+        site = self.site
+        files = []
+        for kind in KINDS.values():
+            entry: dict[str, Any] = {"kind": kind.name, "count": len(self.data.records[kind.name]), "files": []}
+            for ext in ("csv", "json", "geojson"):
+                path = site.data_dir / f"{kind.name}.{ext}"
+                if path.is_file():
+                    entry["files"].append({"format": ext.upper() if ext != "geojson" else "GeoJSON", "href": f"data/{path.name}", "bytes": path.stat().st_size})
+            files.append(entry)
+        database = {"href": "data/public.db", "bytes": site.public_db.stat().st_size} if site.public_db.is_file() else None
+        codebook = [
+            {
+                "kind": kind.name,
+                "table": kind.table,
+                "fields": [
+                    {"name": f.name, "type": f.type, "description": f.description, "required": f.required, "choices": list(f.choices or [])}
+                    for f in kind.public_fields
+                ],
+            }
+            for kind in KINDS.values()
+        ]
+        return {"kinds": files, "database": database, "codebook": codebook}
+
+    def generate_output(self, writer: Any) -> None:
+        """Write every planned file whose inputs changed; remember the rest as they are."""
+        site, state = self.site, self.state
+        cache = PageCache(Path(site.cache or site.output.parent / "cache") / "pages.json", site.output, self._fingerprint())
+        plans = list(self._plan())
+        for plan in site.progress(plans, len(plans), "Writing record pages"):
+            target = site.output / plan.path
+            if cache.fresh(plan.path, plan.key):
+                state.skipped += 1
+            else:
+                write_if_changed(target, plan.make())
+                cache.remember(plan.path, plan.key)
+                state.rendered.append(plan.path)
+            state.written.add(target)
+        html = [p.path for p in plans if p.path.endswith(".html")]
+        html += [page.save_as for page in self.context.get("pages", []) if page.save_as]
+        sitemap = render_sitemap(html, site.site_url)
+        if write_if_changed(site.output / "sitemap.xml", sitemap):
+            state.rendered.append("sitemap.xml")
+        state.written.add(site.output / "sitemap.xml")
+        cache.save()
+
