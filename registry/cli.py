@@ -407,12 +407,19 @@ def restore(settings: Settings, kind: str, record_id: str) -> None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check everything and say what would be added, but write nothing.")
 @click.option("--layer", help="The layer to read from a GeoPackage (or a zip holding several Shapefiles).")
-@click.option("--columns", "columns", multiple=True, metavar="FIELD=COLUMN,...",
-              help="Which column feeds which field, e.g. name=NOME,lat=Y,lon=X or wkt=GEOM; unmapped columns are guessed and reported.")
+@click.option(
+    "--columns",
+    "columns",
+    multiple=True,
+    metavar="FIELD=COLUMN,...",
+    help="Which column feeds which field, e.g. name=NOME,lat=Y,lon=X or wkt=GEOM; unmapped columns are guessed and reported.",
+)
 @click.option("--crs", help="CRS of a file that does not say its own, e.g. EPSG:32633 for a CSV in UTM 33N.")
 @pass_settings
 @reports_errors
-def import_command(settings: Settings, kind: str, file: Path, dry_run: bool, layer: str | None, columns: tuple[str, ...], crs: str | None) -> None:
+def import_command(
+    settings: Settings, kind: str, file: Path, dry_run: bool, layer: str | None, columns: tuple[str, ...], crs: str | None
+) -> None:
     """Import records from CSV, JSON or a GIS file: all rows or none.
 
     GIS files (GeoJSON, GeoPackage, zipped Shapefile) and CSVs with coordinate
@@ -430,8 +437,16 @@ def import_command(settings: Settings, kind: str, file: Path, dry_run: bool, lay
     from .tabular import import_or_preview
 
     if is_spatial_import(file, kind, layer=layer, columns=columns, crs=crs):
-        result = import_spatial(settings.open(), kind, file, dry_run=dry_run, layer=layer, columns=columns, crs=crs,
-                                notify=lambda note: click.echo(note, err=True))
+        result = import_spatial(
+            settings.open(),
+            kind,
+            file,
+            dry_run=dry_run,
+            layer=layer,
+            columns=columns,
+            crs=crs,
+            notify=lambda note: click.echo(note, err=True),
+        )
     else:
         result = import_or_preview(settings.open(), kind, file, dry_run=dry_run)
     warn(result.warnings)
@@ -441,8 +456,14 @@ def import_command(settings: Settings, kind: str, file: Path, dry_run: bool, lay
 
 @cli.command()
 @click.argument("kind", type=KIND)
-@click.option("--format", "fmt", type=click.Choice(["csv", "json", "geojson", "gpkg"]), default="csv", show_default=True,
-              help="csv and json for spreadsheets; geojson (RFC 7946) and gpkg (GeoPackage, needs -o) for GIS.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "json", "geojson", "gpkg"]),
+    default="csv",
+    show_default=True,
+    help="csv and json for spreadsheets; geojson (RFC 7946) and gpkg (GeoPackage, needs -o) for GIS.",
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of standard output.")
 @pass_settings
 @reports_errors
@@ -677,8 +698,9 @@ def districts() -> None:
 @click.option("--crs", help="CRS of a file that does not say its own, e.g. EPSG:32633.")
 @pass_settings
 @reports_errors
-def districts_load(settings: Settings, file: Path, id_column: str | None, name_column: str | None, layer: str | None,
-                   city: str | None, crs: str | None) -> None:
+def districts_load(
+    settings: Settings, file: Path, id_column: str | None, name_column: str | None, layer: str | None, city: str | None, crs: str | None
+) -> None:
     """Store district boundaries from a GIS file and give every asset its district.
 
     Run it again when boundaries change; `commons districts assign` when assets moved.
@@ -715,8 +737,10 @@ def districts_assign(settings: Settings) -> None:
 def _report_assignment(assignment: Any) -> None:
     for asset_id, before, after in assignment.changed:
         click.echo(f"  {asset_id}: {before or '(none)'} → {after}")
-    click.echo(f"Assets: {len(assignment.changed)} given a district, {assignment.unchanged} unchanged, "
-               f"{len(assignment.outside)} outside every district, {assignment.unlocated} without a location")
+    click.echo(
+        f"Assets: {len(assignment.changed)} given a district, {assignment.unchanged} unchanged, "
+        f"{len(assignment.outside)} outside every district, {assignment.unlocated} without a location"
+    )
     if assignment.outside:
         shown = ", ".join(assignment.outside[:10]) + (" ..." if len(assignment.outside) > 10 else "")
         click.secho(f"outside every district (left as they were): {shown}", fg="yellow", err=True)

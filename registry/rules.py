@@ -478,7 +478,7 @@ def clean_record(
         except ValueError as exc:
             problems.append(f"{who}: field {f.name!r}: {exc}")
     warnings: list[str] = []
-    if not problems:
+    if not problems and not partial:  # an edit's few fields are checked together with the rest of the record
         problems.extend(_cross_field_problems(kind, values, who))
     if problems:
         raise ValidationError(problems)

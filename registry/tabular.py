@@ -10,6 +10,7 @@ import codecs
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,12 +89,28 @@ def _json_rows(path: Path, text: str, kind: Kind) -> list[tuple[str, dict[str, A
     return [(f"{path.name} item {n}: ", dict(r)) for n, r in enumerate(data, start=1)]
 
 
+def sniff_delimiter(text: str) -> str:
+    """The separator of a CSV: whichever of comma, semicolon and tab the header line uses most.
+
+    csv.Sniffer judges by consistency across lines, so one ragged row (common in
+    spreadsheets' semicolon exports) makes it pick a comma and every column name
+    comes out glued together. A header names columns and seldom holds the other
+    separators outside quotes.
+    """
+    header = re.sub(r'"[^"]*"', "", text.lstrip("\ufeff").split("\n", 1)[0])
+    counts = {d: header.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    if counts[best]:
+        return best
+    try:
+        return csv.Sniffer().sniff(text[:4096], delimiters=",;\t").delimiter
+    except csv.Error:
+        return ","
+
+
 def _csv_rows(path: Path, text: str, delimiter: str | None) -> list[tuple[str, dict[str, Any]]]:
     if delimiter is None:
-        try:
-            delimiter = csv.Sniffer().sniff(text[:4096], delimiters=",;\t").delimiter
-        except csv.Error:
-            delimiter = ","
+        delimiter = sniff_delimiter(text)
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows = []
     try:

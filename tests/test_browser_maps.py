@@ -26,8 +26,14 @@ from registry.store import Registry, create_registry, open_registry
 pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="session")
@@ -169,7 +175,9 @@ def test_a_popup_shows_the_record_and_its_link_opens_the_record_page(page: Any, 
     # The Asilo's community sits on the same spot: hide the actors with the layer control first.
     page.locator(".leaflet-control-layers-overlays label", has_text="SSE actors").locator("input").uncheck()
     assert stats(page)["actors"]["points"] == 0 and stats(page)["actors"]["clusters"] == 0
-    page.evaluate("(function(){var m=commonsMaps.instances[0]; var p=m.locate('assets','nap-asilo'); m.map.setView([p.lat,p.lng],18,{animate:false});})()")
+    page.evaluate(
+        "(function(){var m=commonsMaps.instances[0]; var p=m.locate('assets','nap-asilo'); m.map.setView([p.lat,p.lng],18,{animate:false});})()"
+    )
     page.wait_for_timeout(200)
     where = page.evaluate("commonsMaps.instances[0].locate('assets','nap-asilo')")
     box = page.locator(".folium-map").bounding_box()
@@ -188,13 +196,19 @@ def test_a_popup_shows_the_record_and_its_link_opens_the_record_page(page: Any, 
 
 def test_record_map_zooms_on_the_record_named_in_the_hash(page: Any, example_site: str) -> None:
     open_map(page, f"{example_site}/map/record.html#assets/nap-asilo")
-    view = page.evaluate("(function(){var m=commonsMaps.instances[0]; var c=m.map.getCenter(); return {z:m.map.getZoom(), lat:c.lat, lng:c.lng, hi:m.highlight && m.highlight.index >= 0}})()")
+    view = page.evaluate(
+        "(function(){var m=commonsMaps.instances[0]; var c=m.map.getCenter(); return {z:m.map.getZoom(), lat:c.lat, lng:c.lng, hi:m.highlight && m.highlight.index >= 0}})()"
+    )
     located = page.evaluate("commonsMaps.instances[0].locate('assets','nap-asilo')")
     assert view["z"] == 16 and view["hi"]
+    tile_zooms = {int(url.split("/")[-3]) for url in page.external if "tile.openstreetmap.org" in url}
+    assert tile_zooms == {16}, "a record page fetches only the tiles around its record"
     assert view["lat"] == pytest.approx(located["lat"], abs=1e-4)
     assert view["lng"] == pytest.approx(located["lng"], abs=1e-4)
     page.evaluate("location.hash = '#assets/nap-lido-pola'")
-    page.wait_for_function("Math.abs(commonsMaps.instances[0].map.getCenter().lat - commonsMaps.instances[0].locate('assets','nap-lido-pola').lat) < 1e-4")
+    page.wait_for_function(
+        "Math.abs(commonsMaps.instances[0].map.getCenter().lat - commonsMaps.instances[0].locate('assets','nap-lido-pola').lat) < 1e-4"
+    )
     assert not page.errors
 
 
@@ -222,14 +236,27 @@ def square(lon: float, lat: float, d: float = 0.002) -> str:
 
 def test_an_outline_is_drawn_on_its_record_map_and_on_the_overview_zoomed_in(page: Any, tmp_path: Path, serve: Any) -> None:
     reg = create_registry(tmp_path / "r.db")
-    add_record(reg, "assets", {"id": "parco", "name": "Parco", "kind": "park", "status": "occupied", "lat": 40.85, "lon": 14.25,
-                               "geometry": square(14.25, 40.85)})
+    add_record(
+        reg,
+        "assets",
+        {
+            "id": "parco",
+            "name": "Parco",
+            "kind": "park",
+            "status": "occupied",
+            "lat": 40.85,
+            "lon": 14.25,
+            "geometry": square(14.25, 40.85),
+        },
+    )
     add_record(reg, "assets", {"id": "casa", "name": "Casa", "kind": "building", "status": "mapped", "lat": 40.80, "lon": 14.20})
     base = serve(draw(reg, tmp_path))
     reg.close()
     open_map(page, f"{base}/map/record.html#assets/parco")
     page.wait_for_function("commonsMaps.instances[0].highlight.group.getLayers().length === 2")
-    bounds = page.evaluate("(function(){var b=commonsMaps.instances[0].map.getBounds(); return [b.getSouth(), b.getWest(), b.getNorth(), b.getEast()]})()")
+    bounds = page.evaluate(
+        "(function(){var b=commonsMaps.instances[0].map.getBounds(); return [b.getSouth(), b.getWest(), b.getNorth(), b.getEast()]})()"
+    )
     assert bounds[0] < 40.848 and bounds[2] > 40.852 and bounds[1] < 14.248 and bounds[3] > 14.252
     open_map(page, f"{base}/map/overview.html")
     page.evaluate("commonsMaps.instances[0].map.setView([40.85, 14.25], 15, {animate: false})")
@@ -241,7 +268,7 @@ XSS_PAYLOADS = (
     "<img src=x onerror=\"window.__xss = 'img'\">",
     "<svg onload=\"window.__xss = 'svg'\"><circle r=1></circle></svg>",
     "javascript:window.__xss='url'",
-    "\"><iframe srcdoc=\"<script>parent.__xss='iframe'</script>\"></iframe>",
+    '"><iframe srcdoc="<script>parent.__xss=\'iframe\'</script>"></iframe>',
     "</script><script>window.__xss = 'breakout'</script>",
     "<a href=\"javascript:window.__xss='a'\">x</a>{{7*7}}",
 )
@@ -255,7 +282,7 @@ def planted(kind_name: str, number: int, payload: str, lat: float, lon: float) -
         if f.type in ("text", "markdown"):
             values[f.name] = payload
         elif f.type == "url":
-            values[f.name] = "https://example.org/?q=" + payload.replace(" ", "%20").replace("\"", "%22")
+            values[f.name] = "https://example.org/?q=" + payload.replace(" ", "%20").replace('"', "%22")
     required = {"assets": {"kind": "building", "status": "occupied"}, "actors": {"kind": "cooperative"}, "cases": {"level": "support"}}
     values.update(required[kind_name])
     return values
@@ -293,7 +320,12 @@ def test_script_planted_in_every_text_field_never_runs(page: Any, tmp_path: Path
         assert page.evaluate("parent.__xss") is None
         assert not page.dialogs
         assert page.locator("script").count() == scripts_before
-        assert page.locator(".leaflet-popup-content img, .leaflet-popup-content svg, .leaflet-popup-content iframe, .leaflet-popup-content script").count() == 0
+        assert (
+            page.locator(
+                ".leaflet-popup-content img, .leaflet-popup-content svg, .leaflet-popup-content iframe, .leaflet-popup-content script"
+            ).count()
+            == 0
+        )
         assert page.locator("iframe, img[src='x']").count() == 0
         joined = "\n".join(shown)
         assert "<script>window.__xss = 'script'</script>" in joined

@@ -117,7 +117,9 @@ def test_overview_is_framed_on_assets_and_actors(example_maps: tuple[Path, list[
     output, _, public_db = example_maps
     (south, west), (north, east) = config_of(output / "map" / "overview.html")["bounds"]
     conn = sqlite3.connect(public_db)
-    rows = conn.execute("SELECT lat, lon FROM assets WHERE lat IS NOT NULL UNION ALL SELECT lat, lon FROM actors WHERE lat IS NOT NULL").fetchall()
+    rows = conn.execute(
+        "SELECT lat, lon FROM assets WHERE lat IS NOT NULL UNION ALL SELECT lat, lon FROM actors WHERE lat IS NOT NULL"
+    ).fetchall()
     conn.close()
     assert south == pytest.approx(min(r[0] for r in rows))
     assert north == pytest.approx(max(r[0] for r in rows))
@@ -197,10 +199,24 @@ def square(lon: float, lat: float, d: float = 0.001) -> str:
 
 
 def test_outlines_go_in_chunks_and_an_outline_alone_gives_a_point(registry: Registry, tmp_path: Path) -> None:
-    add_record(registry, "assets", {"id": "with-point", "name": "With point", "kind": "park", "status": "mapped",
-                                    "lat": 40.85, "lon": 14.25, "geometry": square(14.25, 40.85)})
-    add_record(registry, "assets", {"id": "outline-only", "name": "Outline only", "kind": "park", "status": "mapped",
-                                    "geometry": square(14.30, 40.86)})
+    add_record(
+        registry,
+        "assets",
+        {
+            "id": "with-point",
+            "name": "With point",
+            "kind": "park",
+            "status": "mapped",
+            "lat": 40.85,
+            "lon": 14.25,
+            "geometry": square(14.25, 40.85),
+        },
+    )
+    add_record(
+        registry,
+        "assets",
+        {"id": "outline-only", "name": "Outline only", "kind": "park", "status": "mapped", "geometry": square(14.30, 40.86)},
+    )
     add_record(registry, "assets", {"id": "nowhere", "name": "Nowhere", "kind": "park", "status": "mapped"})
     output, files = render(registry, tmp_path)
     names, points = layer_file(output, "assets-names.json"), layer_file(output, "assets.json")
@@ -234,8 +250,18 @@ def test_an_empty_registry_gets_world_maps(registry: Registry, tmp_path: Path) -
 
 
 def test_markup_in_names_never_reaches_html_unescaped(registry: Registry, tmp_path: Path) -> None:
-    add_record(registry, "assets", {"id": "evil", "name": "</script><script>alert(1)</script> & <img src=x onerror=alert(1)>",
-                                    "kind": "park", "status": "mapped", "lat": 40.85, "lon": 14.25})
+    add_record(
+        registry,
+        "assets",
+        {
+            "id": "evil",
+            "name": "</script><script>alert(1)</script> & <img src=x onerror=alert(1)>",
+            "kind": "park",
+            "status": "mapped",
+            "lat": 40.85,
+            "lon": 14.25,
+        },
+    )
     output, _ = render(registry, tmp_path)
     for path in (output / "map").rglob("*"):
         if path.is_file() and path.suffix in (".html", ".json"):
@@ -256,8 +282,17 @@ def synthetic_public_db(path: Path, n: int) -> None:
     rows = []
     for i in range(n):
         name = f"{rng.choice(words)} {rng.choice(words)} {i}"
-        rows.append((f"asset-{i}", name, rng.choice(["building", "garden", "park"]), rng.choice(["mapped", "recognised"]),
-                     round(rng.uniform(31, 45), 6), round(rng.uniform(-6, 36), 6), None))
+        rows.append(
+            (
+                f"asset-{i}",
+                name,
+                rng.choice(["building", "garden", "park"]),
+                rng.choice(["mapped", "recognised"]),
+                round(rng.uniform(31, 45), 6),
+                round(rng.uniform(-6, 36), 6),
+                None,
+            )
+        )
     conn.executemany("INSERT INTO assets VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
     conn.commit()
     conn.close()
@@ -271,3 +306,16 @@ def test_overview_costs_well_under_60_bytes_per_point_gzipped(tmp_path: Path) ->
     loaded = [tmp_path / "site" / "map" / "overview.html"] + sorted((tmp_path / "site" / "map" / "data").glob("*.json"))
     gzipped = sum(len(gzip.compress(p.read_bytes())) for p in loaded)
     assert gzipped / 5000 < 60
+
+
+def test_interface_words_can_be_replaced_for_translations(registry: Registry, tmp_path: Path) -> None:
+    output, _ = render(registry, tmp_path, {"MAP_WORDS": {"legend": "Légende", "noLocation": "Pas de lieu"}})
+    assert config_of(output / "map" / "overview.html")["words"] == {"legend": "Légende", "noLocation": "Pas de lieu"}
+    plain, _ = render(registry, tmp_path, out_name="plain")
+    assert "words" not in config_of(plain / "map" / "overview.html")
+
+
+def test_record_page_adds_its_own_tiles_late(example_maps: tuple[Path, list[Path], Path]) -> None:
+    html = (example_maps[0] / "map" / "record.html").read_text(encoding="utf-8")
+    assert "L.tileLayer(" not in html
+    assert config_of(example_maps[0] / "map" / "record.html")["tiles"]["url"] == OSM_TILES

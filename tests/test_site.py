@@ -134,9 +134,9 @@ def test_every_internal_link_and_anchor_resolves(built_site: BuiltSite) -> None:
                 target = target / "index.html"
             if not target.is_file():
                 problems.append(f"{path.relative_to(output)}: {url} ({tag} {attr}) does not exist")
-            elif parts.fragment and target.suffix == ".html" and target.parent.name != "map":
-                if unquote(parts.fragment) not in parse(target).ids:
-                    problems.append(f"{path.relative_to(output)}: {url} has no #{parts.fragment}")
+            elif (parts.fragment and target.suffix == ".html" and target.parent.name != "map"
+                  and unquote(parts.fragment) not in parse(target).ids):
+                problems.append(f"{path.relative_to(output)}: {url} has no #{parts.fragment}")
     assert not problems, "\n".join(problems[:30])
 
 

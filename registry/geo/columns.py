@@ -9,6 +9,7 @@ is written, so a wrong one is caught on a dry run.
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -22,22 +23,90 @@ LOCATION_SOURCES = ("wkt",)
 
 ALIASES: dict[str, tuple[str, ...]] = {
     "id": ("id", "slug", "identifier", "identificativo", "identificador", "identifiant", "record_id"),
-    "name": ("name", "nome", "nom", "nombre", "denominazione", "denominacion", "denomination", "title", "titolo",
-             "titre", "titulo", "label", "ism", "nome_bene", "nome_spazio"),
+    "name": (
+        "name",
+        "nome",
+        "nom",
+        "nombre",
+        "denominazione",
+        "denominacion",
+        "denomination",
+        "title",
+        "titolo",
+        "titre",
+        "titulo",
+        "label",
+        "ism",
+        "nome_bene",
+        "nome_spazio",
+    ),
     "title": ("title", "titolo", "titre", "titulo", "name", "nome", "nom", "nombre"),
-    "lat": ("lat", "latitude", "latitud", "latitudine", "y", "lat_wgs84", "lat_dd", "y_wgs84", "ycoord", "y_coord",
-            "coord_y", "point_y", "wgs84_lat", "lat_y"),
-    "lon": ("lon", "lng", "long", "longitude", "longitud", "longitudine", "x", "lon_wgs84", "lng_wgs84", "lon_dd",
-            "x_wgs84", "xcoord", "x_coord", "coord_x", "point_x", "wgs84_lon", "lon_x"),
+    "lat": (
+        "lat",
+        "latitude",
+        "latitud",
+        "latitudine",
+        "y",
+        "lat_wgs84",
+        "lat_dd",
+        "y_wgs84",
+        "ycoord",
+        "y_coord",
+        "coord_y",
+        "point_y",
+        "wgs84_lat",
+        "lat_y",
+    ),
+    "lon": (
+        "lon",
+        "lng",
+        "long",
+        "longitude",
+        "longitud",
+        "longitudine",
+        "x",
+        "lon_wgs84",
+        "lng_wgs84",
+        "lon_dd",
+        "x_wgs84",
+        "xcoord",
+        "x_coord",
+        "coord_x",
+        "point_x",
+        "wgs84_lon",
+        "lon_x",
+    ),
     "wkt": ("wkt", "geom", "geometry", "geometria", "geometrie", "the_geom", "shape", "wkt_geom", "geom_wkt"),
-    "city": ("city", "comune", "ciudad", "ville", "municipio", "municipality", "town", "citta", "localita", "commune",
-             "municipi", "madina"),
+    "city": (
+        "city",
+        "comune",
+        "ciudad",
+        "ville",
+        "municipio",
+        "municipality",
+        "town",
+        "citta",
+        "localita",
+        "commune",
+        "municipi",
+        "madina",
+    ),
     "address": ("address", "indirizzo", "direccion", "adresse", "adreca", "addr", "via", "street", "unwan"),
     "country": ("country", "paese", "pais", "pays", "nazione", "country_code", "iso2"),
     "description": ("description", "descrizione", "descripcion", "descriptio", "descrizion", "descript", "desc", "note"),
     "website": ("website", "url", "web", "sito", "sito_web", "sitio_web", "site_web", "homepage"),
-    "district": ("district", "quartiere", "barrio", "quartier", "municipalita", "distretto", "neighbourhood",
-                 "neighborhood", "barri", "circoscrizione"),
+    "district": (
+        "district",
+        "quartiere",
+        "barrio",
+        "quartier",
+        "municipalita",
+        "distretto",
+        "neighbourhood",
+        "neighborhood",
+        "barri",
+        "circoscrizione",
+    ),
     "owner": ("owner", "proprieta", "proprietario", "propietario", "proprietaire"),
     "kind": ("kind", "type", "tipo", "tipologia", "categoria", "category"),
     "status": ("status", "stato", "estado", "statut", "state"),
@@ -61,11 +130,11 @@ class ColumnPlan:
     def notes(self, kind: Kind) -> list[str]:
         notes = []
         if self.guesses:
-            notes.append(
-                f"guessed columns: {', '.join(self.guesses)} (change with --columns FIELD=COLUMN, e.g. --columns name=NOME,lat=Y)"
-            )
+            notes.append(f"guessed columns: {', '.join(self.guesses)} (change with --columns FIELD=COLUMN, e.g. --columns name=NOME,lat=Y)")
         if self.ignored:
-            notes.append(f"ignored columns that are not fields of {kind.name}: {', '.join(self.ignored)} (map them with --columns FIELD=COLUMN)")
+            notes.append(
+                f"ignored columns that are not fields of {kind.name}: {', '.join(self.ignored)} (map them with --columns FIELD=COLUMN)"
+            )
         return notes
 
 
@@ -98,7 +167,9 @@ def plan_columns(kind: Kind, columns: list[str], mapping: dict[str, str], *, loc
             allowed = sorted(targets)
             problems.append(f"--columns: {target!r} is not a field of {kind.name}{suggest(target, allowed)}; fields: {', '.join(allowed)}")
         if source not in columns:
-            problems.append(f"--columns {target}={source}: the file has no column {source!r}{suggest(source, columns)}; its columns are: {', '.join(columns)}")
+            problems.append(
+                f"--columns {target}={source}: the file has no column {source!r}{suggest_column(source, columns)}; its columns are: {', '.join(columns)}"
+            )
     if problems:
         raise ValidationError(problems)
     plan = ColumnPlan(sources=dict(mapping))
@@ -119,10 +190,17 @@ def plan_columns(kind: Kind, columns: list[str], mapping: dict[str, str], *, loc
             plan.ignored.append(column)
     if location_columns and ("lat" in plan.sources) != ("lon" in plan.sources):
         have, missing = ("lat", "lon") if "lat" in plan.sources else ("lon", "lat")
-        raise ValidationError([
-            f"column {plan.sources[have]!r} gives {have} but no column gives {missing}; map it with --columns {missing}=COLUMN"
-        ])
+        raise ValidationError(
+            [f"column {plan.sources[have]!r} gives {have} but no column gives {missing}; map it with --columns {missing}=COLUMN"]
+        )
     return plan
+
+
+def suggest_column(value: str, columns: list[str]) -> str:
+    """The closest column name, compared without case or accents, as files spell columns every way."""
+    by_norm = {normalise(c): c for c in columns}
+    close = difflib.get_close_matches(normalise(value), list(by_norm), n=1, cutoff=0.6)
+    return f" (did you mean {by_norm[close[0]]!r}?)" if close else ""
 
 
 def _guess(kind: Kind, column: str, targets: set[str], taken: dict[str, str]) -> str | None:

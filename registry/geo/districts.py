@@ -16,14 +16,30 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import RegistryError, ValidationError
 from ..rules import suggest
-from .columns import normalise
+from .columns import normalise, suggest_column
 
 if TYPE_CHECKING:
     from ..store import Registry, Txn
 
 ID_GUESSES = ("id", "code", "codice", "codigo", "cod", "district_id", "fid", "objectid", "cod_quart", "cod_mun", "num", "numero")
-NAME_GUESSES = ("name", "nome", "nom", "nombre", "denominazione", "denominacion", "quartiere", "barrio", "quartier", "district",
-                "municipalita", "municipi", "barri", "label", "nome_quart", "nom_barri")
+NAME_GUESSES = (
+    "name",
+    "nome",
+    "nom",
+    "nombre",
+    "denominazione",
+    "denominacion",
+    "quartiere",
+    "barrio",
+    "quartier",
+    "district",
+    "municipalita",
+    "municipi",
+    "barri",
+    "label",
+    "nome_quart",
+    "nom_barri",
+)
 
 
 @dataclass
@@ -51,7 +67,9 @@ class Assignment:
 def _pick(columns: list[str], given: str | None, guesses: tuple[str, ...], what: str, option: str) -> str | None:
     if given is not None:
         if given not in columns:
-            raise ValidationError([f"{option} {given}: no column {given!r}{suggest(given, columns)}; the columns are: {', '.join(columns)}"])
+            raise ValidationError(
+                [f"{option} {given}: no column {given!r}{suggest_column(given, columns)}; the columns are: {', '.join(columns)}"]
+            )
         return given
     by_norm = {normalise(c): c for c in columns}
     for guess in guesses:
@@ -101,13 +119,17 @@ def load_districts(
     columns = [str(c) for c in frame.columns if c != frame.geometry.name]
     name_col = _pick(columns, name_column, NAME_GUESSES, "name", "--name-column")
     if name_col is None:
-        raise ValidationError([f"{path.name}: which column holds the district names? give it with --name-column; the columns are: {', '.join(columns)}"])
+        raise ValidationError(
+            [f"{path.name}: which column holds the district names? give it with --name-column; the columns are: {', '.join(columns)}"]
+        )
     id_col = _pick(columns, id_column, ID_GUESSES, "id", "--id-column")
     result = DistrictsLoaded(notes=[crs_note] if crs_note else [])
     result.notes.append(f"district names from column {name_col!r}, ids from " + (f"column {id_col!r}" if id_col else "the names"))
     problems: list[str] = []
     incoming: dict[str, dict[str, Any]] = {}
-    for n, (attributes, geometry) in enumerate(zip(frame.drop(columns=[frame.geometry.name]).to_dict("records"), frame.geometry, strict=True), start=1):
+    for n, (attributes, geometry) in enumerate(
+        zip(frame.drop(columns=[frame.geometry.name]).to_dict("records"), frame.geometry, strict=True), start=1
+    ):
         where = f"{path.name} feature {n}"
         name = _text(attributes.get(name_col))
         district_id = _text(attributes.get(id_col)) if id_col else _slug(name or "")

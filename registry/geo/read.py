@@ -45,7 +45,9 @@ class SpatialRows:
     notes: list[str] = field(default_factory=list)
 
 
-def is_spatial_import(path: Path, kind_name: str, *, layer: str | None = None, columns: tuple[str, ...] = (), crs: str | None = None) -> bool:
+def is_spatial_import(
+    path: Path, kind_name: str, *, layer: str | None = None, columns: tuple[str, ...] = (), crs: str | None = None
+) -> bool:
     """Whether a file needs the spatial reader, or is a plain CSV/JSON the tabular importer reads.
 
     A CSV goes the spatial way only when its header is not already made of
@@ -61,7 +63,10 @@ def is_spatial_import(path: Path, kind_name: str, *, layer: str | None = None, c
         return _looks_like_geojson(path)
     if suffix in CSV_SUFFIXES and path.is_file():
         header = _csv_header(path)
-        return bool(header) and not set(header) <= set(get_kind(kind_name).field_names)
+        kind = get_kind(kind_name)
+        # Kinds without a location (agreements) have nothing spatial to map: their CSVs stay tabular,
+        # so an unknown column is named as such rather than blamed on a missing location.
+        return "lat" in kind.field_names and bool(header) and not set(header) <= set(kind.field_names)
     return False
 
 
@@ -74,19 +79,13 @@ def _looks_like_geojson(path: Path) -> bool:
 
 
 def _csv_header(path: Path) -> list[str]:
-    from ..tabular import read_text
+    """The column names of a CSV, split the same way the tabular reader splits its rows."""
+    from ..tabular import read_text, sniff_delimiter
 
     text = read_text(path)
     first = text.splitlines()[0] if text else ""
-    delimiter = "\t" if path.suffix.lower() == ".tsv" else _sniff(text)
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else sniff_delimiter(text)
     return [c.strip() for c in next(csv.reader([first], delimiter=delimiter), [])]
-
-
-def _sniff(text: str) -> str:
-    try:
-        return csv.Sniffer().sniff(text[:4096], delimiters=",;\t").delimiter
-    except csv.Error:
-        return ","
 
 
 def import_spatial(
@@ -169,11 +168,16 @@ def _read_gis(path: Path, kind: Kind, layer: str | None, mapping: dict[str, str]
         values.update(located)
         rows.append((where, values))
     if problems:
-        from ..tabular import _capped
-
         raise ValidationError(_capped(problems) + ["nothing was imported; fix these features and run the import again"])
     notes += _outline_notes(kind, outlines)
     return SpatialRows(rows, notes)
+
+
+def _capped(problems: list[str], limit: int = 20) -> list[str]:
+    """The first problems and how many more: a file with 10,000 bad rows needs one fix, not 10,000 lines."""
+    if len(problems) <= limit:
+        return problems
+    return problems[:limit] + [f"... and {len(problems) - limit} more problems"]
 
 
 def _first_line(exc: BaseException) -> str:
@@ -198,7 +202,9 @@ def _to_wgs84(frame: Any, path: Path, crs: str | None) -> tuple[Any, str | None]
             return frame.set_crs(4326), None if path.suffix.lower() in (".geojson", ".json") else (
                 f"{path.name} has no CRS; its coordinates look like longitude/latitude, so WGS84 is assumed (say otherwise with --crs)"
             )
-        raise ValidationError([f"{path.name} has no coordinate reference system (a Shapefile's .prj); give it with --crs, e.g. --crs EPSG:32633"])
+        raise ValidationError(
+            [f"{path.name} has no coordinate reference system (a Shapefile's .prj); give it with --crs, e.g. --crs EPSG:32633"]
+        )
     if CRS.from_user_input(frame.crs).equals(CRS.from_epsg(4326), ignore_axis_order=True):
         return frame, None
     return frame.to_crs(4326), f"reprojected from {frame.crs.to_string()} to WGS84 (EPSG:4326)"
@@ -230,9 +236,11 @@ def _locate(kind: Kind, geometry: BaseGeometry | None, values: dict[str, Any]) -
         raise ValueError(f"geometry is a {kind_of}; only points and polygons can be imported")
     if not geometry.is_valid:
         raise ValueError(f"geometry is invalid ({explain_validity(geometry)}); {FIX_HINT}")
-    rounded = shapely.set_precision(geometry, 10 ** -COORDINATE_DECIMALS, mode="pointwise")
+    rounded = shapely.set_precision(geometry, 10**-COORDINATE_DECIMALS, mode="pointwise")
     if not rounded.is_valid or rounded.is_empty:
-        raise ValueError(f"geometry becomes invalid when rounded to {COORDINATE_DECIMALS} decimals (parts thinner than a centimetre); {FIX_HINT}")
+        raise ValueError(
+            f"geometry becomes invalid when rounded to {COORDINATE_DECIMALS} decimals (parts thinner than a centimetre); {FIX_HINT}"
+        )
     located: dict[str, Any] = {}
     given = _given_point(values)
     # A point given in the attributes (say, the entrance) is kept when it lies on the outline.
@@ -310,7 +318,7 @@ def _plain(value: Any) -> Any:
 
 
 def _read_csv(path: Path, kind: Kind, mapping: dict[str, str], crs: str | None) -> SpatialRows:
-    from ..tabular import _capped, read_rows
+    from ..tabular import read_rows
 
     raw_rows = read_rows(path, kind)
     header = _csv_header(path)
@@ -320,7 +328,9 @@ def _read_csv(path: Path, kind: Kind, mapping: dict[str, str], crs: str | None) 
     if transform is not None:
         notes.append(f"coordinates reprojected from {crs} to WGS84 (EPSG:4326)")
     if "wkt" not in plan.sources and "lat" not in plan.sources:
-        notes.append(f"no coordinate or WKT column found: the {kind.name} get no location (map one with --columns lat=COLUMN,lon=COLUMN or wkt=COLUMN)")
+        notes.append(
+            f"no coordinate or WKT column found: the {kind.name} get no location (map one with --columns lat=COLUMN,lon=COLUMN or wkt=COLUMN)"
+        )
     rows: list[Row] = []
     problems: list[str] = []
     outlines = 0
@@ -372,7 +382,11 @@ def _number(text: str, column: str) -> float:
 
 
 def _csv_location(
-    kind: Kind, plan: ColumnPlan, raw: dict[str, Any], transform: Callable[[float, float], tuple[float, float]] | None, values: dict[str, Any]
+    kind: Kind,
+    plan: ColumnPlan,
+    raw: dict[str, Any],
+    transform: Callable[[float, float], tuple[float, float]] | None,
+    values: dict[str, Any],
 ) -> dict[str, Any]:
     if "wkt" in plan.sources and raw.get(plan.sources["wkt"]):
         from shapely import wkt

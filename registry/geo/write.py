@@ -3,7 +3,9 @@
 Each record is one feature: its outline when it has one, else its point, else
 no geometry (RFC 7946 allows null). lat/lon stay as attributes too, so a point
 placed on an outline (an entrance, say) survives the round trip, and people
-who open the file in a spreadsheet still see coordinates. Like `commons
+who open the file in a spreadsheet still see coordinates. (One change on the
+way back is deliberate: an outline without a point gains one inside it, as
+every imported polygon does.) Like `commons
 export`, these are staff exports with every field; the public downloads come
 from `commons publish`.
 """
@@ -45,12 +47,14 @@ def export_geojson(registry: Registry, kind_name: str, *, include_private: bool 
     columns = [f.name for f in kind.fields if (include_private or not f.private) and f.name != "geometry"]
     features = []
     for record in list_records(registry, kind.name):
-        features.append({
-            "type": "Feature",
-            "id": record["id"],
-            "geometry": _geometry(record),
-            "properties": {c: record.get(c) for c in columns},
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "id": record["id"],
+                "geometry": _geometry(record),
+                "properties": {c: record.get(c) for c in columns},
+            }
+        )
     collection = {"type": "FeatureCollection", "features": features}
     return json.dumps(collection, ensure_ascii=False, separators=(",", ":")) + "\n"
 

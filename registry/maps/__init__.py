@@ -1,7 +1,11 @@
-"""Maps for the public site: overview, per-record and case-study maps.
+"""Maps for the public site: an overview, one page serving every record's small map, and case studies.
 
 The site builder calls :func:`render_site_maps` with a connection to the
-*public* copy (public.db) so that no private column can ever reach a map.
+*public* copy (public.db), so no private column can ever reach a map. Pages
+are written to ``output/map/``; a record page embeds
+``map/record.html#assets/<id>`` (or ``#actors/<id>``, ``#cases/<id>``) in an
+iframe, and popup links open the record's page at ``../assets/<id>/`` in the
+parent window.
 """
 
 from __future__ import annotations
@@ -13,11 +17,12 @@ __all__ = ["render_site_maps"]
 
 
 def render_site_maps(conn: sqlite3.Connection, output: pathlib.Path, settings: dict) -> list[pathlib.Path]:
-    """Write map/overview.html, map/record.html, map/cases.html and their data under *output*.
+    """Write map/overview.html, map/record.html, map/cases.html, their data and scripts under *output*.
 
-    Returns the list of files written (or already up to date).  Implementation
-    lives in :mod:`registry.maps.render`; imported lazily so CLI start-up stays fast.
+    Returns every file the maps need (written now or already up to date). The
+    work lives in :mod:`registry.maps.render`, imported here only when called,
+    so importing this package costs nothing at CLI start-up.
     """
-    from registry.maps.render import render_site_maps as _render
+    from .render import render_site_maps as _render
 
     return _render(conn, output, settings)

@@ -22,6 +22,7 @@ class LayerSpec:
     table: str
     title_column: str
     label: str
+    noun: str
     singular: str
     base: str
     color: str
@@ -43,6 +44,7 @@ class LayerSpec:
             "file": file,
             "names": names,
             "label": self.label,
+            "noun": self.noun,
             "singular": self.singular,
             "base": self.base,
             "color": self.color,
@@ -94,6 +96,7 @@ ASSETS = LayerSpec(
     table="assets",
     title_column="name",
     label="Commons assets",
+    noun="commons assets",
     singular="Commons asset",
     base="../assets/",
     color="#0f766e",
@@ -110,6 +113,7 @@ ACTORS = LayerSpec(
     table="actors",
     title_column="name",
     label="SSE actors",
+    noun="SSE actors",
     singular="SSE actor",
     base="../actors/",
     color="#c2410c",
@@ -129,6 +133,7 @@ CASES = LayerSpec(
     table="case_studies",
     title_column="title",
     label="Case studies",
+    noun="case studies",
     singular="Case study",
     base="../cases/",
     color="#a78bfa",

@@ -9,6 +9,7 @@ jQuery, Bootstrap, Font Awesome) are replaced or dropped.
 
 from __future__ import annotations
 
+import hashlib
 import pathlib
 import re
 import sqlite3
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..publish import write_if_changed
-from .data import LayerData, dumps, encode_layer, read_points, short_hash
+from .data import LayerData, dumps, encode_layer, read_columns, short_hash
 from .layers import CASES, LAYERS, LayerSpec
 from .vendor import Asset, copy_map_static, copy_vendor
 
@@ -27,6 +28,7 @@ DEFAULT_MAX_ZOOM = 19
 MAP_DIR = "map"
 DATA_DIR = "data"
 VIEWPORT_RE = re.compile(r'<meta name="viewport"[^>]*>', re.DOTALL)
+STAMP_FORMAT = "<!-- commons-map inputs {} -->"
 WORLD = ((-60.0, -170.0), (75.0, 170.0))
 
 
@@ -41,6 +43,7 @@ class MapOptions:
     cluster_until: int = 17
     shapes_from: int = 13
     record_zoom: int = 16
+    words: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> MapOptions:
@@ -50,7 +53,12 @@ class MapOptions:
             max_zoom=int(settings.get("TILES_MAX_ZOOM") or DEFAULT_MAX_ZOOM),
             cell_size=int(settings.get("MAP_CLUSTER_CELL_PX") or 64),
             cluster_until=int(settings.get("MAP_CLUSTER_UNTIL_ZOOM") or 17),
+            words=tuple(sorted((str(k), str(v)) for k, v in (settings.get("MAP_WORDS") or {}).items())),
         )
+
+    def tiles(self) -> dict[str, Any]:
+        """The tile layer as the map script creates it, for pages that add tiles late."""
+        return {"url": self.tiles_url, "attribution": self.tiles_attribution, "maxZoom": self.max_zoom}
 
     def script_options(self, collapse_control: bool) -> dict[str, Any]:
         return {
@@ -66,14 +74,17 @@ def render_site_maps(conn: sqlite3.Connection, output: pathlib.Path, settings: d
     """Write the overview, record and case-study maps, their data and their scripts under *output*.
 
     Returns every file the maps need, whether rewritten or already up to date,
-    so the site build can list or check them.
+    so the site build can list or check them. Settings read: TILES_URL,
+    TILES_ATTRIBUTION, TILES_MAX_ZOOM, MAP_CLUSTER_CELL_PX,
+    MAP_CLUSTER_UNTIL_ZOOM and MAP_WORDS (the script's interface words, for
+    translations); any may be missing or None.
     """
     output = pathlib.Path(output)
     options = MapOptions.from_settings(settings)
     vendor = copy_vendor(output)
     static = copy_map_static(output)
     files = [output / a.path for a in (*vendor.values(), *static.values())]
-    layers = [encode_layer(spec, read_points(conn, spec), f"{spec.key}-shapes-{{}}.json") for spec in LAYERS]
+    layers = [encode_layer(spec, read_columns(conn, spec), f"{spec.key}-shapes-{{}}.json") for spec in LAYERS]
     data_dir = output / MAP_DIR / DATA_DIR
     data_files: dict[str, tuple[str, str]] = {}
     for layer in layers:
@@ -86,39 +97,81 @@ def render_site_maps(conn: sqlite3.Connection, output: pathlib.Path, settings: d
     _remove_stale(data_dir, files)
     links = _Links(vendor, static)
     by_key = {layer.spec.key: layer for layer in layers}
+    every = [(layer.spec, *data_files[layer.spec.key]) for layer in layers]
     pages = {
-        "overview.html": build_page(
-            "Map of the commons",
-            "overview",
-            [(layer.spec, *data_files[layer.spec.key]) for layer in layers],
-            _overview_bounds(layers),
-            options,
-            links,
-            collapse_control=False,
-        ),
-        "record.html": build_page(
-            "Where this record is",
-            "record",
-            [(layer.spec, *data_files[layer.spec.key]) for layer in layers],
-            _union([layer.bounds for layer in layers]),
-            options,
-            links,
-            collapse_control=True,
-        ),
-        "cases.html": build_page(
+        "overview.html": Page("Map of the commons", "overview", every, _overview_bounds(layers), collapse_control=False),
+        "record.html": Page("Where this record is", "record", every, _union([layer.bounds for layer in layers]), collapse_control=True),
+        "cases.html": Page(
             "Case studies around the world",
             "cases",
             [(CASES, *data_files[CASES.key])],
             by_key[CASES.key].bounds,
-            options,
-            links,
             collapse_control=True,
             max_fit_zoom=6,
         ),
     }
-    for name, html in pages.items():
-        files.append(_write(output / MAP_DIR / name, html))
+    for name, page in pages.items():
+        path = output / MAP_DIR / name
+        config = page.config(options)
+        stamp = _inputs_stamp(page, config, options, links)
+        # folium costs half a second to import; a page whose inputs did not change is left as it is.
+        if not _has_stamp(path, stamp):
+            _write(path, build_page(page.title, config, options, links, stamp))
+        files.append(path)
     return files
+
+
+@dataclass(frozen=True)
+class Page:
+    """One map page: its title, what the script does there, its layers and where it opens."""
+
+    title: str
+    mode: str
+    layers: list[tuple[LayerSpec, str, str]]
+    bounds: Bounds | None
+    collapse_control: bool
+    max_fit_zoom: int = 15
+
+    def config(self, options: MapOptions) -> dict[str, Any]:
+        """The settings handed to commons-map.js."""
+        south, west, north, east = self.bounds or (*WORLD[0], *WORLD[1])
+        return {
+            "mode": self.mode,
+            # Fitted by the script without animation: a zoom animation still running
+            # when a record page asks for its record would swallow that request.
+            "bounds": [[south, west], [north, east]],
+            "fitMaxZoom": self.max_fit_zoom if self.bounds else 2,
+            "dataBase": f"{DATA_DIR}/",
+            "layers": [spec.config(file, names) for spec, file, names in self.layers],
+            "options": options.script_options(self.collapse_control),
+            # A record page adds its tiles once it has found the record, so it never
+            # fetches the tiles of the wide view it starts from.
+            **({"tiles": options.tiles()} if self.mode == "record" else {}),
+            **({"words": dict(options.words)} if options.words else {}),
+        }
+
+
+def _inputs_stamp(page: Page, config: dict[str, Any], options: MapOptions, links: _Links) -> str:
+    """A fingerprint of everything a page is made from, this module's code and folium's version included."""
+    from importlib.metadata import version
+
+    parts = [
+        pathlib.Path(__file__).read_bytes(),
+        dumps(config),
+        page.title.encode(),
+        repr(options).encode(),
+        repr((links.scripts(), links.styles())).encode(),
+        version("folium").encode(),
+    ]
+    return hashlib.sha256(b"\0".join(parts)).hexdigest()[:16]
+
+
+def _has_stamp(path: pathlib.Path, stamp: str) -> bool:
+    try:
+        with path.open("rb") as page:
+            return STAMP_FORMAT.format(stamp).encode() in page.read(200)
+    except OSError:
+        return False
 
 
 def _write(path: pathlib.Path, content: str | bytes) -> pathlib.Path:
@@ -169,21 +222,11 @@ class _Links:
         return [(n, self.href(self.vendor[n])) for n in names] + [("commons_map_css", self.href(self.static["commons-map.css"]))]
 
 
-def build_page(
-    title: str,
-    mode: str,
-    layers: list[tuple[LayerSpec, str, str]],
-    bounds: Bounds | None,
-    options: MapOptions,
-    links: _Links,
-    *,
-    collapse_control: bool,
-    max_fit_zoom: int = 15,
-) -> str:
+def build_page(title: str, config: dict[str, Any], options: MapOptions, links: _Links, stamp: str) -> str:
     """One map page as HTML: folium's Leaflet map, local scripts, and the call that loads the data."""
     import folium
 
-    south, west, north, east = bounds or (*WORLD[0], *WORLD[1])
+    (south, west), (north, east) = config["bounds"]
     figure = folium.Figure(title=title)
     fmap = folium.Map(
         location=[(south + north) / 2, (west + east) / 2],
@@ -196,29 +239,20 @@ def build_page(
     )
     fmap.default_js = links.scripts()
     fmap.default_css = links.styles()
-    folium.TileLayer(
-        tiles=options.tiles_url,
-        attr=options.tiles_attribution,
-        name="Map",
-        max_zoom=options.max_zoom,
-        max_native_zoom=options.max_zoom,
-        control=False,
-    ).add_to(fmap)
-    config = {
-        "mode": mode,
-        # Fitted by the script without animation: a zoom animation still running
-        # when a record page asks for its record would swallow that request.
-        "bounds": [[south, west], [north, east]],
-        "fitMaxZoom": max_fit_zoom if bounds else 2,
-        "dataBase": f"{DATA_DIR}/",
-        "layers": [spec.config(file, names) for spec, file, names in layers],
-        "options": options.script_options(collapse_control),
-    }
+    if "tiles" not in config:
+        folium.TileLayer(
+            tiles=options.tiles_url,
+            attr=options.tiles_attribution,
+            name="Map",
+            max_zoom=options.max_zoom,
+            max_native_zoom=options.max_zoom,
+            control=False,
+        ).add_to(fmap)
     _StartScript(config).add_to(fmap)
     fmap.add_to(figure)
     _number_elements(figure)
     html = figure.render()
-    return _finish(html)
+    return _finish(html, stamp)
 
 
 def _StartScript(config: dict[str, Any]) -> Any:  # noqa: N802 - reads as the element it builds
@@ -228,9 +262,7 @@ def _StartScript(config: dict[str, Any]) -> Any:  # noqa: N802 - reads as the el
 
     class StartScript(MacroElement):  # type: ignore[misc]
         _template = Template(
-            "{% macro script(this, kwargs) %}\n"
-            "    CommonsMap.start({{ this._parent.get_name() }}, {{ this.config_json }});\n"
-            "{% endmacro %}"
+            "{% macro script(this, kwargs) %}\n    CommonsMap.start({{ this._parent.get_name() }}, {{ this.config_json }});\n{% endmacro %}"
         )
 
         def __init__(self, config: dict[str, Any]) -> None:
@@ -257,9 +289,9 @@ def _number_elements(figure: Any) -> None:
         element._children = OrderedDict((child.get_name(), child) for child in element._children.values())
 
 
-def _finish(html: str) -> str:
-    """The page's language, and no trailing spaces, so diffs between builds show only real changes."""
-    html = html.replace("<html>", '<html lang="en">', 1)
+def _finish(html: str, stamp: str) -> str:
+    """The page's language, its inputs' fingerprint, and no trailing spaces, so diffs show only real changes."""
+    html = html.replace("<!DOCTYPE html>\n<html>", "<!DOCTYPE html>\n" + STAMP_FORMAT.format(stamp) + '\n<html lang="en">', 1)
     # folium's viewport forbids pinch-zoom, which people with low vision rely on.
     html = VIEWPORT_RE.sub('<meta name="viewport" content="width=device-width, initial-scale=1.0" />', html, count=1)
     lines = [line.rstrip() for line in html.splitlines()]

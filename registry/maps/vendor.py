@@ -40,7 +40,10 @@ def copy_vendor(output: Path) -> dict[str, Asset]:
         "leaflet.css": (leaflet / "leaflet.css", VENDOR_DIR / "leaflet" / "leaflet.css"),
         "markercluster.js": (cluster / "leaflet.markercluster.js", VENDOR_DIR / "leaflet-markercluster" / "leaflet.markercluster.js"),
         "MarkerCluster.css": (cluster / "MarkerCluster.css", VENDOR_DIR / "leaflet-markercluster" / "MarkerCluster.css"),
-        "MarkerCluster.Default.css": (cluster / "MarkerCluster.Default.css", VENDOR_DIR / "leaflet-markercluster" / "MarkerCluster.Default.css"),
+        "MarkerCluster.Default.css": (
+            cluster / "MarkerCluster.Default.css",
+            VENDOR_DIR / "leaflet-markercluster" / "MarkerCluster.Default.css",
+        ),
     }
     for image in sorted((leaflet / "images").glob("*.png")):
         copies[f"images/{image.name}"] = (image, VENDOR_DIR / "leaflet" / "images" / image.name)

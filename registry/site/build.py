@@ -11,10 +11,9 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +35,7 @@ class BuildReport:
     counts: dict[str, int] = field(default_factory=dict)
     maps: dict[str, bool] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    details: dict[str, float] = field(default_factory=dict)
 
     @property
     def total(self) -> float:
@@ -64,7 +64,7 @@ def build_site(db: Path, site: SiteSettings, on_step: Callable[[str], None] = _n
     report = BuildReport(site.output)
     state = BuildState()
     site.output.mkdir(parents=True, exist_ok=True)
-    produced: set[Path] = set()
+    produced: set[str] = set()
 
     with _timed(report, "publish", on_step):
         registry = open_registry(db)
@@ -72,25 +72,26 @@ def build_site(db: Path, site: SiteSettings, on_step: Callable[[str], None] = _n
             published = publish_registry(registry, site.data_dir)
         finally:
             registry.close()
-        produced.update(published.files)
+        produced.update(_relative(published.files, site.output))
         report.counts = {k: v for k, v in published.counts.items()}
 
     with _timed(report, "maps", on_step):
-        produced.update(_render_maps(site, state, report))
+        produced.update(_relative(_render_maps(site, state, report), site.output))
 
     with _timed(report, "pelican", on_step):
         _run_pelican(site, state)
-        produced.update(state.written)
+        produced.update(state.produced)
         static = site.theme / "static"
-        produced.update(site.output / "theme" / p.relative_to(static) for p in static.rglob("*") if p.is_file())
+        produced.update(f"theme/{p.relative_to(static).as_posix()}" for p in static.rglob("*") if p.is_file())
     report.rendered = list(state.rendered)
     report.skipped = state.skipped
+    report.details = dict(state.timings)
 
     if site.search:
         from .search import build_search_index
 
         with _timed(report, "search", on_step):
-            produced.update(build_search_index(site.output, site.language))
+            produced.update(_relative(build_search_index(site.output, site.language), site.output))
 
     report.removed = prune(site, produced)
     return report
@@ -133,33 +134,34 @@ def _run_pelican(site: SiteSettings, state: BuildState) -> None:
         Pelican(settings).run()
 
 
-def prune(site: SiteSettings, produced: set[Path]) -> list[str]:
+def _relative(paths: Iterable[Path], output: Path) -> Iterator[str]:
+    """Files as paths relative to the output folder; anything outside it is not the site's to prune."""
+    for path in paths:
+        try:
+            yield Path(path).relative_to(output).as_posix()
+        except ValueError:
+            continue
+
+
+def prune(site: SiteSettings, produced: set[str]) -> list[str]:
     """Delete what the last build made and this one did not, then remember what this one made."""
     manifest_path = Path(site.cache or site.output.parent / "cache") / "manifest.json"
-    current = sorted({str(p.resolve().relative_to(site.output)).replace(os.sep, "/") for p in produced if _inside(p, site.output)})
+    current = sorted(produced)
     try:
         previous = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else {}
     except ValueError:
         previous = {}
     removed = []
     if previous.get("output") == str(site.output):
-        for relpath in sorted(set(previous.get("files", [])) - set(current)):
+        for relpath in sorted(set(previous.get("files", [])) - produced):
             path = site.output / relpath
             if path.is_file():
                 path.unlink()
                 removed.append(relpath)
                 _remove_empty_parents(path.parent, site.output)
     manifest_path.parent.mkdir(parents=True, exist_ok=True)
-    manifest_path.write_text(json.dumps({"output": str(site.output), "files": current}, indent=0), encoding="utf-8")
+    manifest_path.write_text(json.dumps({"output": str(site.output), "files": current}, separators=(",", ":")), encoding="utf-8")
     return removed
-
-
-def _inside(path: Path, folder: Path) -> bool:
-    try:
-        path.resolve().relative_to(folder)
-    except ValueError:
-        return False
-    return True
 
 
 def _remove_empty_parents(folder: Path, root: Path) -> None:

@@ -1,11 +1,15 @@
 """What the last build wrote, so the next one renders and writes only what changed.
 
 Each generated file is remembered with the hash of everything it was made from
-(its view data, the templates and the site code) and the size and mtime it was
-written with. A file is skipped only when its hash is unchanged and the file on
-disk is still the one written, so a hand-edited or deleted output is redone.
-The cache lives outside the output folder: the site itself stays byte-identical
-to a clean build.
+(its view data, the templates and the site code), the size and mtime it was
+written with, and the group it belongs to (a record's files, a kind's indexes,
+the site-wide pages). With each record's input signature also remembered, a
+rebuild finds the changed records first and rebuilds only the groups that can
+show them; everything else is kept as written. When anything global changed
+(templates, code, settings, the date) every page is checked instead, and a file
+is kept only if its hash matches and it is still on disk as written.
+The cache lives outside the output folder: the site stays byte-identical to a
+clean build.
 """
 
 from __future__ import annotations
@@ -17,12 +21,12 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 def digest(*parts: Any) -> str:
-    """A short stable hash of JSON-serialisable parts."""
-    text = json.dumps(parts, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    """A short stable hash of JSON-serialisable parts (dicts keep their insertion order, which our code fixes)."""
+    text = json.dumps(parts, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 
@@ -38,44 +42,66 @@ def files_digest(paths: Iterable[Path]) -> str:
 class PageCache:
     """Per-file hashes from the previous build and the ones this build produces."""
 
-    def __init__(self, path: Path, output: Path, fingerprint: str) -> None:
+    def __init__(self, path: Path, output: Path, fingerprint: str, today: str) -> None:
         self.path = path
         self.output = output
         self.fingerprint = fingerprint
+        self.today = today
         self.previous: dict[str, list[Any]] = {}
         self.current: dict[str, list[Any]] = {}
+        self.signatures: dict[str, str] = {}
+        self.incremental = False
         try:
             stored = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             stored = {}
-        if stored.get("version") == CACHE_VERSION and stored.get("fingerprint") == fingerprint and stored.get("output") == str(output):
+        if stored.get("version") == CACHE_VERSION and stored.get("output") == str(output) and stored.get("fingerprint") == fingerprint:
             self.previous = stored.get("files", {})
+            self.signatures = stored.get("signatures", {})
+            self.incremental = stored.get("today") == today and (output / "index.html").is_file()
 
-    def fresh(self, relpath: str, key: str) -> bool:
-        """True when the file was made from the same inputs and is still on disk as written."""
+    def changed_records(self, signatures: dict[str, str]) -> set[str] | None:
+        """Records added, removed or changed since the last build; None when every page must be checked."""
+        if not self.incremental:
+            return None
+        old = self.signatures
+        return {k for k in old.keys() | signatures.keys() if old.get(k) != signatures.get(k)}
+
+    def keep_groups_except(self, rebuilt: set[str]) -> None:
+        """Carry over, untouched, every file of a group this build does not rebuild."""
+        for relpath, entry in self.previous.items():
+            if entry[3] not in rebuilt:
+                self.current[relpath] = entry
+
+    def fresh(self, relpath: str, key: str, group: str) -> bool:
+        """True when the file was made from the same inputs (and, on a full check, is on disk as written)."""
         entry = self.previous.get(relpath)
         if entry is None or entry[0] != key:
             return False
-        try:
-            stat = os.stat(self.output / relpath)
-        except OSError:
-            return False
-        if stat.st_size != entry[1] or stat.st_mtime_ns != entry[2]:
-            return False
-        self.current[relpath] = entry
+        if not self.incremental:
+            try:
+                stat = os.stat(self.output / relpath)
+            except OSError:
+                return False
+            if stat.st_size != entry[1] or stat.st_mtime_ns != entry[2]:
+                return False
+        self.current[relpath] = [key, entry[1], entry[2], group]
         return True
 
-    def remember(self, relpath: str, key: str) -> None:
+    def remember(self, relpath: str, key: str, group: str) -> None:
         stat = os.stat(self.output / relpath)
-        self.current[relpath] = [key, stat.st_size, stat.st_mtime_ns]
+        self.current[relpath] = [key, stat.st_size, stat.st_mtime_ns, group]
 
-    def stale(self) -> list[str]:
-        """Files the previous build made that this one did not: pages of removed records or emptied filters."""
-        return sorted(set(self.previous) - set(self.current))
-
-    def save(self) -> None:
+    def save(self, signatures: dict[str, str]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(self.path.name + ".tmp")
-        document = {"version": CACHE_VERSION, "fingerprint": self.fingerprint, "output": str(self.output), "files": self.current}
-        tmp.write_text(json.dumps(document, separators=(",", ":"), sort_keys=True), encoding="utf-8")
+        document = {
+            "version": CACHE_VERSION,
+            "fingerprint": self.fingerprint,
+            "output": str(self.output),
+            "today": self.today,
+            "signatures": signatures,
+            "files": self.current,
+        }
+        tmp.write_text(json.dumps(document, separators=(",", ":")), encoding="utf-8")
         os.replace(tmp, self.path)

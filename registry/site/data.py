@@ -153,3 +153,62 @@ def _changes(conn: sqlite3.Connection, tables: tuple[str, ...], limit: int) -> l
         row["title"] = after.get(kind.title_field) or before.get(kind.title_field) or row["record_id"]
         row["fields"] = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k)) if row["action"] == "update" else []
     return rows
+
+
+def record_key(kind: str, record_id: str) -> str:
+    return f"{kind}/{record_id}"
+
+
+def record_signatures(data: SiteData) -> dict[str, str]:
+    """A hash per record of everything about it that any page shows: its row, links, sources, timeline, last change.
+
+    Comparing these with the previous build's finds the records that changed
+    without building every page's view; `affected_records` then widens the set
+    to the pages that display them.
+    """
+    import hashlib
+
+    signatures = {}
+    for kind, records in data.records.items():
+        for record_id, record in records.items():
+            parts = (
+                record,
+                data.links.get((kind, record_id)),
+                data.sources.get((kind, record_id)),
+                data.last_changed.get((kind, record_id)),
+                data.events.get(record_id) if kind == "assets" else None,
+                data.agreements_by_asset.get(record_id) if kind == "assets" else None,
+            )
+            signatures[record_key(kind, record_id)] = hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=12).hexdigest()
+    return signatures
+
+
+def neighbours(data: SiteData, kind: str, record_id: str) -> set[Key]:
+    """Records one step away: linked records, an agreement's asset, an asset's agreements."""
+    found: set[Key] = {(other, i) for other, items in data.links.get((kind, record_id), {}).items() for i, _ in items}
+    if kind == "agreements":
+        record = data.get("agreements", record_id)
+        if record and record.get("asset_id"):
+            found.add(("assets", record["asset_id"]))
+    elif kind == "assets":
+        found.update(("agreements", a) for a in data.agreements_by_asset.get(record_id, []))
+    return found
+
+
+def affected_records(data: SiteData, changed: set[str]) -> set[Key]:
+    """Records whose pages may show something that changed: the changed ones and those up to two steps away.
+
+    Two steps because an asset's page lists its agreements' parties, and an
+    actor's page the assets of its agreements. Removed links are covered: both
+    ends of a link changed, so both are in `changed`.
+    """
+    start: set[Key] = {(k.split("/", 1)[0], k.split("/", 1)[1]) for k in changed}
+    found = set(start)
+    frontier = {key for key in start if data.get(*key) is not None}
+    for _ in range(2):
+        step: set[Key] = set()
+        for kind, record_id in frontier:
+            step |= neighbours(data, kind, record_id)
+        frontier = step - found
+        found |= step
+    return found

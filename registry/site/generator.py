@@ -9,6 +9,7 @@ environment and the settings, and its pages sit beside the guidebook's.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,31 +21,39 @@ from .. import __version__, vocab
 from ..publish import write_if_changed
 from ..rules import KINDS
 from .cache import PageCache, digest, files_digest
-from .data import SiteData, load_site_data
+from .data import SiteData, affected_records, load_site_data, record_signatures
 from .feeds import FEEDS, agreements_feed, expiring_feed
 from .guide import chapter_list, order_chapters
 from .indexes import index_pages, row
 from .settings import GUIDE_LINKS, BuildState, SiteSettings, translations
 from .sitemap import render_sitemap
 from .views import VIEWS, ViewContext, record_geojson, record_json
+from .words import translated_vocabulary
 
+GLOBAL = "site"
 TEMPLATE_BY_KIND = {"assets": "asset", "actors": "actor", "agreements": "agreement", "cases": "case"}
 HOME_CHANGES = 8
 
 
 def relative_root(path: str) -> str:
-    """The way back to the site root from a file: '' at the top, '../../' two folders down."""
+    """The way back to the site root from a file: './' at the top, '../../' two folders down."""
     depth = path.count("/")
     return "../" * depth if depth else "./"
 
 
+def page_location(path: str) -> dict[str, str]:
+    """What a template needs to know about where its page is: the way to the root and the site section."""
+    return {"root": relative_root(path), "output_file": path, "section": path.split("/", 1)[0] if "/" in path else ""}
+
+
 @dataclass
 class Planned:
-    """One file to produce: its place, the hash of its inputs, and how to make it if needed."""
+    """One file to produce: its place, the hash of its inputs, how to make it, and the group it is rebuilt with."""
 
     path: str
     key: str
     make: Callable[[], str]
+    group: str = GLOBAL
 
 
 class RecordsGenerator(Generator):  # type: ignore[misc]
@@ -55,9 +64,10 @@ class RecordsGenerator(Generator):  # type: ignore[misc]
         self.site: SiteSettings = self.settings["COMMONS_SITE"]
         self.state: BuildState = self.settings["COMMONS_STATE"]
         self.data: SiteData = load_site_data(self.site.public_db)
+        self.words = translated_vocabulary(translations(self.site.language).gettext)
         self.chapters = order_chapters(self.context.get("pages", []))
         self.context["guide_chapters"] = self.chapters
-        self.context["registry_cases"] = [row("cases", r) for r in self.data.records["cases"].values()]
+        self.context["registry_cases"] = [row("cases", r, self.words) for r in self.data.records["cases"].values()]
         self.context["site_maps"] = dict(self.state.maps)
 
     def _fingerprint(self) -> str:
@@ -77,13 +87,13 @@ class RecordsGenerator(Generator):  # type: ignore[misc]
             "vocab": vocab,
         }
 
-    def _page(self, path: str, template: str, view: dict[str, Any]) -> Planned:
+    def _page(self, path: str, template: str, view: dict[str, Any], group: str = GLOBAL) -> Planned:
         tmpl = self.get_template(template)
-        root = relative_root(path)
-        context = {**self._globals(), "view": view, "root": root, "output_file": path}
-        return Planned(path, digest(template, view), lambda: tmpl.render(context))
+        context = {**self._globals(), "view": view, **page_location(path)}
+        return Planned(path, digest(template, view), lambda: tmpl.render(context), group)
 
-    def _plan(self) -> Iterator[Planned]:
+    def _plan(self, records: set[tuple[str, str]] | None, kinds: set[str] | None) -> Iterator[Planned]:
+        """Every file of the site, or (on an incremental build) those of the given records and kinds plus site-wide pages."""
         data, site = self.data, self.site
         chapters = {slug: f"guide/{slug}/" for slug in (p.slug for p in self.chapters)}
         ctx = ViewContext(
@@ -93,29 +103,35 @@ class RecordsGenerator(Generator):  # type: ignore[misc]
             datasette_database=site.datasette_database,
             record_map=bool(self.state.maps.get("record")),
             chapters={name: chapters[slug] for name, slug in GUIDE_LINKS.items() if slug in chapters},
+            words=self.words,
         )
-        for kind, records in data.records.items():
+        for kind, by_id in data.records.items():
             build_view = VIEWS[kind]
             template = TEMPLATE_BY_KIND[kind]
-            for record_id, record in records.items():
+            ids = sorted(i for k, i in records if k == kind and i in by_id) if records is not None else list(by_id)
+            for record_id in ids:
+                record = by_id[record_id]
+                group = f"{kind}/{record_id}"
                 view = build_view(data, ctx, record)
-                yield self._page(f"{kind}/{record_id}/index.html", template, view)
+                yield self._page(f"{kind}/{record_id}/index.html", template, view, group)
                 document = record_json(data, kind, record)
-                yield Planned(f"{kind}/{record_id}/{record_id}.json", digest("json", document), lambda d=document: d)
+                yield Planned(f"{kind}/{record_id}/{record_id}.json", digest("json", document), lambda d=document: d, group)
                 if view["downloads"]["geojson"]:
                     feature = record_geojson(kind, record)
                     if feature:
-                        yield Planned(f"{kind}/{record_id}/{record_id}.geojson", digest("geojson", feature), lambda f=feature: f)
-            for page in index_pages(data, kind, site.today, site.list_limit):
-                yield self._page(page.path, page.template, page.view)
+                        yield Planned(f"{kind}/{record_id}/{record_id}.geojson", digest("geojson", feature), lambda f=feature: f, group)
+            if kinds is None or kind in kinds:
+                for page in index_pages(data, kind, site.today, site.list_limit, self.words):
+                    yield self._page(page.path, page.template, page.view, f"{kind}/")
         yield self._page("index.html", "home", self._home_view())
         yield self._page("guide/index.html", "guide_index", {"chapters": chapter_list(self.chapters)})
         yield self._page("map/index.html", "map_page", self._map_view())
         yield self._page("data/index.html", "data_page", self._data_view())
-        yield self._page("feeds/index.html", "feeds_page", {"feeds": [{"name": k, "file": f, "title": t} for k, (f, t) in FEEDS.items()]})
+        feeds = [{"name": k, "file": f, "title": self.words.gettext(t)} for k, (f, t) in FEEDS.items()]
+        yield self._page("feeds/index.html", "feeds_page", {"feeds": feeds})
         if site.search:
             yield self._page("search/index.html", "search", {})
-        gettext = translations(site.language).gettext
+        gettext = self.words.gettext
         for name, make in (
             ("agreements", lambda: agreements_feed(data, site.site_name, site.site_url, gettext)),
             ("expiring", lambda: expiring_feed(data, site.site_name, site.site_url, site.today, gettext)),
@@ -133,6 +149,7 @@ class RecordsGenerator(Generator):  # type: ignore[misc]
                     "date": change["changed_at"][:10],
                     "action": change["action"],
                     "kind": change["kind"],
+                    "kind_title": self.words.KIND_TITLES[change["kind"]],
                     "title": data.title(change["kind"], change["record_id"]) if exists else change["title"],
                     "url": f"{change['kind']}/{change['record_id']}/" if exists else None,
                     "fields": change["fields"],
@@ -155,30 +172,33 @@ class RecordsGenerator(Generator):  # type: ignore[misc]
         }
 
     def _map_view(self) -> dict[str, Any]:
+        """What the overview map shows, as lists: places by city per kind; past the limit, links to city pages."""
         from .words import slugify
 
         limit = self.site.list_limit
-        located = [a for a in self.data.records["assets"].values() if a.get("lat") is not None and a.get("lon") is not None]
-        groups: dict[str, dict[str, Any]] = {}
-        for asset in sorted(located, key=lambda a: (str(a.get("name") or "").casefold(), a["id"])):
-            city = asset.get("city") or ""
-            group = groups.setdefault(slugify(city) if city else "", {"label": city or None, "url": f"assets/city/{slugify(city)}/" if city else None, "rows": [], "count": 0})
-            group["count"] += 1
-            if len(located) <= limit:
-                group["rows"].append(row("assets", asset))
-        cases = [row("cases", c) for c in self.data.records["cases"].values() if c.get("lat") is not None]
-        return {
-            "groups": [groups[k] for k in sorted(groups, key=lambda k: (k == "", (groups[k]["label"] or "").casefold()))],
-            "count": len(located),
-            "listed": len(located) <= limit,
-            "cases": cases if len(cases) <= limit else [],
-        }
+        sections = []
+        for kind in ("assets", "actors", "cases"):
+            title = KINDS[kind].title_field
+            located = [r for r in self.data.records[kind].values() if r.get("lat") is not None and r.get("lon") is not None]
+            groups: dict[str, dict[str, Any]] = {}
+            for record in sorted(located, key=lambda r: (str(r.get(title) or "").casefold(), r["id"])):
+                city = record.get("city") or ""
+                group = groups.setdefault(
+                    slugify(city) if city else "",
+                    {"label": city or None, "url": f"{kind}/city/{slugify(city)}/" if city else None, "rows": [], "count": 0},
+                )
+                group["count"] += 1
+                if len(located) <= limit:
+                    group["rows"].append(row(kind, record, self.words))
+            ordered = [groups[k] for k in sorted(groups, key=lambda k: (k == "", (groups[k]["label"] or "").casefold()))]
+            sections.append({"kind": kind, "kind_title": self.words.KIND_TITLES[kind], "count": len(located), "groups": ordered})
+        return {"sections": sections, "count": sum(s["count"] for s in sections)}
 
     def _data_view(self) -> dict[str, Any]:
         site = self.site
         files = []
         for kind in KINDS.values():
-            entry: dict[str, Any] = {"kind": kind.name, "count": len(self.data.records[kind.name]), "files": []}
+            entry: dict[str, Any] = {"kind": kind.name, "kind_title": self.words.KIND_TITLES[kind.name], "count": len(self.data.records[kind.name]), "files": []}
             for ext in ("csv", "json", "geojson"):
                 path = site.data_dir / f"{kind.name}.{ext}"
                 if path.is_file():
@@ -188,6 +208,7 @@ class RecordsGenerator(Generator):  # type: ignore[misc]
         codebook = [
             {
                 "kind": kind.name,
+                "kind_title": self.words.KIND_TITLES[kind.name],
                 "table": kind.table,
                 "fields": [
                     {"name": f.name, "type": f.type, "description": f.description, "required": f.required, "choices": list(f.choices or [])}
@@ -199,24 +220,32 @@ class RecordsGenerator(Generator):  # type: ignore[misc]
         return {"kinds": files, "database": database, "codebook": codebook}
 
     def generate_output(self, writer: Any) -> None:
-        """Write every planned file whose inputs changed; remember the rest as they are."""
+        """Write every planned file whose inputs changed; keep the rest as they are."""
+        started = time.perf_counter()
         site, state = self.site, self.state
-        cache = PageCache(Path(site.cache or site.output.parent / "cache") / "pages.json", site.output, self._fingerprint())
-        plans = list(self._plan())
+        cache = PageCache(Path(site.cache or site.output.parent / "cache") / "pages.json", site.output, self._fingerprint(), site.today.isoformat())
+        signatures = record_signatures(self.data)
+        changed = cache.changed_records(signatures)
+        if changed is None:
+            records, kinds = None, None
+        else:
+            records = affected_records(self.data, changed)
+            kinds = {key.split("/", 1)[0] for key in changed}
+            cache.keep_groups_except({f"{k}/{i}" for k, i in records} | {f"{k}/" for k in kinds} | {GLOBAL})
+        plans = list(self._plan(records, kinds))
         for plan in site.progress(plans, len(plans), "Writing record pages"):
-            target = site.output / plan.path
-            if cache.fresh(plan.path, plan.key):
+            if cache.fresh(plan.path, plan.key, plan.group):
                 state.skipped += 1
             else:
-                write_if_changed(target, plan.make())
-                cache.remember(plan.path, plan.key)
+                write_if_changed(site.output / plan.path, plan.make())
+                cache.remember(plan.path, plan.key, plan.group)
                 state.rendered.append(plan.path)
-            state.written.add(target)
-        html = [p.path for p in plans if p.path.endswith(".html")]
+        state.skipped += len(cache.current) - len(plans)
+        html = [path for path in cache.current if path.endswith(".html")]
         html += [page.save_as for page in self.context.get("pages", []) if page.save_as]
-        sitemap = render_sitemap(html, site.site_url)
-        if write_if_changed(site.output / "sitemap.xml", sitemap):
+        if write_if_changed(site.output / "sitemap.xml", render_sitemap(html, site.site_url)):
             state.rendered.append("sitemap.xml")
-        state.written.add(site.output / "sitemap.xml")
-        cache.save()
-
+        state.produced.update(cache.current)
+        state.produced.add("sitemap.xml")
+        cache.save(signatures)
+        state.timings["records"] = time.perf_counter() - started

@@ -12,13 +12,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 from .. import vocab
 from ..rules import KINDS
 from .data import SiteData
-from .views import facet_url, record_url
-from .words import country_name, slugify
+from .views import record_url, years
+from .words import UNTRANSLATED, country_name, slugify
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class Facet:
     name: str
     field: str
     title: str
-    labels: dict[str, str] | None = None
+    vocabulary: str | None = None
 
 
 def _city() -> Facet:
@@ -36,16 +37,16 @@ def _city() -> Facet:
 
 
 FACETS: dict[str, tuple[Facet, ...]] = {
-    "assets": (Facet("status", "status", "Status", vocab.ASSET_STATUSES), Facet("kind", "kind", "Kind", vocab.ASSET_KINDS), _city()),
-    "actors": (Facet("kind", "kind", "Kind", vocab.ACTOR_KINDS), Facet("governance", "governance", "Governance", vocab.GOVERNANCE_MODELS), _city()),
+    "assets": (Facet("status", "status", "Status", "ASSET_STATUSES"), Facet("kind", "kind", "Kind", "ASSET_KINDS"), _city()),
+    "actors": (Facet("kind", "kind", "Kind", "ACTOR_KINDS"), Facet("governance", "governance", "Governance", "GOVERNANCE_MODELS"), _city()),
     "agreements": (
-        Facet("status", "status", "Status", vocab.AGREEMENT_STATUSES),
-        Facet("kind", "kind", "Instrument", vocab.AGREEMENT_KINDS),
+        Facet("status", "status", "Status", "AGREEMENT_STATUSES"),
+        Facet("kind", "kind", "Instrument", "AGREEMENT_KINDS"),
         _city(),
     ),
     "cases": (
-        Facet("policy-area", "policy_areas", "Policy area", vocab.POLICY_AREAS),
-        Facet("level", "level", "Co-production level", vocab.LEVELS),
+        Facet("policy-area", "policy_areas", "Policy area", "POLICY_AREAS"),
+        Facet("level", "level", "Co-production level", "LEVELS"),
         _city(),
     ),
 }
@@ -62,21 +63,21 @@ def _values(record: dict[str, Any], facet: Facet) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
 
-def row(kind: str, record: dict[str, Any]) -> dict[str, Any]:
+def row(kind: str, record: dict[str, Any], w: SimpleNamespace = UNTRANSLATED) -> dict[str, Any]:
     """One line of a list: enough to recognise the record and choose to open it."""
     base = {"id": record["id"], "url": record_url(kind, record["id"]), "title": record.get(KINDS[kind].title_field) or record["id"]}
     if kind == "assets":
         base.update(
-            kind_label=vocab.label(vocab.ASSET_KINDS, record.get("kind")),
-            status_label=vocab.label(vocab.ASSET_STATUSES, record.get("status")),
+            kind_label=vocab.label(w.ASSET_KINDS, record.get("kind")),
+            status_label=vocab.label(w.ASSET_STATUSES, record.get("status")),
             city=record.get("city"),
         )
     elif kind == "actors":
-        base.update(kind_label=vocab.label(vocab.ACTOR_KINDS, record.get("kind")), city=record.get("city"))
+        base.update(kind_label=vocab.label(w.ACTOR_KINDS, record.get("kind")), city=record.get("city"))
     elif kind == "agreements":
         base.update(
-            kind_label=vocab.label(vocab.AGREEMENT_KINDS, record.get("kind")),
-            status_label=vocab.label(vocab.AGREEMENT_STATUSES, record.get("status")),
+            kind_label=vocab.label(w.AGREEMENT_KINDS, record.get("kind")),
+            status_label=vocab.label(w.AGREEMENT_STATUSES, record.get("status")),
             expires_on=record.get("expires_on"),
             city=record.get("city"),
         )
@@ -86,7 +87,8 @@ def row(kind: str, record: dict[str, Any]) -> dict[str, Any]:
             country=country_name(record.get("country")),
             start_year=record.get("start_year"),
             end_year=record.get("end_year"),
-            level_label=vocab.label(vocab.LEVELS, record.get("level")) or None,
+            years=years(record),
+            level_label=vocab.label(w.LEVELS, record.get("level")) or None,
         )
     return base
 
@@ -100,23 +102,25 @@ class FacetValue:
     ids: list[str]
 
 
-def facet_values(data: SiteData, kind: str, facet: Facet) -> list[FacetValue]:
+def facet_values(data: SiteData, kind: str, facet: Facet, w: SimpleNamespace = UNTRANSLATED) -> list[FacetValue]:
     """The values present, in vocabulary order (or alphabetically for free text), each with its records."""
     found: dict[str, FacetValue] = {}
+    labels: dict[str, str] | None = getattr(w, facet.vocabulary) if facet.vocabulary else None
     for record in data.records[kind].values():
         for value in _values(record, facet):
             slug = slugify(value)
-            label = vocab.label(facet.labels, value) if facet.labels else value
+            label = vocab.label(labels, value) if labels else value
             entry = found.setdefault(slug, FacetValue(slug, label, []))
             entry.ids.append(record["id"])
-    if facet.labels:
-        order = {slugify(v): n for n, v in enumerate(facet.labels)}
+    if labels:
+        order = {slugify(v): n for n, v in enumerate(labels)}
         return sorted(found.values(), key=lambda v: (order.get(v.slug, len(order)), v.slug))
     return sorted(found.values(), key=lambda v: (v.label.casefold(), v.slug))
 
 
 def _facet_nav(
-    kind: str, facets: list[tuple[Facet, list[FacetValue]]], current: tuple[str, str] | None = None, *, full: bool = True
+    kind: str, facets: list[tuple[Facet, list[FacetValue]]], current: tuple[str, str] | None = None, *, full: bool = True,
+    w: SimpleNamespace = UNTRANSLATED,
 ) -> list[dict[str, Any]]:
     """Filter links for each facet. On a value page (`full=False`) counts and free-text values are left
     out: they would change the page whenever any record changed, and a city list can be long."""
@@ -124,11 +128,11 @@ def _facet_nav(
     for facet, values in facets:
         if not values:
             continue
-        listed = full or facet.labels is not None
+        listed = full or facet.vocabulary is not None
         nav.append(
             {
                 "name": facet.name,
-                "title": facet.title,
+                "title": w.gettext(facet.title),
                 "url": f"{kind}/{facet.name}/",
                 "values": [
                     {
@@ -147,10 +151,10 @@ def _facet_nav(
     return nav
 
 
-def _rows(data: SiteData, kind: str, ids: list[str]) -> list[dict[str, Any]]:
+def _rows(data: SiteData, kind: str, ids: list[str], w: SimpleNamespace) -> list[dict[str, Any]]:
     title = KINDS[kind].title_field
     records = [data.records[kind][i] for i in ids]
-    return [row(kind, r) for r in sorted(records, key=lambda r: (str(r.get(title) or "").casefold(), r["id"]))]
+    return [row(kind, r, w) for r in sorted(records, key=lambda r: (str(r.get(title) or "").casefold(), r["id"]))]
 
 
 def downloads(kind: str) -> dict[str, str | None]:
@@ -171,41 +175,42 @@ class IndexPage:
     view: dict[str, Any]
 
 
-def index_pages(data: SiteData, kind: str, today: dt.date, list_limit: int) -> Iterator[IndexPage]:
+def index_pages(data: SiteData, kind: str, today: dt.date, list_limit: int, w: SimpleNamespace = UNTRANSLATED) -> Iterator[IndexPage]:
     """The kind's index, a page per facet listing its values, and a page per facet value."""
-    facets = [(facet, facet_values(data, kind, facet)) for facet in FACETS[kind]]
+    facets = [(facet, facet_values(data, kind, facet, w)) for facet in FACETS[kind]]
     total = len(data.records[kind])
     group_facet, group_values = next((f, v) for f, v in facets if f.name == GROUP_BY[kind])
     grouped_ids = {i for v in group_values for i in v.ids}
     rest = [i for i in data.records[kind] if i not in grouped_ids]
     groups = [
         {"anchor": f"{group_facet.name}-{v.slug}", "label": v.label, "count": len(v.ids), "url": f"{kind}/{group_facet.name}/{v.slug}/",
-         "rows": _rows(data, kind, v.ids) if total <= list_limit else []}
+         "rows": _rows(data, kind, v.ids, w) if total <= list_limit else []}
         for v in group_values
     ]
     if rest:
         groups.append({"anchor": f"{group_facet.name}-none", "label": None, "count": len(rest), "url": None,
-                       "rows": _rows(data, kind, rest)[:list_limit]})
+                       "rows": _rows(data, kind, rest, w)[:list_limit]})
     view: dict[str, Any] = {
         "kind": kind,
+        "kind_title": w.KIND_TITLES[kind],
         "count": total,
-        "facets": _facet_nav(kind, facets),
-        "group_title": group_facet.title,
+        "facets": _facet_nav(kind, facets, w=w),
+        "group_title": w.gettext(group_facet.title),
         "groups": groups,
         "listed": total <= list_limit,
         "downloads": downloads(kind),
     }
     if kind == "agreements":
-        view["expiring"] = expiring_rows(data, today)
+        view["expiring"] = expiring_rows(data, today, w=w)
     yield IndexPage(f"{kind}/index.html", "kind_index", view)
     for facet, values in facets:
         if not values:
             continue
-        nav = _facet_nav(kind, facets)
+        nav = _facet_nav(kind, facets, w=w)
         yield IndexPage(
             f"{kind}/{facet.name}/index.html",
             "facet_list",
-            {"kind": kind, "facet": {"name": facet.name, "title": facet.title}, "facets": nav,
+            {"kind": kind, "kind_title": w.KIND_TITLES[kind], "facet": {"name": facet.name, "title": w.gettext(facet.title)}, "facets": nav,
              "values": next(f["values"] for f in nav if f["name"] == facet.name), "downloads": downloads(kind)},
         )
         for value in values:
@@ -214,17 +219,18 @@ def index_pages(data: SiteData, kind: str, today: dt.date, list_limit: int) -> I
                 "facet",
                 {
                     "kind": kind,
-                    "facet": {"name": facet.name, "title": facet.title},
+                    "kind_title": w.KIND_TITLES[kind],
+                    "facet": {"name": facet.name, "title": w.gettext(facet.title)},
                     "value": value.label,
                     "count": len(value.ids),
-                    "rows": _rows(data, kind, value.ids),
-                    "facets": _facet_nav(kind, facets, (facet.name, value.slug), full=False),
+                    "rows": _rows(data, kind, value.ids, w),
+                    "facets": _facet_nav(kind, facets, (facet.name, value.slug), full=False, w=w),
                     "downloads": downloads(kind),
                 },
             )
 
 
-def expiring_rows(data: SiteData, today: dt.date, days: int = EXPIRING_DAYS) -> list[dict[str, Any]]:
+def expiring_rows(data: SiteData, today: dt.date, days: int = EXPIRING_DAYS, w: SimpleNamespace = UNTRANSLATED) -> list[dict[str, Any]]:
     """Active agreements that end within the period, soonest first: what a community must renew."""
     until = (today + dt.timedelta(days=days)).isoformat()
     now = today.isoformat()
@@ -233,6 +239,6 @@ def expiring_rows(data: SiteData, today: dt.date, days: int = EXPIRING_DAYS) -> 
         if a.get("status") == "active" and a.get("expires_on") and now <= a["expires_on"] <= until
     ]
     return [
-        {**row("agreements", a), "days_left": (dt.date.fromisoformat(a["expires_on"]) - today).days}
+        {**row("agreements", a, w), "days_left": (dt.date.fromisoformat(a["expires_on"]) - today).days}
         for a in sorted(found, key=lambda a: (a["expires_on"], a["id"]))
     ]

@@ -29,7 +29,9 @@ def install_translations(generator: Any) -> None:
     """Every template string goes through gettext; until catalogues exist, strings pass through unchanged."""
     from .settings import translations
 
-    generator.env.install_gettext_translations(translations(generator.settings.get("DEFAULT_LANG", "en")), newstyle=True)
+    catalogue = translations(generator.settings.get("DEFAULT_LANG", "en"))
+    generator.env.site_translations = catalogue  # read by CompiledTranslations when templates compile
+    generator.env.install_gettext_translations(catalogue, newstyle=False)
 
 
 def register() -> None:

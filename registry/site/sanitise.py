@@ -32,14 +32,17 @@ def _converter() -> Any:
     if md is None:
         import markdown
 
-        # baselevel 3: a record's own "# Heading" sits below the page's h1 and section h2s.
-        md = markdown.Markdown(
-            extensions=["markdown.extensions.sane_lists", "markdown.extensions.tables", "markdown.extensions.toc"],
-            extension_configs={"markdown.extensions.toc": {"baselevel": 3}},
-            output_format="html",
-        )
+        md = markdown.Markdown(extensions=["markdown.extensions.sane_lists", "markdown.extensions.tables"], output_format="html")
         _local.md = md
     return md
+
+
+_HEADING_RE = re.compile(r"<(/?)h([1-6])\b")
+
+
+def _lower_headings(html: str) -> str:
+    """A record's own "# Heading" must sit below the page's h1 and section h2s: h1 becomes h3, and so on."""
+    return _HEADING_RE.sub(lambda m: f"<{m.group(1)}h{min(int(m.group(2)) + 2, 6)}", html)
 
 
 def clean_html(html: str) -> str:
@@ -62,7 +65,7 @@ def markdown_html(text: str | None) -> Markup:
         return Markup("")
     md = _converter()
     md.reset()
-    return Markup(clean_html(md.convert(str(text))))
+    return Markup(clean_html(_lower_headings(md.convert(str(text)))))
 
 
 def safe_url(value: str | None) -> str | None:

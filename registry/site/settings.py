@@ -118,10 +118,10 @@ class SiteSettings:
 
 @dataclass
 class BuildState:
-    """What the steps of one build tell each other: which maps exist, what was written, how long it took."""
+    """What the steps of one build tell each other: which maps exist, which files (relative to the output) it made."""
 
     maps: dict[str, bool] = field(default_factory=dict)
-    written: set[Path] = field(default_factory=set)
+    produced: set[str] = field(default_factory=set)
     rendered: list[str] = field(default_factory=list)
     skipped: int = 0
     timings: dict[str, float] = field(default_factory=dict)
@@ -196,7 +196,7 @@ def pelican_settings(site: SiteSettings, state: BuildState) -> dict[str, Any]:
             "trim_blocks": True,
             "lstrip_blocks": True,
             "autoescape": True,
-            "extensions": ["jinja2.ext.i18n"],
+            "extensions": ["registry.site.i18n.CompiledTranslations"],
         },
         "JINJA_FILTERS": {"markdown": markdown_html, "safe_url": safe_url},
         "JINJA_GLOBALS": {

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 from .. import vocab
@@ -17,7 +18,7 @@ from ..rules import KINDS, is_stale
 from . import jsonld
 from .data import SiteData
 from .sanitise import safe_url
-from .words import country_name, money, slugify, term
+from .words import UNTRANSLATED, country_name, money, slugify, term
 
 
 @dataclass
@@ -30,6 +31,13 @@ class ViewContext:
     datasette_database: str = "public"
     record_map: bool = False
     chapters: dict[str, str] = field(default_factory=dict)
+    words: SimpleNamespace = field(default_factory=lambda: UNTRANSLATED)
+
+
+def years(record: dict[str, Any]) -> dict[str, Any] | None:
+    """A case's years for display: start and end (equal when it lasted a year), or only the start while it goes on."""
+    start, end = record.get("start_year"), record.get("end_year")
+    return {"start": start, "end": end} if start else None
 
 
 def record_url(kind: str, record_id: str) -> str:
@@ -67,6 +75,7 @@ def _common(data: SiteData, ctx: ViewContext, kind: str, record: dict[str, Any])
         datasette = f"{ctx.datasette_url}{ctx.datasette_database}/{spec.table}/{record_id}"
     return {
         "kind": kind,
+        "kind_title": ctx.words.KIND_TITLES[kind],
         "id": record_id,
         "title": record.get(spec.title_field) or record_id,
         "url": record_url(kind, record_id),
@@ -89,6 +98,7 @@ def _common(data: SiteData, ctx: ViewContext, kind: str, record: dict[str, Any])
 
 def asset_view(data: SiteData, ctx: ViewContext, record: dict[str, Any]) -> dict[str, Any]:
     """An asset: what and where, its status and timeline, its agreements and their parties, its cases."""
+    w = ctx.words
     view = _common(data, ctx, "assets", record)
     agreements = []
     for agreement_id in data.agreements_by_asset.get(record["id"], []):
@@ -96,22 +106,22 @@ def asset_view(data: SiteData, ctx: ViewContext, record: dict[str, Any]) -> dict
         agreements.append(
             {
                 **_ref(data, "agreements", agreement_id),
-                "kind_label": vocab.label(vocab.AGREEMENT_KINDS, agreement.get("kind")),
+                "kind_label": vocab.label(w.AGREEMENT_KINDS, agreement.get("kind")),
                 "status": agreement.get("status"),
-                "status_label": vocab.label(vocab.AGREEMENT_STATUSES, agreement.get("status")),
+                "status_label": vocab.label(w.AGREEMENT_STATUSES, agreement.get("status")),
                 "adopted_on": agreement.get("adopted_on"),
                 "expires_on": agreement.get("expires_on"),
-                "parties": [_ref(data, "actors", a, r, vocab.PARTY_ROLES) for a, r in data.linked("agreements", agreement_id, "actors")],
+                "parties": [_ref(data, "actors", a, r, w.PARTY_ROLES) for a, r in data.linked("agreements", agreement_id, "actors")],
             }
         )
     view.update(
-        kind_label=vocab.label(vocab.ASSET_KINDS, record.get("kind")),
+        kind_label=vocab.label(w.ASSET_KINDS, record.get("kind")),
         kind_url=facet_url("assets", "kind", record["kind"]) if record.get("kind") else None,
-        status_label=vocab.label(vocab.ASSET_STATUSES, record.get("status")),
+        status_label=vocab.label(w.ASSET_STATUSES, record.get("status")),
         status_url=facet_url("assets", "status", record["status"]) if record.get("status") else None,
-        owner_label=vocab.label(vocab.ASSET_OWNERS, record.get("owner")),
+        owner_label=vocab.label(w.ASSET_OWNERS, record.get("owner")),
         timeline=[
-            {**event, "status_label": vocab.label(vocab.ASSET_STATUSES, event.get("status"))} for event in data.events.get(record["id"], [])
+            {**event, "status_label": vocab.label(w.ASSET_STATUSES, event.get("status"))} for event in data.events.get(record["id"], [])
         ],
         agreements=agreements,
         cases=[_ref(data, "cases", c) for c, _ in data.linked("assets", record["id"], "cases")],
@@ -122,6 +132,7 @@ def asset_view(data: SiteData, ctx: ViewContext, record: dict[str, Any]) -> dict
 
 def actor_view(data: SiteData, ctx: ViewContext, record: dict[str, Any]) -> dict[str, Any]:
     """An actor: who it is, the agreements it is party to and the cases it took part in."""
+    w = ctx.words
     view = _common(data, ctx, "actors", record)
     agreements = []
     for agreement_id, role in data.linked("actors", record["id"], "agreements"):
@@ -129,18 +140,18 @@ def actor_view(data: SiteData, ctx: ViewContext, record: dict[str, Any]) -> dict
         asset_id = agreement.get("asset_id")
         agreements.append(
             {
-                **_ref(data, "agreements", agreement_id, role, vocab.PARTY_ROLES),
-                "status_label": vocab.label(vocab.AGREEMENT_STATUSES, agreement.get("status")),
+                **_ref(data, "agreements", agreement_id, role, w.PARTY_ROLES),
+                "status_label": vocab.label(w.AGREEMENT_STATUSES, agreement.get("status")),
                 "asset": _ref(data, "assets", asset_id) if data.get("assets", asset_id) else None,
             }
         )
     view.update(
-        kind_label=vocab.label(vocab.ACTOR_KINDS, record.get("kind")),
+        kind_label=vocab.label(w.ACTOR_KINDS, record.get("kind")),
         kind_url=facet_url("actors", "kind", record["kind"]) if record.get("kind") else None,
-        governance_label=vocab.label(vocab.GOVERNANCE_MODELS, record.get("governance")),
+        governance_label=vocab.label(w.GOVERNANCE_MODELS, record.get("governance")),
         website=safe_url(record.get("website")),
         agreements=agreements,
-        cases=[_ref(data, "cases", c, r, vocab.CASE_ROLES) for c, r in data.linked("actors", record["id"], "cases")],
+        cases=[_ref(data, "cases", c, r, w.CASE_ROLES) for c, r in data.linked("actors", record["id"], "cases")],
         jsonld=jsonld.script_json(jsonld.organization(record, _absolute(ctx, view["url"]))),
     )
     return view
@@ -148,9 +159,10 @@ def actor_view(data: SiteData, ctx: ViewContext, record: dict[str, Any]) -> dict
 
 def agreement_view(data: SiteData, ctx: ViewContext, record: dict[str, Any]) -> dict[str, Any]:
     """An agreement: instrument, term and what remains of it, parties by role, commitments, money, document."""
+    w = ctx.words
     view = _common(data, ctx, "agreements", record)
-    parties = [_ref(data, "actors", a, r, vocab.PARTY_ROLES) for a, r in data.linked("agreements", record["id"], "actors")]
-    order = list(vocab.PARTY_ROLES)
+    parties = [_ref(data, "actors", a, r, w.PARTY_ROLES) for a, r in data.linked("agreements", record["id"], "actors")]
+    order = list(w.PARTY_ROLES)
     by_role: dict[str, list[dict[str, Any]]] = {}
     for party in sorted(parties, key=lambda p: (order.index(p["role"]) if p["role"] in order else len(order), p["title"])):
         by_role.setdefault(party["role"] or "", []).append(party)
@@ -160,21 +172,21 @@ def agreement_view(data: SiteData, ctx: ViewContext, record: dict[str, Any]) -> 
         asset_ref = {
             **_ref(data, "assets", asset["id"]),
             "city": asset.get("city"),
-            "status_label": vocab.label(vocab.ASSET_STATUSES, asset.get("status")),
+            "status_label": vocab.label(w.ASSET_STATUSES, asset.get("status")),
         }
     view.update(
-        kind_label=vocab.label(vocab.AGREEMENT_KINDS, record.get("kind")),
+        kind_label=vocab.label(w.AGREEMENT_KINDS, record.get("kind")),
         kind_url=facet_url("agreements", "kind", record["kind"]) if record.get("kind") else None,
-        status_label=vocab.label(vocab.AGREEMENT_STATUSES, record.get("status")),
+        status_label=vocab.label(w.AGREEMENT_STATUSES, record.get("status")),
         status_url=facet_url("agreements", "status", record["status"]) if record.get("status") else None,
         term=term(record, ctx.today),
         parties_by_role=[
-            {"role": role, "role_label": vocab.label(vocab.PARTY_ROLES, role), "parties": members} for role, members in by_role.items()
+            {"role": role, "role_label": vocab.label(w.PARTY_ROLES, role), "parties": members} for role, members in by_role.items()
         ],
         asset=asset_ref,
         rent=money(record.get("rent_eur_per_year")),
-        maintenance_label=vocab.label(vocab.COST_BEARERS, record.get("maintenance_by")),
-        utilities_label=vocab.label(vocab.COST_BEARERS, record.get("utilities_by")),
+        maintenance_label=vocab.label(w.COST_BEARERS, record.get("maintenance_by")),
+        utilities_label=vocab.label(w.COST_BEARERS, record.get("utilities_by")),
         document_url=safe_url(record.get("document_url")),
         jsonld=jsonld.script_json(
             jsonld.legislation(
@@ -190,27 +202,29 @@ def agreement_view(data: SiteData, ctx: ViewContext, record: dict[str, Any]) -> 
 
 def case_view(data: SiteData, ctx: ViewContext, record: dict[str, Any]) -> dict[str, Any]:
     """A case study: place, years, policy areas, its typology in words, actors, assets, outcomes."""
+    w = ctx.words
     view = _common(data, ctx, "cases", record)
     level, design, delivery = record.get("level"), record.get("design_by"), record.get("delivery_by")
     scenario, scope = record.get("scenario"), record.get("scope")
     reached = set(record.get("phases") or [])
     view.update(
         policy_areas=[
-            {"value": p, "label": vocab.label(vocab.POLICY_AREAS, p), "url": facet_url("cases", "policy-area", p)}
+            {"value": p, "label": vocab.label(w.POLICY_AREAS, p), "url": facet_url("cases", "policy-area", p)}
             for p in record.get("policy_areas") or []
         ],
         level=level and {
-            "label": vocab.label(vocab.LEVELS, level),
-            "explanation": vocab.LEVEL_EXPLANATIONS.get(level),
+            "label": vocab.label(w.LEVELS, level),
+            "explanation": w.LEVEL_EXPLANATIONS.get(level),
             "url": facet_url("cases", "level", level),
         },
-        design_label=vocab.label(vocab.DESIGN_DELIVERY, design) or None,
-        delivery_label=vocab.label(vocab.DESIGN_DELIVERY, delivery) or None,
-        matrix_cell=vocab.matrix_cell(design, delivery),
-        scenario=scenario and {"label": vocab.label(vocab.SCENARIOS, scenario), "explanation": vocab.SCENARIO_EXPLANATIONS.get(scenario)},
-        scope=scope and {"label": vocab.label(vocab.SCOPES, scope), "explanation": vocab.SCOPE_EXPLANATIONS.get(scope)},
-        phases=[{"label": label, "reached": value in reached} for value, label in vocab.PHASES.items()] if reached else [],
-        actors=[_ref(data, "actors", a, r, vocab.CASE_ROLES) for a, r in data.linked("cases", record["id"], "actors")],
+        design_label=vocab.label(w.DESIGN_DELIVERY, design) or None,
+        delivery_label=vocab.label(w.DESIGN_DELIVERY, delivery) or None,
+        matrix_cell=w.MATRIX_CELLS.get((design, delivery)) if design and delivery else None,
+        scenario=scenario and {"label": vocab.label(w.SCENARIOS, scenario), "explanation": w.SCENARIO_EXPLANATIONS.get(scenario)},
+        scope=scope and {"label": vocab.label(w.SCOPES, scope), "explanation": w.SCOPE_EXPLANATIONS.get(scope)},
+        years=years(record),
+        phases=[{"label": label, "reached": value in reached} for value, label in w.PHASES.items()] if reached else [],
+        actors=[_ref(data, "actors", a, r, w.CASE_ROLES) for a, r in data.linked("cases", record["id"], "actors")],
         assets=[_ref(data, "assets", a) for a, _ in data.linked("cases", record["id"], "assets")],
         chapters=ctx.chapters,
         jsonld=jsonld.script_json(jsonld.case_study(record, _absolute(ctx, view["url"]))),
@@ -231,7 +245,7 @@ def record_json(data: SiteData, kind: str, record: dict[str, Any]) -> str:
         document["agreements"] = data.agreements_by_asset.get(record["id"], [])
         document["timeline"] = data.events.get(record["id"], [])
     document["sources"] = data.sources.get((kind, record["id"]), [])
-    return json.dumps(document, ensure_ascii=False, indent=1) + "\n"
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def record_geojson(kind: str, record: dict[str, Any]) -> str | None:

@@ -10,7 +10,11 @@ import datetime as dt
 import functools
 import re
 import unicodedata
+from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
+
+from .. import vocab
 
 
 def slugify(text: str) -> str:
@@ -67,3 +71,27 @@ def money(value: float | None) -> str | None:
     if value is None:
         return None
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+
+
+KIND_TITLES = {"assets": "Commons assets", "actors": "Actors", "agreements": "Agreements", "cases": "Case studies"}
+
+
+def translated_vocabulary(gettext: Callable[[str], str]) -> SimpleNamespace:
+    """Every vocabulary of `registry.vocab` with its labels and explanations translated once for the build.
+
+    Pages print labels as they are; translating here rather than in templates
+    costs one lookup per label per build instead of one per label per page.
+    """
+    words = SimpleNamespace(gettext=gettext, KIND_TITLES={k: gettext(v) for k, v in KIND_TITLES.items()})
+    for name in dir(vocab):
+        value = getattr(vocab, name)
+        if name.isupper() and isinstance(value, dict):
+            setattr(words, name, {k: gettext(v) if isinstance(v, str) else v for k, v in value.items()})
+    return words
+
+
+def _identity(text: str) -> str:
+    return text
+
+
+UNTRANSLATED = translated_vocabulary(_identity)

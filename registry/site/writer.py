@@ -10,29 +10,29 @@ from __future__ import annotations
 
 import io
 import os
+from pathlib import Path
 from typing import Any
 
 from pelican.writers import FileOverwriteFailedError, Writer
 
 from ..publish import write_if_changed
-from .generator import relative_root
+from .generator import page_location
 
 
 class _ChangedOnly(io.StringIO):
     """A text buffer that lands on disk when closed, and only if its content differs."""
 
-    def __init__(self, path: str, written: set[Any] | None) -> None:
+    def __init__(self, path: str, output: str, produced: set[str] | None) -> None:
         super().__init__()
         self.path = path
-        self.written = written
+        self.output = output
+        self.produced = produced
 
     def close(self) -> None:
         if not self.closed:
-            from pathlib import Path
-
             write_if_changed(Path(self.path), self.getvalue())
-            if self.written is not None:
-                self.written.add(Path(self.path))
+            if self.produced is not None:
+                self.produced.add(os.path.relpath(self.path, self.output).replace(os.sep, "/"))
         super().close()
 
 
@@ -50,9 +50,10 @@ class SiteWriter(Writer):  # type: ignore[misc]
             self._overridden_files.add(filename)
         self._written_files.add(filename)
         state = self.settings.get("COMMONS_STATE")
-        return _ChangedOnly(filename, state.written if state is not None else None)
+        return _ChangedOnly(filename, self.output_path, state.produced if state is not None else None)
 
     def write_file(self, name: Any, template: Any, context: Any, relative_urls: bool = False, *args: Any, **kwargs: Any) -> Any:
         if name:
-            kwargs.setdefault("root", relative_root(str(name).replace(os.sep, "/")))
+            for key, value in page_location(str(name).replace(os.sep, "/")).items():
+                kwargs.setdefault(key, value)
         return super().write_file(name, template, context, relative_urls, *args, **kwargs)

@@ -23,6 +23,27 @@
     return el;
   }
 
+  /* Interface words come from the page (English by default), so the maps can be translated with the site. */
+  var WORDS = {
+    legend: 'Legend',
+    colouredBy: '{label} by {what}',
+    notRecorded: '{what} not recorded',
+    groupHint: 'group of {noun}: zoom in',
+    clusterTitle: '{n} {noun}: zoom in',
+    here: '{n} {noun} here',
+    more: '… and {n} more',
+    noRecord: 'No record to show: the address should end in #assets/<id>, #actors/<id> or #cases/<id>.',
+    notOnMap: 'This record is not on the map.',
+    noLocation: 'This record has no location on the map.',
+    failed: 'The map data could not be loaded.'
+  };
+
+  function t(key, vars) {
+    return String(WORDS[key] || key).replace(/\{(\w+)\}/g, function (all, name) {
+      return vars && vars[name] != null ? String(vars[name]) : all;
+    });
+  }
+
   function escapeHtml(value) {
     return String(value).replace(/[&<>"']/g, function (c) {
       return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c];
@@ -136,7 +157,7 @@
   PointLayer.prototype.listContent = function (members) {
     var box = document.createElement('div');
     box.className = 'cm-popup';
-    box.appendChild(text('div', members.length + ' ' + this.spec.label.toLowerCase() + ' here', 'cm-popup-facts'));
+    box.appendChild(text('div', t('here', { n: members.length, noun: this.spec.noun }), 'cm-popup-facts'));
     var list = document.createElement('ul');
     list.className = 'cm-popup-list';
     for (var m = 0; m < members.length && m < 50; m++) {
@@ -147,7 +168,7 @@
       list.appendChild(item);
     }
     box.appendChild(list);
-    if (members.length > 50) box.appendChild(text('div', '… and ' + (members.length - 50) + ' more', 'cm-popup-facts'));
+    if (members.length > 50) box.appendChild(text('div', t('more', { n: members.length - 50 }), 'cm-popup-facts'));
     return box;
   };
 
@@ -239,8 +260,8 @@
           className: 'marker-cluster cm-cluster cm-cluster-' + spec.key + ' marker-cluster-' + sizeClass,
           iconSize: L.point(40, 40)
         }),
-        title: n + ' ' + spec.label.toLowerCase() + ': zoom in',
-        alt: n + ' ' + spec.label.toLowerCase(),
+        title: t('clusterTitle', { n: n, noun: spec.noun }),
+        alt: t('clusterTitle', { n: n, noun: spec.noun }),
         keyboard: true
       });
       marker.cmCell = { minLat: by0[k], maxLat: by1[k], minLon: bx0[k], maxLon: bx1[k], scale: scale, size: size, cx: cxs[k], cy: cys[k] };
@@ -323,6 +344,7 @@
 
   /* One map page: overview, record or cases, as configured by the Python side. */
   function CommonsMap(map, config) {
+    for (var word in config.words || {}) WORDS[word] = config.words[word];
     this.map = map;
     this.config = config;
     this.options = config.options;
@@ -343,16 +365,19 @@
     var specs = config.layers;
     map.fitBounds(config.bounds, { padding: [24, 24], maxZoom: config.fitMaxZoom, animate: false });
     var tiles = [];
+    if (config.tiles) {
+      // Added only once the record is found, so a record page never fetches the wide view's tiles.
+      tiles.push(L.tileLayer(config.tiles.url, {
+        attribution: config.tiles.attribution, maxZoom: config.tiles.maxZoom, maxNativeZoom: config.tiles.maxZoom
+      }));
+    }
     if (config.mode === 'record') {
-      // Tiles wait until the record is found, so a record page never fetches the wide view's tiles.
-      map.eachLayer(function (layer) { if (layer instanceof L.TileLayer) tiles.push(layer); });
-      tiles.forEach(function (layer) { map.removeLayer(layer); });
       var wanted = parseHash(location.hash);
       specs = specs.filter(function (s) { return wanted && s.key === wanted.kind; });
       if (!specs.length) {
         tiles.forEach(function (layer) { layer.addTo(map); });
         document.documentElement.setAttribute('data-map-ready', 'true');
-        return Promise.resolve(this.message('No record to show: the address should end in #assets/<id>, #actors/<id> or #cases/<id>.'));
+        return Promise.resolve(this.message(t('noRecord')));
       }
     }
     return Promise.all(specs.map(function (spec) {
@@ -390,6 +415,12 @@
         self.timings.named = performance.now() - self.started;
         document.documentElement.setAttribute('data-map-names', 'true');
       });
+      if (config.mode !== 'record') {
+        named.catch(function () {
+          self.message(t('failed'));
+          document.documentElement.setAttribute('data-map-names', 'error');
+        });
+      }
       if (config.mode === 'record') {
         window.addEventListener('hashchange', function () { self.focusRecord(parseHash(location.hash)); });
         return named.then(function () {
@@ -404,7 +435,7 @@
       return self;
     }).catch(function (error) {
       tiles.forEach(function (layer) { if (!map.hasLayer(layer)) layer.addTo(map); });
-      self.message('The map data could not be loaded.');
+      self.message(t('failed'));
       document.documentElement.setAttribute('data-map-ready', 'error');
       throw error;
     });
@@ -418,10 +449,10 @@
     var map = this.map, layer = wanted && this.layers[wanted.kind];
     if (this.highlight && this.highlight.group) map.removeLayer(this.highlight.group);
     this.highlight = null;
-    if (!layer) return this.message('This record is not on the map.');
+    if (!layer) return this.message(t('notOnMap'));
     var i = layer.find(wanted.id);
     if (i < 0) {
-      this.message('This record has no location on the map.');
+      this.message(t('noLocation'));
       var all = layer.bounds();
       if (all) map.fitBounds(all, { maxZoom: 14 });
       this.redraw();
@@ -466,13 +497,13 @@
       onAdd: function () {
         var box = document.createElement('details');
         box.className = 'cm-legend leaflet-bar';
-        if (window.innerWidth >= 800 && window.innerHeight >= 600) box.open = true;
-        box.appendChild(text('summary', 'Legend'));
+        if (window.innerWidth >= 1100 && window.innerHeight >= 750) box.open = true;
+        box.appendChild(text('summary', t('legend')));
         layers.forEach(function (layer) {
           var spec = layer.spec;
           var section = document.createElement('div');
           section.className = 'cm-legend-section cm-legend-' + spec.key;
-          section.appendChild(text('div', spec.label + (spec.colorBy ? ' by ' + spec.colorTitle : ''), 'cm-legend-title'));
+          section.appendChild(text('div', spec.colorBy ? t('colouredBy', { label: spec.label, what: spec.colorTitle }) : spec.label, 'cm-legend-title'));
           var present = layer.cats[spec.colorBy] ? layer.cats[spec.colorBy].values : [];
           layer.colors.forEach(function (color, value) {
             if (present.indexOf(value) < 0) return;
@@ -491,14 +522,14 @@
             var plain = text('span', '', 'cm-swatch cm-swatch-' + spec.key);
             plain.style.backgroundColor = spec.color;
             other.appendChild(plain);
-            other.appendChild(text('span', spec.colorTitle + ' not recorded'));
+            other.appendChild(text('span', t('notRecorded', { what: spec.colorTitle })));
             section.appendChild(other);
           }
           var clusterRow = document.createElement('div');
           clusterRow.className = 'cm-legend-row';
           var clusterSwatch = text('span', 'n', 'cm-swatch cm-swatch-cluster cm-cluster-' + spec.key);
           clusterRow.appendChild(clusterSwatch);
-          clusterRow.appendChild(text('span', 'group of ' + spec.label.toLowerCase() + ': zoom in'));
+          clusterRow.appendChild(text('span', t('groupHint', { noun: spec.noun })));
           section.appendChild(clusterRow);
           box.appendChild(section);
         });
