@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,9 +29,15 @@ def check_registry(registry: Registry, today: dt.date | None = None) -> Report:
     """Everything `commons check` verifies, as a report rather than an exception."""
     report = Report()
     conn = registry.conn
-    integrity = [row[0] for row in conn.execute("PRAGMA integrity_check")]
+    try:
+        integrity = [row[0] for row in conn.execute("PRAGMA integrity_check")]
+    except sqlite3.DatabaseError as exc:
+        integrity = [str(exc)]
     if integrity != ["ok"]:
+        # Rows read from damaged pages mean nothing (and reading them may fail): stop here.
         report.problems += [f"SQLite integrity: {line}" for line in integrity]
+        report.problems.append("the file is damaged: restore a backup (`commons restore-backup FILE`) rather than trust its rows")
+        return report
     for table, rowid, parent, _ in conn.execute("PRAGMA foreign_key_check"):
         report.problems.append(f"table {table} row {rowid} points at a missing row of {parent}")
     cited = {(k, i) for k, i in conn.execute("SELECT record_kind, record_id FROM citations")}

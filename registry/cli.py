@@ -32,9 +32,18 @@ class Settings:
     by: str | None
 
     def open(self) -> Any:
+        """Open the registry for one command, closed when the command ends.
+
+        Closing (rather than waiting for garbage collection) lets SQLite fold the
+        -wal file back in, so the registry is one file again once `commons` exits.
+        """
         from .store import open_registry
 
-        return open_registry(self.db, by=self.by)
+        registry = open_registry(self.db, by=self.by)
+        ctx = click.get_current_context(silent=True)
+        if ctx is not None:
+            ctx.call_on_close(registry.close)
+        return registry
 
 
 def reports_errors(func: F) -> F:
@@ -772,6 +781,52 @@ def near(settings: Settings, kind: str, record_id: str, km: float, only: str | N
         click.echo(f"Nothing within {km:g} km of {record_id}.")
     for n in found:
         click.echo(f"{n.km:>9.3f} km  {n.kind:<7}  {n.id:<32}  {n.title}")
+
+
+@cli.command()
+@click.argument("dest", type=click.Path(path_type=Path))
+@pass_settings
+@reports_errors
+def backup(settings: Settings, dest: Path) -> None:
+    """Copy the registry to DEST with SQLite's online backup: safe while others write.
+
+    DEST may be a folder; the copy is then named after the registry and the time.
+    An existing file is never overwritten.
+
+    \b
+    Examples:
+      commons backup backups/
+      commons backup registry-2024-06-01.db
+    """
+    from .backup import backup_registry
+
+    made = backup_registry(settings.open(), dest)
+    click.echo(f"Backed up {settings.db} to {made}")
+
+
+@cli.command(name="restore-backup")
+@click.argument("src", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_settings
+@reports_errors
+def restore_backup_command(settings: Settings, src: Path, yes: bool) -> None:
+    """Replace the registry with a backup, after checking the backup from end to end.
+
+    The backup must pass SQLite's integrity check and `commons check` before
+    anything is touched; the registry it replaces is kept beside it as
+    NAME.before-restore-TIME.db.
+
+    \b
+    Example:
+      commons restore-backup backups/registry-20240601T120000Z.db
+    """
+    from .backup import restore_backup
+
+    if not yes and settings.db.exists():
+        click.confirm(f"Replace {settings.db} with {src}? (the current registry is kept beside it)", abort=True)
+    restored = restore_backup(src, settings.db, by=settings.by)
+    kept = f"; the previous registry is kept as {restored.kept}" if restored.kept else ""
+    click.echo(f"Restored {restored.records} records from {src} into {settings.db}{kept}")
 
 
 def main() -> None:

@@ -80,11 +80,12 @@ def open_registry(path: str | Path, *, by: str | None = None, timeout: float = B
     path = Path(path)
     if not path.is_file():
         raise NotFound(f"no registry at {path}: create one with `commons init` or point --db / COMMONS_DB at it")
-    try:
+    # Opening already touches the file (and, in WAL mode, the -wal and -shm files beside
+    # it), so a busy, read-only or damaged registry is reported here in the same words
+    # as during a write, not as "not a registry".
+    with translate_sqlite_errors(path):
         conn = _connect(path, timeout)
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except sqlite3.DatabaseError as exc:
-        raise RegistryError(f"{path} is not a registry: {exc}") from None
     registry = Registry(path, conn, by or current_user())
     if migrate:
         with translate_sqlite_errors(path):
@@ -126,7 +127,12 @@ def translate_sqlite_errors(path: Path) -> Iterator[None]:
         if "locked" in text or "busy" in text:
             raise Busy(f"the registry {path} is busy with another change; retry in a moment") from None
         if "readonly" in text or "read-only" in text:
-            raise RegistryError(f"the registry {path} is read-only: check the file's permissions") from None
+            raise RegistryError(
+                f"the registry {path} is read-only for you: writing needs permission on the file and on its folder"
+                f" (SQLite keeps {path.name}-wal and {path.name}-shm beside it)"
+            ) from None
+        if "unable to open" in text:
+            raise RegistryError(f"cannot open the registry {path}: check that you may read it and write to its folder") from None
         if "disk" in text and "full" in text or "disk I/O" in text:
             raise RegistryError(f"could not write {path}: {text}; free some disk space and retry") from None
         raise RegistryError(f"database error in {path}: {text}") from None
@@ -199,7 +205,10 @@ def transaction(registry: Registry) -> Iterator[Txn]:
         try:
             yield Txn(registry, uuid.uuid4().hex, now_utc())
         except BaseException:
-            conn.execute("ROLLBACK")
+            # SQLite rolls back by itself after some errors (a full disk, for one); rolling
+            # back again would hide the real error behind "no transaction is active".
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
         try:
             conn.execute("COMMIT")

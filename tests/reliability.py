@@ -43,7 +43,7 @@ def rows() -> list[tuple[str, str]]:
             "`restore` and `import` (CSV and JSON) with out-of-range and swapped coordinates, malformed and impossible "
             "dates, unknown vocabulary values, dangling references, duplicate ids, empty and huge strings, control "
             "characters, undecodable arguments, UTF-8 with BOM, Windows-1252 and UTF-16 files, truncated JSON and "
-            "wrong column sets. Each gets a clear message (exit 1 or 2, the field or line named, no traceback) or a "
+            "GeoJSON, and wrong column sets. Each gets a clear message (exit 1 or 2, the field or line named, no traceback) or a "
             "correct result; when it errs the registry is unchanged row for row.",
             f"{_n('fuzz_cases')} cases tried: {_n('fuzz_refused')} refused clearly, {_n('fuzz_accepted')} accepted and verified",
         ),
@@ -52,18 +52,20 @@ def rows() -> list[tuple[str, str]]:
             "is SIGKILLed after a seeded random delay. Afterwards the registry is wholly before or wholly after each "
             "change: row counts match, every record row has its insert in the change log and every row equals the "
             "log's last `after`, and `commons check` is clean.",
-            f"{_n('kills')} kills survived ({_n('kills_mid_write')} during an import or edit, "
-            f"{_n('kill_imports_landed')} imports found complete, the others found absent)",
+            f"{_n('kills')} kills survived: {_n('kills_mid_write')} while the process was still writing, "
+            f"{_n('kills_in_txn')} of them inside the import's write transaction; of {_n('kill_imports')} imports, "
+            f"{_n('kill_imports_landed')} found complete and the rest wholly absent",
         ),
         (
             "**Disk full and read-only.** An import into a registry that cannot grow (SQLite `max_page_count`, and a "
-            "256 KiB tmpfs when the machine lets tests mount one) and edits to a registry the user may only read "
-            "end with a clear message, a non-zero exit and no traceback, and change nothing.",
+            "tmpfs barely larger than the registry when the machine lets tests mount one) and edits to a registry the "
+            "user may only read (file or folder read-only, run as another user) end with a clear message, a non-zero "
+            "exit and no traceback, and change nothing.",
             f"{_n('fault_scenarios')} fault scenarios checked",
         ),
         (
             "**Concurrency.** Several processes edit the same and different records at once for a few seconds. "
-            "No error reaches a user except a clear \"busy, retry\" after the timeout, and no update is lost: "
+            'No error reaches a user except a clear "busy, retry" after the timeout, and no update is lost: '
             "every change is in the change log, each entry's `before` is the previous entry's `after`, and the "
             "final rows equal the log's last `after`.",
             f"{_n('writers')} concurrent writers held, {_n('updates_checked')} updates checked, "

@@ -46,23 +46,49 @@ def fuzz(examples: int) -> settings:
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
     )
 
+
 GOOD: dict[str, dict[str, str]] = {
-    "assets": {"name": "Lido Nuovo", "kind": "building", "status": "occupied", "since": "2016", "country": "IT",
-               "lat": "40.7990", "lon": "14.1670", "city": "Napoli"},
-    "actors": {"name": "Cooperativa Nuova", "kind": "cooperative", "country": "IT", "lat": "40.85", "lon": "14.25",
-               "founded": "2012-03"},
-    "agreements": {"title": "Civic use of the Ex Asilo", "kind": "civic_use_declaration", "status": "active",
-                   "asset_id": "ex-asilo", "starts_on": "2016-01-01", "expires_on": "2030-12-31", "rent_eur_per_year": "0"},
-    "cases": {"title": "Naples commons", "start_year": "2012", "end_year": "2020", "policy_areas": "culture,public_spaces",
-              "level": "transformation", "lat": "40.85", "lon": "14.26", "country": "IT"},
+    "assets": {
+        "name": "Lido Nuovo",
+        "kind": "building",
+        "status": "occupied",
+        "since": "2016",
+        "country": "IT",
+        "lat": "40.7990",
+        "lon": "14.1670",
+        "city": "Napoli",
+    },
+    "actors": {"name": "Cooperativa Nuova", "kind": "cooperative", "country": "IT", "lat": "40.85", "lon": "14.25", "founded": "2012-03"},
+    "agreements": {
+        "title": "Civic use of the Ex Asilo",
+        "kind": "civic_use_declaration",
+        "status": "active",
+        "asset_id": "ex-asilo",
+        "starts_on": "2016-01-01",
+        "expires_on": "2030-12-31",
+        "rent_eur_per_year": "0",
+    },
+    "cases": {
+        "title": "Naples commons",
+        "start_year": "2012",
+        "end_year": "2020",
+        "policy_areas": "culture,public_spaces",
+        "level": "transformation",
+        "lat": "40.85",
+        "lon": "14.26",
+        "country": "IT",
+    },
 }
 
 # Records in the base registry, by kind; `REFERRED` cannot be removed while others point at them.
 EXISTING = {"assets": ["lido-pola", "ex-asilo"], "actors": ["act-a", "act-b"], "agreements": ["agr-1"], "cases": ["case-1"]}
 REFERRED = {"lido-pola", "ex-asilo", "act-a", "act-b"}
 REMOVED = ("actors", "act-gone")
-EXISTING_LINKS = {("agreement_parties", "agr-1", "act-a"), ("case_study_assets", "case-1", "ex-asilo"),
-                  ("case_study_actors", "case-1", "act-b")}
+EXISTING_LINKS = {
+    ("agreement_parties", "agr-1", "act-a"),
+    ("case_study_assets", "case-1", "ex-asilo"),
+    ("case_study_actors", "case-1", "act-b"),
+}
 CITED = ("assets", "lido-pola", "https://example.org/lido-pola")
 
 
@@ -107,6 +133,7 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Base:
 
 
 # --- Generated values -----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Value:
@@ -172,8 +199,11 @@ def value_for(f: Field, kind: Kind, argv: bool = True) -> st.SearchStrategy[Valu
         either.append(SOME_TEXT.filter(lambda s: s.strip() or not f.required).map(Value))
         either.append(st.text(min_size=100, max_size=3000).filter(lambda s: s.strip() or not f.required).map(Value))
     elif f.type == "slug":
-        wrong.append(st.sampled_from(["Lido Pola", "UPPER", "ends-", "-starts", "two--hyphens", "caffè", "abc\n", "a" * 121,
-                                      "a/b", "..", "under_score"]).map(lambda s: bad(s, name)))
+        wrong.append(
+            st.sampled_from(
+                ["Lido Pola", "UPPER", "ends-", "-starts", "two--hyphens", "caffè", "abc\n", "a" * 121, "a/b", "..", "under_score"]
+            ).map(lambda s: bad(s, name))
+        )
         wrong.append(st.sampled_from(EXISTING[kind.name]).map(lambda s: bad(s, "already exists")))
         either.append(st.from_regex(r"\A[a-z0-9]{1,10}(-[a-z0-9]{1,10}){0,3}\Z").filter(lambda s: s not in EXISTING[kind.name]).map(Value))
     elif f.type == "enum":
@@ -194,17 +224,26 @@ def value_for(f: Field, kind: Kind, argv: bool = True) -> st.SearchStrategy[Valu
         either.append(st.floats(-limit, limit).map(lambda x: Value(repr(x))))
         # CSVs with coordinates may take the spatial reader, which speaks of the point rather than the field.
         point = "longitude/latitude"
-        wrong.append(st.floats(allow_nan=True, allow_infinity=True).filter(lambda x: not -limit <= x <= limit)
-                     .map(lambda x: bad(repr(x), name, point)))
-        wrong.append(st.sampled_from(["40,85", "N40.85", "forty", "40.85.1", "1" + "0" * 400, "nan", "-inf", "0x10", "40°51'N"])
-                     .map(lambda s: bad(s, name, point)))
+        wrong.append(
+            st.floats(allow_nan=True, allow_infinity=True)
+            .filter(lambda x: not -limit <= x <= limit)
+            .map(lambda x: bad(repr(x), name, point))
+        )
+        wrong.append(
+            st.sampled_from(["40,85", "N40.85", "forty", "40.85.1", "1" + "0" * 400, "nan", "-inf", "0x10", "40°51'N"]).map(
+                lambda s: bad(s, name, point)
+            )
+        )
     elif f.type == "date":
         either.append(st.dates(min_value=dt.date(1000, 1, 1)).map(lambda d: Value(d.isoformat())))
         wrong.append(impossible_dates().map(lambda s: bad(s, name)))
         wrong.append(malformed_dates().map(lambda s: bad(s, name)))
     elif f.type == "partial_date":
-        either.append(st.dates(min_value=dt.date(1000, 1, 1)).flatmap(
-            lambda d: st.sampled_from([f"{d.year}", f"{d.year}-{d.month:02d}", d.isoformat()])).map(Value))
+        either.append(
+            st.dates(min_value=dt.date(1000, 1, 1))
+            .flatmap(lambda d: st.sampled_from([f"{d.year}", f"{d.year}-{d.month:02d}", d.isoformat()]))
+            .map(Value)
+        )
         wrong.append(impossible_dates().map(lambda s: bad(s, name)))
         wrong.append(st.sampled_from(["2016-13", "2016-00", "0000", "16", "2016-6", "summer 2016", "٢٠١٦"]).map(lambda s: bad(s, name)))
     elif f.type == "year":
@@ -216,12 +255,29 @@ def value_for(f: Field, kind: Kind, argv: bool = True) -> st.SearchStrategy[Valu
         wrong.append(st.floats(max_value=-1e-6).map(lambda x: bad(repr(x), name)))
         wrong.append(st.sampled_from(["abc", "nan", "inf", "1.000,50", "€100"]).map(lambda s: bad(s, name)))
     elif f.type == "url":
-        either.append(st.sampled_from(["https://example.org/", "http://commonsnapoli.org/spazi?id=3#top", "HTTPS://EXAMPLE.ORG"]).map(Value))
-        wrong.append(st.sampled_from([
-            "javascript:alert(1)", "JaVaScRiPt:alert(document.cookie)", " javascript:alert(1)", "data:text/html,<script>alert(1)</script>",
-            "vbscript:msgbox(1)", "file:///etc/passwd", "ftp://example.org/", "//example.org/x", "example.org", "http://", "https:// spaced.org",
-            "http://exa mple.org", "mailto:a@b.org", "\u202ehttps://example.org",
-        ]).map(lambda s: bad(s, name)))
+        either.append(
+            st.sampled_from(["https://example.org/", "http://commonsnapoli.org/spazi?id=3#top", "HTTPS://EXAMPLE.ORG"]).map(Value)
+        )
+        wrong.append(
+            st.sampled_from(
+                [
+                    "javascript:alert(1)",
+                    "JaVaScRiPt:alert(document.cookie)",
+                    " javascript:alert(1)",
+                    "data:text/html,<script>alert(1)</script>",
+                    "vbscript:msgbox(1)",
+                    "file:///etc/passwd",
+                    "ftp://example.org/",
+                    "//example.org/x",
+                    "example.org",
+                    "http://",
+                    "https:// spaced.org",
+                    "http://exa mple.org",
+                    "mailto:a@b.org",
+                    "\u202ehttps://example.org",
+                ]
+            ).map(lambda s: bad(s, name))
+        )
     elif f.type == "email":
         either.append(st.emails().map(Value))
         wrong.append(st.sampled_from(["no-at-sign", "a@b", "a b@c.org", "@example.org", "x@", "a@@b.org"]).map(lambda s: bad(s, name)))
@@ -236,12 +292,19 @@ def value_for(f: Field, kind: Kind, argv: bool = True) -> st.SearchStrategy[Valu
         text = json.dumps(square)
         either.append(st.just(Value(text)))
         wrong.append(st.integers(1, len(text) - 1).map(lambda n: bad(text[:n], name)))
-        wrong.append(st.sampled_from([
-            '{"type": "Point", "coordinates": [14.25, 40.85]}',
-            '{"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}',
-            '{"type": "Polygon", "coordinates": [[[200, 0], [201, 0], [201, 1], [200, 0]]]}',
-            '{"type": "Polygon", "coordinates": []}', "[]", "null", "POLYGON((0 0, 1 0, 1 1, 0 0))",
-        ]).map(lambda s: bad(s, name)))
+        wrong.append(
+            st.sampled_from(
+                [
+                    '{"type": "Point", "coordinates": [14.25, 40.85]}',
+                    '{"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}',
+                    '{"type": "Polygon", "coordinates": [[[200, 0], [201, 0], [201, 1], [200, 0]]]}',
+                    '{"type": "Polygon", "coordinates": []}',
+                    "[]",
+                    "null",
+                    "POLYGON((0 0, 1 0, 1 1, 0 0))",
+                ]
+            ).map(lambda s: bad(s, name))
+        )
     elif f.type == "opening_hours":
         either.append(st.sampled_from(["Mo-Fr 10:00-20:00", "24/7", "Mo-Su 09:00-13:00; PH off"]).map(Value))
         either.append(SOME_TEXT.map(Value))
@@ -296,7 +359,14 @@ def invoke(db: Path, *args: str, input: str | None = None) -> Result:
 
 
 def settle(
-    result: Result, db: Path, base: Base, expect: tuple[str, ...] = (), *, must_fail: bool | None = None, must_succeed: bool = False, what: str = ""
+    result: Result,
+    db: Path,
+    base: Base,
+    expect: tuple[str, ...] = (),
+    *,
+    must_fail: bool | None = None,
+    must_succeed: bool = False,
+    what: str = "",
 ) -> bool:
     """The shared promise: a clear refusal that changed nothing, or a consistent success; returns which."""
     record("fuzz_cases")
@@ -345,7 +415,9 @@ def stored(db: Path, kind: Kind, record_id: str) -> dict[str, Any] | None:
 
 def last_logged(db: Path, table: str, record_id: str) -> tuple[str, Any] | None:
     """The newest change-log entry for a row: its action and the row after it, empty fields left out."""
-    rows = query(db, "SELECT action, after FROM changes WHERE table_name = ? AND record_id = ? ORDER BY id DESC LIMIT 1", [table, record_id])
+    rows = query(
+        db, "SELECT action, after FROM changes WHERE table_name = ? AND record_id = ? ORDER BY id DESC LIMIT 1", [table, record_id]
+    )
     return None if not rows else (rows[0]["action"], present(json.loads(rows[0]["after"])) if rows[0]["after"] else None)
 
 
@@ -387,8 +459,15 @@ def test_add_refuses_bad_values_clearly_and_changes_nothing(base: Base, data: st
     result = invoke(db, "add", kind.name, *args)
     if malformed:
         assert result.exit_code == 2 and "--set" in result.output, result.output
-    ok = settle(result, db, base, (*expect, *(["--set"] if malformed else [])), must_fail=bool(expect) or malformed,
-                must_succeed=not malformed and library_accepts(kind, [values]), what=f"add {kind.name} {values!r}"[:2000])
+    ok = settle(
+        result,
+        db,
+        base,
+        (*expect, *(["--set"] if malformed else [])),
+        must_fail=bool(expect) or malformed,
+        must_succeed=not malformed and library_accepts(kind, [values]),
+        what=f"add {kind.name} {values!r}"[:2000],
+    )
     if ok:
         row = stored(db, kind, values["id"])
         assert row is not None
@@ -411,8 +490,14 @@ def test_edit_refuses_bad_values_clearly_and_changes_nothing(base: Base, data: s
     before = stored(db, kind, target) if target in EXISTING[kind.name] else None
     result = invoke(db, "edit", kind.name, target, *sets(given))
     if before is None:
-        ok = settle(result, db, base, ("there is no", "UTF-8", *(x for v in changed.values() for x in v.expect)), must_fail=True,
-                    what=f"edit {kind.name} {target!r} {given!r}"[:2000])
+        ok = settle(
+            result,
+            db,
+            base,
+            ("there is no", "UTF-8", *(x for v in changed.values() for x in v.expect)),
+            must_fail=True,
+            what=f"edit {kind.name} {target!r} {given!r}"[:2000],
+        )
         assert not ok
         return
     merged = {k: v for k, v in {**before, **given}.items() if k in kind.field_names}
@@ -446,7 +531,9 @@ def find_spec(kind_a: str, kind_b: str) -> tuple[LinkSpec, bool] | None:
     return None
 
 
-def link_expectations(kind_a: str, id_a: str, kind_b: str, id_b: str, role: str | None, unlink: bool) -> tuple[list[str], tuple[str, str, str] | None]:
+def link_expectations(
+    kind_a: str, id_a: str, kind_b: str, id_b: str, role: str | None, unlink: bool
+) -> tuple[list[str], tuple[str, str, str] | None]:
     """What `commons link`/`unlink` must say, worked out from the base registry; empty when it must succeed."""
     found = find_spec(kind_a, kind_b)
     if found is None:
@@ -478,7 +565,11 @@ def test_link_and_unlink_refuse_dangling_or_wrong_links_clearly(base: Base, data
     role = data.draw(st.one_of(st.none(), st.sampled_from(ALL_ROLES), st.sampled_from(["boss", "CO_MANAGER", "x\udcff", ""])), label="role")
     unlink = data.draw(st.booleans(), label="unlink")
     expect, key = link_expectations(kind_a, id_a, kind_b, id_b, role, unlink)
-    args = ["unlink", kind_a, id_a, kind_b, id_b] if unlink else ["link", kind_a, id_a, kind_b, id_b, *(["--role", role] if role is not None else [])]
+    args = (
+        ["unlink", kind_a, id_a, kind_b, id_b]
+        if unlink
+        else ["link", kind_a, id_a, kind_b, id_b, *(["--role", role] if role is not None else [])]
+    )
     db = base.fresh()
     result = invoke(db, *args)
     if settle(result, db, base, tuple(expect), must_succeed=not expect, what=repr(args)) and key is not None:
@@ -497,10 +588,14 @@ def test_cite_refuses_bad_sources_clearly(base: Base, data: st.DataObject) -> No
     kind = data.draw(KIND_NAMES, label="kind")
     record_id = data.draw(pick_id(kind), label="id")
     url = data.draw(value_for(Field("url", "url", "", required=True), KINDS[kind]), label="url")
-    title = data.draw(st.one_of(value_for(Field("title", "text", "", required=True), KINDS[kind]), st.just(bad("   ", "'title'"))), label="title")
+    title = data.draw(
+        st.one_of(value_for(Field("title", "text", "", required=True), KINDS[kind]), st.just(bad("   ", "'title'"))), label="title"
+    )
     publisher = data.draw(st.one_of(st.none(), value_for(Field("publisher", "text", ""), KINDS[kind])), label="publisher")
-    year = data.draw(st.one_of(st.none(), st.integers(1000, 2999).map(str), st.integers(-5000, 99999).map(str),
-                               st.sampled_from(["20x6", "", "1e3"])), label="year")
+    year = data.draw(
+        st.one_of(st.none(), st.integers(1000, 2999).map(str), st.integers(-5000, 99999).map(str), st.sampled_from(["20x6", "", "1e3"])),
+        label="year",
+    )
     expect = [*url.expect, *title.expect, *(publisher.expect if publisher else ())]
     named = ["'url'", "'title'", "'publisher'", "'year'"]  # once something is wrong, any of these may be reported first
     usage_error = year is not None and not year.lstrip("-").isdigit()
@@ -520,8 +615,12 @@ def test_cite_refuses_bad_sources_clearly(base: Base, data: st.DataObject) -> No
     if usage_error:
         assert result.exit_code == 2, result.output
     if settle(result, db, base, (*expect, *named) if expect else (), what=repr(args)[:2000]):
-        found = query(db, "SELECT s.title, s.publisher FROM citations c JOIN sources s ON s.id = c.source_id"
-                      " WHERE c.record_kind = ? AND c.record_id = ? AND s.url = ?", [kind, record_id, url.text.strip()])
+        found = query(
+            db,
+            "SELECT s.title, s.publisher FROM citations c JOIN sources s ON s.id = c.source_id"
+            " WHERE c.record_kind = ? AND c.record_id = ? AND s.url = ?",
+            [kind, record_id, url.text.strip()],
+        )
         assert len(found) == 1 and found[0]["title"] == title.text.strip()
 
 
@@ -545,8 +644,15 @@ def test_remove_and_restore_refuse_clearly_and_round_trip(base: Base, data: st.D
     if action == "restore":
         ok = (kind, record_id) == REMOVED
         result = invoke(db, "restore", kind, record_id)
-        if settle(result, db, base, () if ok else ("exists", "holds no deleted", "UTF-8"), must_fail=not ok, must_succeed=ok,
-                  what=f"restore {kind} {record_id!r}"):
+        if settle(
+            result,
+            db,
+            base,
+            () if ok else ("exists", "holds no deleted", "UTF-8"),
+            must_fail=not ok,
+            must_succeed=ok,
+            what=f"restore {kind} {record_id!r}",
+        ):
             assert stored(db, KINDS[kind], record_id) is not None
             assert query(db, "SELECT count(*) FROM citations WHERE record_id = ?", [record_id])[0][0] == 1
         return
@@ -556,8 +662,15 @@ def test_remove_and_restore_refuse_clearly_and_round_trip(base: Base, data: st.D
         return
     ok = record_id in EXISTING[kind] and record_id not in REFERRED
     result = invoke(db, "remove", kind, record_id, "--yes")
-    if settle(result, db, base, () if ok else ("still referred to", "there is no", "UTF-8"), must_fail=not ok, must_succeed=ok,
-              what=f"remove {kind} {record_id!r}"):
+    if settle(
+        result,
+        db,
+        base,
+        () if ok else ("still referred to", "there is no", "UTF-8"),
+        must_fail=not ok,
+        must_succeed=ok,
+        what=f"remove {kind} {record_id!r}",
+    ):
         assert stored(db, KINDS[kind], record_id) is None
         back = invoke(db, "restore", kind, record_id)
         assert back.exit_code == 0, back.output
@@ -610,8 +723,12 @@ LAYOUTS = ["as-is", "as-is", "shuffled", "drop-required", "unknown-column", "typ
 
 
 @fuzz(120)
-@given(batch=batches(argv=False), encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "utf-16"]),
-       delimiter=st.sampled_from([",", ";", "\t"]), layout=st.sampled_from(LAYOUTS))
+@given(
+    batch=batches(argv=False),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "utf-16"]),
+    delimiter=st.sampled_from([",", ";", "\t"]),
+    layout=st.sampled_from(LAYOUTS),
+)
 def test_csv_import_refuses_bad_files_naming_the_line_and_changes_nothing(
     base: Base, batch: Batch, encoding: str, delimiter: str, layout: str
 ) -> None:
@@ -699,8 +816,12 @@ def json_documents(draw: st.DrawFn) -> tuple[Batch, str, list[str], bool]:
                     native[f.name] = [p.strip() for p in re.split(r"[,;]", value) if p.strip()]
         rows.append(native)
     batch = Batch(batch.kind, rows, batch.expect, library_accepts(batch.kind, rows))
-    shape = draw(st.sampled_from(["list", "list", "wrapped", "single", "truncated", "not-objects", "nested", "big-number", "huge-int",
-                                  "deep", "nan"]), label="shape")
+    shape = draw(
+        st.sampled_from(
+            ["list", "list", "wrapped", "single", "truncated", "not-objects", "nested", "big-number", "huge-int", "deep", "nan"]
+        ),
+        label="shape",
+    )
     document: Any = rows
     text = None
     fine = shape in ("list", "wrapped") or (shape == "single" and len(rows) == 1)
@@ -744,7 +865,11 @@ def json_documents(draw: st.DrawFn) -> tuple[Batch, str, list[str], bool]:
 
 
 @fuzz(120)
-@given(document=json_documents(), encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16"]), suffix=st.sampled_from([".json", ".json", ".geojson"]))
+@given(
+    document=json_documents(),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16"]),
+    suffix=st.sampled_from([".json", ".json", ".geojson"]),
+)
 def test_json_import_refuses_broken_documents_naming_the_item_and_changes_nothing(
     base: Base, document: tuple[Batch, str, list[str], bool], encoding: str, suffix: str
 ) -> None:
@@ -768,8 +893,11 @@ def test_json_import_refuses_broken_documents_naming_the_item_and_changes_nothin
 @given(cut=st.integers(0, 10_000), kind=st.sampled_from(["assets", "actors", "cases"]))
 def test_truncated_geojson_is_refused_clearly(base: Base, cut: int, kind: str) -> None:
     features = [
-        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [14.25 + n / 100, 40.85]},
-         "properties": {k: v for k, v in {"id": f"geo-{n}", **GOOD[kind]}.items() if k not in ("lat", "lon")}}
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [14.25 + n / 100, 40.85]},
+            "properties": {k: v for k, v in {"id": f"geo-{n}", **GOOD[kind]}.items() if k not in ("lat", "lon")},
+        }
         for n in range(2)
     ]
     text = json.dumps({"type": "FeatureCollection", "features": features})

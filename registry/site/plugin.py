@@ -25,16 +25,19 @@ def get_writer(pelican: Any) -> Any:
     return SiteWriter
 
 
-def install_translations(generator: Any) -> None:
-    """Every template string goes through gettext; until catalogues exist, strings pass through unchanged."""
+def prepare_environment(generator: Any) -> None:
+    """Install gettext (strings pass through until catalogues exist) and the cached page chrome."""
+    from .i18n import page_chrome
     from .settings import translations
 
+    env = generator.env
     catalogue = translations(generator.settings.get("DEFAULT_LANG", "en"))
-    generator.env.site_translations = catalogue  # read by CompiledTranslations when templates compile
-    generator.env.install_gettext_translations(catalogue, newstyle=False)
+    env.site_translations = catalogue  # read by CompiledTranslations when templates compile
+    env.install_gettext_translations(catalogue, newstyle=False)
+    env.globals["chrome"] = page_chrome(env)
 
 
 def register() -> None:
     signals.get_generators.connect(get_generators)
     signals.get_writer.connect(get_writer)
-    signals.generator_init.connect(install_translations)
+    signals.generator_init.connect(prepare_environment)

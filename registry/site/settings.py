@@ -79,6 +79,7 @@ class SiteSettings:
     search: bool = True
     maps: bool = True
     list_limit: int = 2000
+    workers: int = 0
     progress: Progress = _no_progress
 
     def __post_init__(self) -> None:
@@ -88,6 +89,10 @@ class SiteSettings:
         if self.cache is None:
             self.cache = self.output.parent / "cache" / self.output.name
         self.cache = Path(self.cache).resolve()
+        if self.workers <= 0:
+            from .output import default_workers
+
+            self.workers = default_workers()
         for name in ("site_url", "datasette_url"):
             value = getattr(self, name)
             if value:
@@ -129,6 +134,7 @@ class BuildState:
 
 def pelican_settings(site: SiteSettings, state: BuildState) -> dict[str, Any]:
     """The override dict for `read_settings`: our theme, content layout, relative URLs, and no blog parts."""
+    from .jsonld import script_json
     from .sanitise import markdown_html, safe_url
 
     cache = site.cache or site.output.parent / "cache"
@@ -196,10 +202,12 @@ def pelican_settings(site: SiteSettings, state: BuildState) -> dict[str, Any]:
             "trim_blocks": True,
             "lstrip_blocks": True,
             "autoescape": True,
+            "auto_reload": False,
             "extensions": ["registry.site.i18n.CompiledTranslations"],
         },
-        "JINJA_FILTERS": {"markdown": markdown_html, "safe_url": safe_url},
+        "JINJA_FILTERS": {"markdown": markdown_html, "safe_url": safe_url, "script_json": script_json},
         "JINJA_GLOBALS": {
+            "SITENAME": site.site_name,
             "SITE_LANG": site.language,
             "SITE_DIR": site.direction,
             "DATASETTE_URL": site.datasette_url,

@@ -88,11 +88,7 @@ def _common(data: SiteData, ctx: ViewContext, kind: str, record: dict[str, Any])
         "last_changed": data.last_changed.get((kind, record_id)),
         "has_point": has_point,
         "map_hash": f"{kind}/{record_id}" if has_point and ctx.record_map else None,
-        "downloads": {
-            "json": f"{record_id}.json",
-            "geojson": f"{record_id}.geojson" if "lat" in spec.field_names and (has_point or record.get("geometry")) else None,
-            "datasette": datasette,
-        },
+        "downloads": {"json": f"{record_id}.json", "feature": "lat" in spec.field_names, "datasette": datasette},
     }
 
 
@@ -125,7 +121,7 @@ def asset_view(data: SiteData, ctx: ViewContext, record: dict[str, Any]) -> dict
         ],
         agreements=agreements,
         cases=[_ref(data, "cases", c) for c, _ in data.linked("assets", record["id"], "cases")],
-        jsonld=jsonld.script_json(jsonld.place(record, _absolute(ctx, view["url"]))),
+        jsonld=jsonld.place(record, _absolute(ctx, view["url"])),
     )
     return view
 
@@ -152,7 +148,7 @@ def actor_view(data: SiteData, ctx: ViewContext, record: dict[str, Any]) -> dict
         website=safe_url(record.get("website")),
         agreements=agreements,
         cases=[_ref(data, "cases", c, r, w.CASE_ROLES) for c, r in data.linked("actors", record["id"], "cases")],
-        jsonld=jsonld.script_json(jsonld.organization(record, _absolute(ctx, view["url"]))),
+        jsonld=jsonld.organization(record, _absolute(ctx, view["url"])),
     )
     return view
 
@@ -188,13 +184,11 @@ def agreement_view(data: SiteData, ctx: ViewContext, record: dict[str, Any]) -> 
         maintenance_label=vocab.label(w.COST_BEARERS, record.get("maintenance_by")),
         utilities_label=vocab.label(w.COST_BEARERS, record.get("utilities_by")),
         document_url=safe_url(record.get("document_url")),
-        jsonld=jsonld.script_json(
-            jsonld.legislation(
-                record,
-                _absolute(ctx, view["url"]),
-                [{**p, "url": _absolute(ctx, p["url"])} for p in parties],
-                {**asset_ref, "url": _absolute(ctx, asset_ref["url"])} if asset_ref else None,
-            )
+        jsonld=jsonld.legislation(
+            record,
+            _absolute(ctx, view["url"]),
+            [{**p, "url": _absolute(ctx, p["url"])} for p in parties],
+            {**asset_ref, "url": _absolute(ctx, asset_ref["url"])} if asset_ref else None,
         ),
     )
     return view
@@ -227,7 +221,7 @@ def case_view(data: SiteData, ctx: ViewContext, record: dict[str, Any]) -> dict[
         actors=[_ref(data, "actors", a, r, w.CASE_ROLES) for a, r in data.linked("cases", record["id"], "actors")],
         assets=[_ref(data, "assets", a) for a, _ in data.linked("cases", record["id"], "assets")],
         chapters=ctx.chapters,
-        jsonld=jsonld.script_json(jsonld.case_study(record, _absolute(ctx, view["url"]))),
+        jsonld=jsonld.case_study(record, _absolute(ctx, view["url"])),
     )
     return view
 
@@ -235,26 +229,30 @@ def case_view(data: SiteData, ctx: ViewContext, record: dict[str, Any]) -> dict[
 VIEWS = {"assets": asset_view, "actors": actor_view, "agreements": agreement_view, "cases": case_view}
 
 
-def record_json(data: SiteData, kind: str, record: dict[str, Any]) -> str:
-    """A record's own download: its public fields, the ids it links to and its sources."""
+def dump_json(document: Any) -> str:
+    """The text of a JSON download: compact, UTF-8 kept readable."""
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def record_json(data: SiteData, kind: str, record: dict[str, Any]) -> dict[str, Any]:
+    """A record's own download: its public fields, the ids it links to, its sources (and timeline).
+
+    Kinds with a place are written as a GeoJSON Feature (its outline or point),
+    which is plain JSON too, so one file per record serves both uses.
+    """
     spec = KINDS[kind]
-    document: dict[str, Any] = {f.name: record.get(f.name) for f in spec.public_fields}
+    document: dict[str, Any] = {f.name: record.get(f.name) for f in spec.public_fields if f.name != "geometry"}
     links = data.links.get((kind, record["id"]), {})
     document["links"] = {other: [{"id": i, "role": r} if r else {"id": i} for i, r in found] for other, found in sorted(links.items())}
     if kind == "assets":
         document["agreements"] = data.agreements_by_asset.get(record["id"], [])
         document["timeline"] = data.events.get(record["id"], [])
     document["sources"] = data.sources.get((kind, record["id"]), [])
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n"
-
-
-def record_geojson(kind: str, record: dict[str, Any]) -> str | None:
-    """A record as one GeoJSON Feature: its outline when it has one, else its point."""
-    from ..publish import geojson_features
-
-    spec = KINDS[kind]
-    public = {f.name: record.get(f.name) for f in spec.public_fields}
-    features = geojson_features(spec, [public])["features"]
-    if not features or features[0]["geometry"] is None:
-        return None
-    return json.dumps(features[0], ensure_ascii=False, separators=(",", ":")) + "\n"
+    if "lat" in spec.field_names:
+        geometry: Any = None
+        if record.get("geometry"):
+            geometry = json.loads(record["geometry"])
+        elif record.get("lat") is not None and record.get("lon") is not None:
+            geometry = {"type": "Point", "coordinates": [record["lon"], record["lat"]]}
+        document = {"type": "Feature", "id": record["id"], "geometry": geometry, "properties": document}
+    return document

@@ -17,6 +17,7 @@ from typing import Any
 from .. import vocab
 
 
+@functools.lru_cache(maxsize=4096)
 def slugify(text: str) -> str:
     """A folder name for a value such as a city: ASCII when the script allows, else its own letters."""
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()

@@ -1,0 +1,166 @@
+"""Site builds: a full build into a fresh folder, rebuilds after one edit, and a check that a rebuild equals a clean build.
+
+Everything runs through the `commons` command, so the figures are what a user
+waits for (interpreter start-up and imports included). The build's own
+per-step line ("publish …s, maps …s, pelican …s, search …s") says where the
+time went; the search index's share is taken from it.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import os
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .context import Context
+from .measure import Run, median, run
+
+STEP = re.compile(r"(\w+) ([0-9.]+)s")
+SUMMARY = re.compile(r"^Built .* in ([0-9.]+)s: (.*)$", re.MULTILINE)
+
+
+@dataclass
+class BuildFigures:
+    """What the builds of one registry size measured."""
+
+    full_seconds: list[float]
+    full_steps: dict[str, float]
+    rebuild_seconds: list[float]
+    rebuild_steps: dict[str, float]
+    identical: bool
+    differing: list[str]
+    max_rss_mb: float
+    peak_tree_mb: float
+    files: int
+    record_pages: int
+    output: Path
+    rebuild_rendered: list[int] = field(default_factory=list)
+
+    @property
+    def full(self) -> float:
+        return median(self.full_seconds)
+
+    @property
+    def rebuild(self) -> float:
+        return median(self.rebuild_seconds)
+
+    @property
+    def search_share(self) -> float:
+        """The search index's part of the build's own step total (not of the command's wall time)."""
+        return _share(self.full_steps, "search")
+
+    @property
+    def rebuild_search_share(self) -> float:
+        return _share(self.rebuild_steps, "search")
+
+
+def _share(steps: dict[str, float], step: str) -> float:
+    total = sum(steps.values())
+    return steps.get(step, 0.0) / total if total else 0.0
+
+
+def parse_steps(output: str) -> dict[str, float]:
+    """The per-step seconds from the build's summary line; empty when the build printed none."""
+    found = SUMMARY.search(output)
+    if not found:
+        return {}
+    return {name: float(seconds) for name, seconds in STEP.findall(found.group(2))}
+
+
+def build(ctx: Context, db: Path, output: Path) -> Run:
+    """One `commons build` of a registry into a folder (its cache sits beside it, as the CLI puts it)."""
+    return run([*ctx.commons, "--db", str(db), "build", "--output", str(output)], env=ctx.env)
+
+
+def fresh_output(ctx: Context, size: int, name: str) -> Path:
+    """An output folder with no previous build and no cache beside it."""
+    parent = ctx.work / str(size) / name
+    if parent.exists():
+        shutil.rmtree(parent)
+    parent.mkdir(parents=True)
+    return parent / "output"
+
+
+def measure_builds(ctx: Context, db: Path, size: int) -> BuildFigures:
+    """Full build, `repeats` edit-then-rebuild rounds in the same folder, then a clean build to compare with."""
+    output = fresh_output(ctx, size, "site")
+    first = build(ctx, db, output)
+    ctx.note(f"  full build {size}: {first.seconds:.1f}s, {first.peak_tree_mb:.0f} MB")
+    rebuilds: list[Run] = []
+    rendered: list[int] = []
+    for round_ in range(ctx.repeats(size)):
+        run(
+            [
+                *ctx.commons,
+                "--db",
+                str(db),
+                "edit",
+                "assets",
+                f"asset-{round_}",
+                "--set",
+                f"description=Edited for benchmark round {round_}.",
+            ],
+            env=ctx.env,
+        )
+        again = build(ctx, db, output)
+        rebuilds.append(again)
+        rendered.append(_changed_files(again.stdout))
+        ctx.note(f"  rebuild after one edit {size}: {again.seconds:.2f}s ({rendered[-1]} files rewritten)")
+    clean_output = fresh_output(ctx, size, "clean")
+    clean = build(ctx, db, clean_output)
+    ctx.note(f"  clean build {size}: {clean.seconds:.1f}s")
+    differing = compare_trees(output, clean_output)
+    figures = BuildFigures(
+        full_seconds=[first.seconds, clean.seconds],
+        full_steps=parse_steps(first.stdout),
+        rebuild_seconds=[r.seconds for r in rebuilds],
+        rebuild_steps=parse_steps(rebuilds[len(rebuilds) // 2].stdout),
+        identical=not differing,
+        differing=differing[:20],
+        max_rss_mb=max(first.max_rss_mb, clean.max_rss_mb),
+        peak_tree_mb=max(first.peak_tree_mb, clean.peak_tree_mb),
+        files=sum(len(files) for _, _, files in os.walk(output)),
+        record_pages=count_record_pages(output),
+        output=output,
+        rebuild_rendered=rendered,
+    )
+    shutil.rmtree(clean_output.parent)
+    return figures
+
+
+def _changed_files(stdout: str) -> int:
+    found = re.search(r"Built (\d+) changed files", stdout)
+    return int(found.group(1)) if found else -1
+
+
+def compare_trees(left: Path, right: Path) -> list[str]:
+    """Relative paths that exist on one side only or differ in a single byte; empty when the trees are identical."""
+    differing: list[str] = []
+    left_files = {p.relative_to(left).as_posix() for p in left.rglob("*") if p.is_file()}
+    right_files = {p.relative_to(right).as_posix() for p in right.rglob("*") if p.is_file()}
+    differing += sorted(left_files ^ right_files)
+    for name in sorted(left_files & right_files):
+        if not filecmp.cmp(left / name, right / name, shallow=False):
+            differing.append(name)
+    return differing
+
+
+RECORD_SECTIONS = ("assets", "actors", "agreements", "cases")
+
+
+def count_record_pages(output: Path) -> int:
+    """Record pages are <section>/<id>/index.html whose id is a record's (index and filter pages live elsewhere)."""
+    import sqlite3
+
+    conn = sqlite3.connect(f"file:{output / 'data' / 'public.db'}?mode=ro", uri=True)
+    try:
+        total = 0
+        for section, table in zip(RECORD_SECTIONS, ("assets", "actors", "agreements", "case_studies"), strict=True):
+            ids = [row[0] for row in conn.execute(f"SELECT id FROM [{table}]")]
+            total += sum((output / section / i / "index.html").is_file() for i in ids)
+        return total
+    finally:
+        conn.close()

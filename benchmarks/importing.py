@@ -1,0 +1,117 @@
+"""Import speed: `commons import` of the synthetic CSVs against a raw `executemany` of the same rows.
+
+Both sides run as commands from a cold start, into a registry with the same
+schema (indexes and full-text triggers included), so the ratio shows what
+validation, the duplicate and country checks and the change log cost over
+SQLite itself. The raw side is this module run as a script.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sqlite3
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .context import Context
+from .measure import run
+from .synthetic import TABLES, add_links, write_csvs
+
+ORDER = ("assets", "actors", "agreements", "cases")  # agreements name assets, so assets come first
+
+
+@dataclass
+class ImportFigures:
+    """Rows per second through `commons import` and through raw executemany, per kind and in total."""
+
+    rows: int
+    seconds: float
+    raw_seconds: float
+    raw_insert_seconds: float
+    per_kind: dict[str, float] = field(default_factory=dict)
+    peak_mb: float = 0.0
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds
+
+    @property
+    def raw_rows_per_second(self) -> float:
+        return self.rows / self.raw_seconds
+
+    @property
+    def ratio(self) -> float:
+        """How many times longer the validated, logged import takes than the raw one."""
+        return self.seconds / self.raw_seconds
+
+
+def prepare_registry(ctx: Context, size: int) -> tuple[Path, ImportFigures]:
+    """Write the CSVs, import them with `commons import` (timed), then add links; the raw reference runs beside it."""
+    folder = ctx.folder(str(size), "registry")
+    csvs = write_csvs(folder / "csv", size)
+    rows = sum(_count_rows(csvs[kind]) for kind in ORDER)
+    db = folder / "registry.db"
+    for stale in folder.glob("*.db*"):
+        stale.unlink()
+    run([*ctx.commons, "--db", str(db), "init"], env=ctx.env)
+    per_kind: dict[str, float] = {}
+    peak = 0.0
+    for kind in ORDER:
+        done = run([*ctx.commons, "--db", str(db), "import", kind, str(csvs[kind])], env=ctx.env)
+        per_kind[kind] = done.seconds
+        peak = max(peak, done.peak_tree_mb)
+    add_links(db, size)
+
+    raw_db = folder / "raw.db"
+    run([*ctx.commons, "--db", str(raw_db), "init"], env=ctx.env)
+    raw = run([sys.executable, "-m", "benchmarks.importing", str(raw_db), *(str(csvs[k]) for k in ORDER)], env=ctx.env)
+    raw_insert = float(json.loads(raw.stdout)["seconds"])
+    raw_db.unlink()
+    figures = ImportFigures(rows, sum(per_kind.values()), raw.seconds, raw_insert, per_kind, peak)
+    ctx.note(
+        f"  import {size}: {figures.rows_per_second:,.0f} rows/s vs raw {figures.raw_rows_per_second:,.0f} rows/s ({figures.ratio:.1f}x)"
+    )
+    return db, figures
+
+
+def _count_rows(path: Path) -> int:
+    with path.open(newline="", encoding="utf-8") as f:
+        return sum(1 for _ in csv.reader(f)) - 1
+
+
+def raw_import(db: Path, csvs: list[Path]) -> float:
+    """Read the CSVs and insert every row with executemany in one transaction; no checks, no log. Returns seconds."""
+    start = time.perf_counter()
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("BEGIN")
+    for path in csvs:
+        table = TABLES[path.stem]
+        with path.open(newline="", encoding="utf-8") as f:
+            reader = csv.reader(f)
+            header = next(reader)
+            values = list(reader)
+        if "policy_areas" in header:  # stored as a JSON list, as the importer does
+            at = header.index("policy_areas")
+            for row in values:
+                row[at] = json.dumps(row[at].split(","))
+        marks = ", ".join("?" for _ in header)
+        conn.executemany(f"INSERT INTO [{table}] ({', '.join(header)}) VALUES ({marks})", values)
+    conn.execute("COMMIT")
+    conn.close()
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="The raw reference import: executemany of CSV rows into an existing registry.")
+    parser.add_argument("db", type=Path)
+    parser.add_argument("csvs", type=Path, nargs="+")
+    args = parser.parse_args()
+    print(json.dumps({"seconds": raw_import(args.db, args.csvs)}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,123 @@
+"""Running a command and measuring it: wall time, the largest process's peak memory, and the whole tree's.
+
+`commons build` runs Pagefind as a child while its own Python process still
+holds the site in memory, so the figure that matters for a small server is the
+sum over the process tree; wait4's ru_maxrss only gives the largest single
+process. Both are kept.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import statistics
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+SAMPLE_SECONDS = 0.05
+
+
+class CommandFailed(RuntimeError):
+    """A measured command exited non-zero: the benchmark stops rather than report a broken figure."""
+
+
+@dataclass
+class Run:
+    """One measured command."""
+
+    seconds: float
+    returncode: int
+    stdout: str
+    stderr: str
+    max_rss_mb: float
+    peak_tree_mb: float
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as f:
+                found += [int(c) for c in f.read().split()]
+    except OSError:
+        pass
+    return found
+
+
+def _rss_bytes(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/statm", encoding="ascii") as f:
+            return int(f.read().split()[1]) * PAGE
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def tree_rss_bytes(root: int) -> int:
+    """Resident memory of a process and all its descendants right now (Linux /proc; 0 elsewhere)."""
+    total, pending, seen = 0, [root], set()
+    while pending:
+        pid = pending.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        total += _rss_bytes(pid)
+        pending += _children(pid)
+    return total
+
+
+class _TreeSampler(threading.Thread):
+    """Polls the process tree's resident memory until told to stop, keeping the peak."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.peak = 0
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            self.peak = max(self.peak, tree_rss_bytes(self.pid))
+            self.done.wait(SAMPLE_SECONDS)
+
+
+def run(
+    command: Sequence[str], *, cwd: Path | None = None, env: Mapping[str, str] | None = None, check: bool = True, stdin: str | None = None
+) -> Run:
+    """Run a command to completion, timing it and sampling its memory; raise CommandFailed on a non-zero exit when `check`."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err, tempfile.TemporaryFile("w+") as inp:
+        if stdin is not None:
+            inp.write(stdin)
+            inp.seek(0)
+        start = time.perf_counter()
+        proc = subprocess.Popen(list(command), cwd=cwd, env=dict(env) if env else None, stdout=out, stderr=err, stdin=inp, text=True)
+        sampler = _TreeSampler(proc.pid)
+        sampler.start()
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        sampler.done.set()
+        sampler.join()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        result = Run(seconds, proc.returncode, out.read(), err.read(), usage.ru_maxrss / 1024, sampler.peak / 2**20)
+    if check and result.returncode != 0:
+        raise CommandFailed(f"{' '.join(command)} exited {result.returncode}:\n{result.stderr[-2000:] or result.stdout[-2000:]}")
+    result.peak_tree_mb = max(result.peak_tree_mb, result.max_rss_mb)
+    return result
+
+
+def median(values: Sequence[float]) -> float:
+    return float(statistics.median(values))
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """Nearest-rank percentile: with 20 samples p95 is the 19th, so one outlier does not define it."""
+    ordered = sorted(values)
+    rank = min(len(ordered), max(1, math.ceil(fraction * len(ordered) - 1e-9)))
+    return ordered[rank - 1]

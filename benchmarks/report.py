@@ -1,0 +1,257 @@
+"""The one table a run prints: each figure beside its same-run reference, the ratio, the target and whether it is met.
+
+Targets are issue 6's; each applies at the size the issue names (the build at
+10k, the rebuild at 10k and 100k, the browser and memory at 100k, Datasette at
+1M) and at every size for those with no size (import, map bytes). A row whose
+target does not apply at its size shows "—". The table is Markdown, so the
+README's Performance section can hold it as printed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from .results import Results, SizeResult
+
+YES, NO, NONE = "✓", "✗", "—"
+
+
+@dataclass
+class Row:
+    """One line of the table."""
+
+    records: str
+    measure: str
+    ours: str
+    reference: str
+    ratio: str
+    target: str
+    met: bool | None
+
+    @property
+    def verdict(self) -> str:
+        return NONE if self.met is None else (YES if self.met else NO)
+
+
+@dataclass
+class Target:
+    """A goal checked in this run."""
+
+    name: str
+    records: str
+    value: float
+    limit: float
+    unit: str
+    met: bool
+
+
+def _n(records: int) -> str:
+    return f"{records:,}"
+
+
+def _target(size: int, at: int | None, text: str, check: Callable[[], bool]) -> tuple[str, bool | None]:
+    """The target's text and verdict when it applies at this size, else blanks."""
+    if at is not None and size != at:
+        return NONE, None
+    return text, check()
+
+
+def size_rows(s: SizeResult, targets: list[Target]) -> list[Row]:
+    b, ref, imp, mb, mr = s.build, s.references, s.imported, s.map_bytes, s.map_render
+    n = _n(s.records)
+    rows: list[Row] = []
+
+    hugo = ref.hugo
+    text, met = _target(s.records, 10_000, "≤ 1.0× Hugo", lambda: hugo is not None and b.full / hugo <= 1.0)
+    if hugo is None and met is not None:
+        text, met = "≤ 1.0× Hugo (Hugo not installed)", None
+    rows.append(
+        Row(
+            n,
+            f"full build ({b.record_pages:,} record pages, {b.files:,} files)",
+            f"{b.full:.1f} s",
+            f"Jinja2 {ref.jinja2:.1f} s · " + (f"Hugo {hugo:.1f} s" if hugo else "Hugo not installed"),
+            (f"{b.full / hugo:.1f}× Hugo · " if hugo else "") + f"{b.full / ref.jinja2:.1f}× Jinja2",
+            text,
+            met,
+        )
+    )
+    if met is not None and hugo:
+        targets.append(Target("full build vs Hugo", n, b.full / hugo, 1.0, "×", met))
+
+    if s.records == 100_000:
+        text, met = "≤ 5% of full build", b.rebuild / b.full <= 0.05
+        targets.append(Target("rebuild share of full build", n, b.rebuild / b.full, 0.05, "share", met))
+    else:
+        text, met = _target(s.records, 10_000, "≤ 1 s", lambda: b.rebuild <= 1.0)
+        if met is not None:
+            targets.append(Target("rebuild after one edit", n, b.rebuild, 1.0, "s", met))
+    rows.append(
+        Row(
+            n,
+            "rebuild after one edit (whole command)",
+            f"{b.rebuild:.2f} s; equals clean build: {'yes' if b.identical else 'NO'}",
+            f"full build {b.full:.1f} s",
+            f"{b.rebuild / b.full:.1%} of full",
+            text,
+            met,
+        )
+    )
+    search, rsearch = b.full_steps.get("search", 0.0), b.rebuild_steps.get("search", 0.0)
+    steps = ", ".join(f"{k} {v:.1f}" for k, v in b.rebuild_steps.items())
+    rows.append(
+        Row(
+            n,
+            "search index (Pagefind) share",
+            f"{b.search_share:.0%} of full ({search:.1f} s); {b.rebuild_search_share:.0%} of rebuild ({rsearch:.1f} s)",
+            f"rebuild steps (s): {steps}",
+            NONE,
+            "reported",
+            None,
+        )
+    )
+
+    met = imp.ratio <= 3.0
+    targets.append(Target("import vs raw executemany", n, imp.ratio, 3.0, "×", met))
+    rows.append(
+        Row(
+            n,
+            f"import ({imp.rows:,} rows, 4 commands)",
+            f"{imp.rows_per_second:,.0f} rows/s",
+            f"raw executemany {imp.raw_rows_per_second:,.0f} rows/s",
+            f"{imp.ratio:.1f}× raw time",
+            "≤ 3×",
+            met,
+        )
+    )
+
+    met = mb.gzipped_per_point <= 60
+    targets.append(Target("overview map bytes per point gzipped", n, mb.gzipped_per_point, 60.0, "B", met))
+    rows.append(
+        Row(
+            n,
+            f"overview map bytes ({mb.points:,} points)",
+            f"{mb.raw_per_point:.0f} B/point raw · {mb.gzipped_per_point:.1f} B/point gzipped",
+            NONE,
+            NONE,
+            "≤ 60 B/point gzipped",
+            met,
+        )
+    )
+
+    if mr is None:
+        rows.append(Row(n, "overview first render (Chromium)", f"skipped: {s.map_render_skipped}", NONE, NONE, NONE, None))
+    else:
+        text, met = _target(s.records, 100_000, "≤ 1.5 s, heap ≤ 150 MB", lambda: mr.rendered <= 1500 and mr.heap <= 150)
+        if met is not None:
+            targets.append(Target("overview first render", n, mr.rendered / 1000, 1.5, "s", mr.rendered <= 1500))
+            targets.append(Target("overview JS heap", n, mr.heap, 150.0, "MB", mr.heap <= 150))
+        rows.append(
+            Row(
+                n,
+                "overview first render (Chromium)",
+                f"{mr.rendered:,.0f} ms · JS heap {mr.heap:.0f} MB",
+                f"data loaded at {min(mr.loaded_ms):,.0f} ms",
+                NONE,
+                text,
+                met,
+            )
+        )
+
+    text, met = _target(s.records, 100_000, "< 1 GB", lambda: b.peak_tree_mb < 1024)
+    if met is not None:
+        targets.append(Target("build peak memory", n, b.peak_tree_mb, 1024.0, "MB", met))
+    hugo_mb = f"Hugo {ref.hugo_peak_mb:.0f} MB · " if ref.hugo_peak_mb else ""
+    rows.append(
+        Row(
+            n,
+            "build peak memory (process tree)",
+            f"{b.peak_tree_mb:,.0f} MB (largest process {b.max_rss_mb:,.0f} MB)",
+            f"{hugo_mb}Jinja2 {ref.jinja2_peak_mb:.0f} MB",
+            f"{b.peak_tree_mb / ref.hugo_peak_mb:.1f}× Hugo" if ref.hugo_peak_mb else NONE,
+            text,
+            met,
+        )
+    )
+    return rows
+
+
+def build_rows(results: Results) -> tuple[list[Row], list[Target]]:
+    """Every row of the table, and the targets they were checked against."""
+    targets: list[Target] = []
+    rows: list[Row] = []
+    for s in results.sizes:
+        rows += size_rows(s, targets)
+    st = results.startup
+    if st is not None:
+        for name, seconds in (("start-up: commons --help", st.help), ("start-up: commons list assets", st.list_assets)):
+            met = seconds <= 0.3
+            targets.append(Target(name, "example", seconds, 0.3, "s", met))
+            rows.append(
+                Row("example", name, f"{seconds:.2f} s", f"python -c pass {st.python:.2f} s", f"{seconds / st.python:.1f}×", "≤ 0.3 s", met)
+            )
+    for d in results.datasette:
+        n = _n(d.records)
+        rows.append(
+            Row(
+                n,
+                "commons publish (public.db + downloads)",
+                f"{d.publish_seconds:.0f} s · {d.publish_peak_mb:,.0f} MB",
+                NONE,
+                NONE,
+                NONE,
+                None,
+            )
+        )
+        for name, q in d.queries.items():
+            text, met = _target(d.records, 1_000_000, "p95 ≤ 50 ms", lambda q=q: q.status == 200 and q.p95 <= 50)
+            if met is not None:
+                targets.append(Target(f"Datasette {name} p95", n, q.p95, 50.0, "ms", met))
+            shown = f"p50 {q.p50:,.0f} ms · p95 {q.p95:,.0f} ms"
+            if q.status != 200:
+                shown += f" (HTTP {q.status}: {(q.error or '').split(chr(10))[0][:40]})"
+            rows.append(
+                Row(
+                    n,
+                    f"Datasette `{name}`",
+                    shown,
+                    f"SQLite p50 {q.sqlite_p50:,.1f} ms",
+                    f"{q.p50 / q.sqlite_p50:.1f}× SQLite" if q.sqlite_p50 > 0 else NONE,
+                    text,
+                    met,
+                )
+            )
+    return rows, targets
+
+
+def markdown_table(rows: list[Row]) -> str:
+    """The rows as a Markdown table, columns padded so it also reads well in a terminal."""
+    header = ["records", "measure", "ours", "reference (same run)", "ours / reference", "target", "met"]
+    cells = [[r.records, r.measure, r.ours, r.reference, r.ratio, r.target, r.verdict] for r in rows]
+    widths = [max(len(header[i]), *(len(c[i]) for c in cells)) if cells else len(header[i]) for i in range(len(header))]
+
+    def line(values: list[str]) -> str:
+        return "| " + " | ".join(v.ljust(widths[i]) for i, v in enumerate(values)) + " |"
+
+    return "\n".join([line(header), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *(line(c) for c in cells)])
+
+
+def rows_json(rows: list[Row]) -> list[dict[str, Any]]:
+    return [{**asdict(r), "met": r.met} for r in rows]
+
+
+def targets_json(targets: list[Target]) -> list[dict[str, Any]]:
+    return [{**asdict(t), "value": round(t.value, 4)} for t in targets]
+
+
+def summary(targets: list[Target]) -> str:
+    missed = [t for t in targets if not t.met]
+    if not targets:
+        return "No target applies at these sizes."
+    if not missed:
+        return f"All {len(targets)} targets met."
+    return f"{len(targets) - len(missed)} of {len(targets)} targets met; missed: " + "; ".join(
+        f"{t.name} at {t.records} ({t.value:.3g} {t.unit} vs {t.limit:g})" for t in missed
+    )

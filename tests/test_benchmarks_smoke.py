@@ -1,0 +1,101 @@
+"""The benchmark runner at a tiny size: it runs end to end and its table and JSON hold every figure.
+
+The figures themselves are not checked here (a 200-record registry says
+nothing about speed, and the suite's timing must not depend on them); that is
+what `python -m benchmarks` at full size is for. Determinism of two builds is
+tested in test_site.py; this run also checks a rebuild equals a clean build.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SIZE, DATASETTE_SIZE = 200, 500
+
+
+@pytest.fixture(scope="module")
+def smoke_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, Any]]:
+    folder = tmp_path_factory.mktemp("bench")
+    results = folder / "results.json"
+    command = [sys.executable, "-m", "benchmarks", "--sizes", str(SIZE), "--datasette-sizes", str(DATASETTE_SIZE), "--quick"]
+    done = subprocess.run(
+        [*command, "--json", str(results), "--work", str(folder / "work")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout, json.loads(results.read_text(encoding="utf-8"))
+
+
+def canned_query_names() -> list[str]:
+    metadata = json.loads((ROOT / "metadata.json").read_text(encoding="utf-8"))
+    return list(metadata["databases"]["public"]["queries"])
+
+
+def test_table_has_a_row_for_every_figure(smoke_run: tuple[str, dict[str, Any]]) -> None:
+    table, _ = smoke_run
+    for measure in (
+        "full build",
+        "rebuild after one edit",
+        "equals clean build: yes",
+        "search index (Pagefind) share",
+        "import (",
+        "raw executemany",
+        "overview map bytes",
+        "B/point gzipped",
+        "overview first render",
+        "build peak memory",
+        "Jinja2",
+        "Hugo",
+        "start-up: commons --help",
+        "start-up: commons list assets",
+        "commons publish",
+    ):
+        assert measure in table, measure
+    for name in canned_query_names():
+        assert f"Datasette `{name}`" in table
+    assert "| records | measure" in table and "| met |" in table
+
+
+def test_json_holds_every_figure_beside_its_reference(smoke_run: tuple[str, dict[str, Any]]) -> None:
+    _, results = smoke_run
+    assert results["machine"]["nproc"] >= 1 and results["machine"]["memory_gb"] > 0
+    size = results["sizes"][str(SIZE)]
+    build, refs, imported, overview = size["build"], size["references"], size["import"], size["overview_map"]
+    assert build["full_s"] > 0 and build["rebuild_s"] > 0 and build["peak_memory_mb"] > 0
+    assert build["rebuild_identical_to_clean_build"] is True, build["rebuild_differing_files"]
+    assert build["record_pages"] == refs["pages"] == SIZE
+    assert set(build["full_steps_s"]) >= {"publish", "maps", "pelican", "search"}
+    assert 0 < build["search_share_of_full"] < 1
+    assert refs["jinja2_s"] > 0
+    assert refs["hugo"] == "not installed" and refs["hugo_s"] is None or refs["hugo_s"] > 0
+    assert imported["rows"] == SIZE and imported["rows_per_s"] > 0 and imported["raw_rows_per_s"] > 0 and imported["vs_raw"] > 0
+    assert overview["points"] > 0 and overview["raw_bytes_per_point"] > overview["gzipped_bytes_per_point"] > 0
+    if overview["skipped"]:
+        assert not os.environ.get("CI"), f"CI must run the browser part: {overview['skipped']}"
+    else:
+        assert overview["first_render_ms"] > 0 and overview["js_heap_mb"] > 0
+    assert results["startup"]["help_s"] > 0 and results["startup"]["list_assets_s"] > 0
+    queries = results["datasette"][str(DATASETTE_SIZE)]["queries"]
+    assert set(queries) == set(canned_query_names())
+    for name, query in queries.items():
+        assert query["status"] == 200, (name, query["error"])
+        assert query["p95_ms"] >= query["p50_ms"] > 0 and query["sqlite_p50_ms"] >= 0, name
+
+
+def test_targets_are_listed_with_verdicts(smoke_run: tuple[str, dict[str, Any]]) -> None:
+    _, results = smoke_run
+    names = {t["name"] for t in results["targets"]}
+    assert {"import vs raw executemany", "overview map bytes per point gzipped", "start-up: commons --help"} <= names
+    assert all(isinstance(t["met"], bool) for t in results["targets"])
