@@ -617,11 +617,12 @@ def serve(settings: Settings, directory: Path, host: str, port: int, no_publish:
 @click.option("--tiles-url", envvar="COMMONS_TILES_URL", help="Map tile URL template (default: OpenStreetMap; also COMMONS_TILES_URL).")
 @click.option("--tiles-attribution", envvar="COMMONS_TILES_ATTRIBUTION", help="Credit line for the map tiles (also COMMONS_TILES_ATTRIBUTION).")
 @click.option("--no-search", is_flag=True, help="Skip the search index (faster while writing chapters).")
+@click.option("--force", is_flag=True, help="Render every page again, ignoring what the last build wrote (files whose bytes are the same are left alone).")
 @click.option("--quiet", is_flag=True, help="Print only where the site is.")
 @pass_settings
 @reports_errors
 def build(settings: Settings, output: Path, db_override: Path | None, site_url: str | None, datasette_url: str | None,
-          tiles_url: str | None, tiles_attribution: str | None, no_search: bool, quiet: bool) -> None:
+          tiles_url: str | None, tiles_attribution: str | None, no_search: bool, force: bool, quiet: bool) -> None:
     """Build the website into a folder: public copy, maps, guide and record pages, search index.
 
     Only pages whose data or templates changed are rewritten. The folder works
@@ -646,22 +647,26 @@ def build(settings: Settings, output: Path, db_override: Path | None, site_url: 
         with click.progressbar(items, length=length, label=label, file=sys.stderr) as bar:
             yield from bar
 
-    site = SiteSettings(output=output, site_url=site_url, datasette_url=datasette_url, search=not no_search, progress=progress)
+    site = SiteSettings(output=output, site_url=site_url, datasette_url=datasette_url, search=not no_search, force=force, progress=progress)
     if tiles_url:
         site.tiles_url = tiles_url
     if tiles_attribution:
         site.tiles_attribution = tiles_attribution
 
+    steps = {"publish": "Publishing the public copy", "maps": "Drawing the maps", "pelican": "Writing the guide and record pages",
+             "search": "Indexing every page for search (Pagefind)"}
+
     def on_step(step: str) -> None:
         if not quiet:
-            click.echo(f"{step}…", err=True)
+            click.echo(f"{steps.get(step, step)}…", err=True)
 
     report = build_site(db, site, on_step=on_step)
     if not quiet:
         for note in report.notes:
             click.secho(note, fg="yellow", err=True)
         timings = ", ".join(f"{step} {seconds:.2f}s" for step, seconds in report.timings.items())
-        click.echo(f"Built {len(report.rendered)} changed files ({report.skipped} unchanged, {len(report.removed)} removed) in {report.total:.2f}s: {timings}")
+        click.echo(f"Wrote {len(report.rendered)} pages and files ({report.skipped} unchanged, {len(report.removed)} removed) "
+                   f"in {report.total:.2f}s: {timings}")
     click.echo(f"The site is in {report.output}/\nView it with: commons preview --output {output}   (or: python -m http.server -d {output})")
 
 

@@ -52,7 +52,7 @@ def rows() -> list[tuple[str, str]]:
             "is SIGKILLed after a seeded random delay. Afterwards the registry is wholly before or wholly after each "
             "change: row counts match, every record row has its insert in the change log and every row equals the "
             "log's last `after`, and `commons check` is clean.",
-            f"{_n('kills')} kills survived: {_n('kills_mid_write')} while the process was still writing, "
+            f"{_n('kills')} kills survived: {_n('kills_mid_write')} while the process was still running, "
             f"{_n('kills_in_txn')} of them inside the import's write transaction; of {_n('kill_imports')} imports, "
             f"{_n('kill_imports_landed')} found complete and the rest wholly absent",
         ),

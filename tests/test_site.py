@@ -401,3 +401,76 @@ def test_copying_the_output_elsewhere_keeps_it_whole(built_site: BuiltSite, tmp_
     shutil.copytree(built_site.output, copy)
     for path in html_files(copy):
         assert str(built_site.output) not in path.read_text(encoding="utf-8")
+
+
+def test_a_new_day_rechecks_every_page_and_matches_a_clean_build(example_registry: Path, tmp_path: Path) -> None:
+    """Staleness and the time left on agreements depend on the date: a build on another day checks every page."""
+    import datetime as dt
+
+    output = tmp_path / "output"
+    build_test_site(example_registry, output, search=False)
+    later = dt.date(2031, 1, 1)
+    report = build_test_site(example_registry, output, search=False, today=later)
+    assert report.rendered, "pages whose words depend on the date must change"
+    assert any(p.startswith("agreements/") for p in report.rendered), "the time left on agreements changed"
+    clean = tmp_path / "clean"
+    build_test_site(example_registry, clean, search=False, today=later)
+    assert tree(output) == tree(clean)
+
+
+def test_force_renders_every_page_but_rewrites_no_identical_file(example_registry: Path, tmp_path: Path) -> None:
+    output = tmp_path / "output"
+    build_test_site(example_registry, output, search=False)
+    before = {p: p.stat().st_mtime_ns for p in output.rglob("*.html")}
+    report = build_test_site(example_registry, output, search=False, force=True)
+    assert len(report.rendered) >= len(public_ids(output)["assets"])
+    assert all(p.stat().st_mtime_ns == mtime for p, mtime in before.items())
+
+
+def test_template_strings_are_translated_once_at_compile_time() -> None:
+    """A catalogue applies to `_()` and `{% trans %}`; literal ones are looked up when compiled, not per page."""
+    import gettext
+
+    from jinja2 import Environment
+
+    class Shouting(gettext.NullTranslations):
+        lookups = 0
+
+        @staticmethod
+        def shout(message: str) -> str:
+            return re.sub(r"%\(\w+\)s|[^%]+", lambda m: m.group(0) if m.group(0).startswith("%(") else m.group(0).upper(), message)
+
+        def gettext(self, message: str) -> str:
+            Shouting.lookups += 1
+            return self.shout(message)
+
+        def ngettext(self, singular: str, plural: str, n: int) -> str:
+            return self.shout(singular if n == 1 else plural)
+
+    env = Environment(autoescape=True, extensions=["registry.site.i18n.CompiledTranslations"])
+    catalogue = Shouting()
+    env.site_translations = catalogue  # type: ignore[attr-defined]
+    env.install_gettext_translations(catalogue, newstyle=False)  # type: ignore[attr-defined]
+    template = env.from_string(
+        '{{ _("Sources") }}|{% trans %}Skip to content{% endtrans %}|{% trans name="<b>" %}Map of {{ name }}{% endtrans %}|'
+        "{% trans count=n %}{{ count }} place{% pluralize %}{{ count }} places{% endtrans %}|{{ _(label) }}"
+    )
+    compiled = Shouting.lookups
+    text = template.render(n=2, label="Kind")
+    assert text == "SOURCES|SKIP TO CONTENT|MAP OF &lt;b&gt;|2 PLACES|KIND"
+    for _ in range(3):
+        template.render(n=2, label="Kind")
+    assert Shouting.lookups == compiled + 4, "only `_(variable)` is looked up at render time"
+
+
+def test_every_interface_string_in_templates_goes_through_gettext() -> None:
+    """Arabic and French must be a catalogue away: no bare English text in templates or their attributes."""
+    allowed = {"CSV", "JSON", "GeoJSON", "ODC-By", "MB", "kB", "B", "public.db", "Atom"}
+    templates = Path(__file__).resolve().parent.parent / "theme" / "templates"
+    for path in sorted(templates.glob("*.html")):
+        text = path.read_text(encoding="utf-8")
+        text = re.sub(r"\{% trans.*?%\}.*?\{% endtrans %\}|\{#.*?#\}|\{\{.*?\}\}|\{%.*?%\}|<script.*?</script>", "", text, flags=re.S)
+        bare_attributes = re.findall(r'(?:aria-label|title|alt|placeholder)="([^"]*[A-Za-z][^"]*)"', text)
+        assert not bare_attributes, f"{path.name}: untranslated attribute text {bare_attributes}"
+        words = set(re.findall(r"[A-Za-z][A-Za-z.\-]*", re.sub(r"<[^>]+>|&[a-z]+;", " ", text)))
+        assert words <= allowed, f"{path.name}: text outside gettext: {sorted(words - allowed)}"

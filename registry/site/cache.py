@@ -52,7 +52,7 @@ def files_digest(paths: Iterable[Path]) -> str:
 class PageCache:
     """Per-file hashes from the previous build and the ones this build produces."""
 
-    def __init__(self, path: Path, output: Path, fingerprint: str, today: str) -> None:
+    def __init__(self, path: Path, output: Path, fingerprint: str, today: str, *, forget: bool = False) -> None:
         self.path = path
         self.output = output
         self.fingerprint = fingerprint
@@ -62,7 +62,7 @@ class PageCache:
         self.signatures: dict[str, str] = {}
         self.incremental = False
         try:
-            stored = json.loads(path.read_text(encoding="utf-8"))
+            stored = {} if forget else json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             stored = {}
         if stored.get("version") == CACHE_VERSION and stored.get("output") == str(output) and stored.get("fingerprint") == fingerprint:

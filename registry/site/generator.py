@@ -231,7 +231,7 @@ class RecordsGenerator(Generator):  # type: ignore[misc]
         """Write every planned file whose inputs changed; keep the rest as they are."""
         started = time.perf_counter()
         site, state = self.site, self.state
-        cache = PageCache(Path(site.cache or site.output.parent / "cache") / "pages.json", site.output, self._fingerprint(), site.today.isoformat())
+        cache = PageCache(Path(site.cache or site.output.parent / "cache") / "pages.json", site.output, self._fingerprint(), site.today.isoformat(), forget=site.force)
         signatures = record_signatures(self.data)
         changed = cache.changed_records(signatures)
         if changed is None:

@@ -80,6 +80,7 @@ class SiteSettings:
     maps: bool = True
     list_limit: int = 2000
     workers: int = 0
+    force: bool = False
     progress: Progress = _no_progress
 
     def __post_init__(self) -> None:
