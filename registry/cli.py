@@ -7,6 +7,7 @@ commands that need them, so `commons --help` and `commons list` start fast.
 from __future__ import annotations
 
 import functools
+import os
 import json
 import sys
 from collections.abc import Callable
@@ -57,6 +58,8 @@ def reports_errors(func: F) -> F:
             raise click.ClickException("\n".join(exc.problems)) from None
         except RegistryError as exc:
             raise click.ClickException(str(exc)) from None
+        except BrokenPipeError:
+            raise
         except OSError as exc:
             raise click.ClickException(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")) from None
         except UnicodeEncodeError as exc:
@@ -609,20 +612,48 @@ def serve(settings: Settings, directory: Path, host: str, port: int, no_publish:
 
 
 @cli.command()
-@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default="output", show_default=True,
-              help="Folder to write the website into.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="output",
+    show_default=True,
+    help="Folder to write the website into.",
+)
 @click.option("--db", "db_override", type=click.Path(dir_okay=False, path_type=Path), help="The registry file (default: the group's --db).")
-@click.option("--site-url", envvar="COMMONS_SITE_URL", help="Public address of the site, for the sitemap and feeds (also COMMONS_SITE_URL).")
-@click.option("--datasette-url", envvar="COMMONS_DATASETTE_URL", help="Address of the registry in Datasette, linked from pages (also COMMONS_DATASETTE_URL).")
+@click.option(
+    "--site-url", envvar="COMMONS_SITE_URL", help="Public address of the site, for the sitemap and feeds (also COMMONS_SITE_URL)."
+)
+@click.option(
+    "--datasette-url",
+    envvar="COMMONS_DATASETTE_URL",
+    help="Address of the registry in Datasette, linked from pages (also COMMONS_DATASETTE_URL).",
+)
 @click.option("--tiles-url", envvar="COMMONS_TILES_URL", help="Map tile URL template (default: OpenStreetMap; also COMMONS_TILES_URL).")
-@click.option("--tiles-attribution", envvar="COMMONS_TILES_ATTRIBUTION", help="Credit line for the map tiles (also COMMONS_TILES_ATTRIBUTION).")
+@click.option(
+    "--tiles-attribution", envvar="COMMONS_TILES_ATTRIBUTION", help="Credit line for the map tiles (also COMMONS_TILES_ATTRIBUTION)."
+)
 @click.option("--no-search", is_flag=True, help="Skip the search index (faster while writing chapters).")
-@click.option("--force", is_flag=True, help="Render every page again, ignoring what the last build wrote (files whose bytes are the same are left alone).")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Render every page again, ignoring what the last build wrote (files whose bytes are the same are left alone).",
+)
 @click.option("--quiet", is_flag=True, help="Print only where the site is.")
 @pass_settings
 @reports_errors
-def build(settings: Settings, output: Path, db_override: Path | None, site_url: str | None, datasette_url: str | None,
-          tiles_url: str | None, tiles_attribution: str | None, no_search: bool, force: bool, quiet: bool) -> None:
+def build(
+    settings: Settings,
+    output: Path,
+    db_override: Path | None,
+    site_url: str | None,
+    datasette_url: str | None,
+    tiles_url: str | None,
+    tiles_attribution: str | None,
+    no_search: bool,
+    force: bool,
+    quiet: bool,
+) -> None:
     """Build the website into a folder: public copy, maps, guide and record pages, search index.
 
     Only pages whose data or templates changed are rewritten. The folder works
@@ -641,7 +672,7 @@ def build(settings: Settings, output: Path, db_override: Path | None, site_url: 
         raise click.ClickException(f"no registry at {db}: create one with `commons --db {db} init --example`, or pass --db")
 
     def progress(items: Any, length: int, label: str) -> Any:
-        if quiet or length < 200:
+        if quiet or length < 8:
             yield from items
             return
         with click.progressbar(items, length=length, label=label, file=sys.stderr) as bar:
@@ -653,8 +684,12 @@ def build(settings: Settings, output: Path, db_override: Path | None, site_url: 
     if tiles_attribution:
         site.tiles_attribution = tiles_attribution
 
-    steps = {"publish": "Publishing the public copy", "maps": "Drawing the maps", "pelican": "Writing the guide and record pages",
-             "search": "Indexing every page for search (Pagefind)"}
+    steps = {
+        "publish": "Publishing the public copy",
+        "maps": "Drawing the maps",
+        "pelican": "Writing the guide and record pages",
+        "search": "Indexing every page for search (Pagefind)",
+    }
 
     def on_step(step: str) -> None:
         if not quiet:
@@ -665,14 +700,24 @@ def build(settings: Settings, output: Path, db_override: Path | None, site_url: 
         for note in report.notes:
             click.secho(note, fg="yellow", err=True)
         timings = ", ".join(f"{step} {seconds:.2f}s" for step, seconds in report.timings.items())
-        click.echo(f"Wrote {len(report.rendered)} pages and files ({report.skipped} unchanged, {len(report.removed)} removed) "
-                   f"in {report.total:.2f}s: {timings}")
-    click.echo(f"The site is in {report.output}/\nView it with: commons preview --output {output}   (or: python -m http.server -d {output})")
+        click.echo(
+            f"Wrote {len(report.rendered)} pages and files ({report.skipped} unchanged, {len(report.removed)} removed) "
+            f"in {report.total:.2f}s: {timings}"
+        )
+    click.echo(
+        f"The site is in {report.output}/\nView it with: commons preview --output {output}   (or: python -m http.server -d {output})"
+    )
 
 
 @cli.command()
-@click.option("-o", "--output", type=click.Path(file_okay=False, exists=True, path_type=Path), default="output", show_default=True,
-              help="The built site folder to serve.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default="output",
+    show_default=True,
+    help="The built site folder to serve.",
+)
 @click.option("--port", default=8000, show_default=True, help="Port on 127.0.0.1.")
 def preview(output: Path, port: int) -> None:
     """Serve the built site on this computer only (127.0.0.1) until Ctrl-C.
@@ -835,4 +880,10 @@ def restore_backup_command(settings: Settings, src: Path, yes: bool) -> None:
 
 
 def main() -> None:
-    cli(prog_name="commons")
+    try:
+        cli(prog_name="commons")
+    except BrokenPipeError:
+        # The reader (e.g. `| head`) has gone; stop quietly, as Unix tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(0)

@@ -106,7 +106,7 @@ def create_registry(path: str | Path, *, by: str | None = None) -> Registry:
     if not path.parent.is_dir():
         raise NotFound(f"folder {path.parent} does not exist")
     try:
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
     except FileExistsError:
         raise Conflict(f"{path} already exists; `commons init` never overwrites a registry") from None
     os.close(fd)

@@ -108,10 +108,16 @@ def test_each_kind_has_an_index_with_filter_pages_that_work_without_javascript(b
     index = built_site.output / kind / "index.html"
     assert index.is_file()
     page = parse(index)
-    filters = [href for tag, _, href in page.links if tag == "a" and re.match(rf"^(\.\./)*{kind}/[a-z-]+/[^/]+/$", href.removeprefix("../"))]
+    filters = [
+        href for tag, _, href in page.links if tag == "a" and re.match(rf"^(\.\./)*{kind}/[a-z-]+/[^/]+/$", href.removeprefix("../"))
+    ]
     assert filters, f"{kind} index has no filter links"
-    for facet in {"assets": ["status", "kind", "city"], "actors": ["kind", "city"], "agreements": ["status", "city"],
-                  "cases": ["policy-area", "level", "city"]}[kind]:
+    for facet in {
+        "assets": ["status", "kind", "city"],
+        "actors": ["kind", "city"],
+        "agreements": ["status", "city"],
+        "cases": ["policy-area", "level", "city"],
+    }[kind]:
         assert (built_site.output / kind / facet / "index.html").is_file(), f"{kind}/{facet}/ missing"
         assert any((built_site.output / kind / facet).glob("*/index.html")), f"no {kind}/{facet}/<value>/ pages"
     assert "<script" not in index.read_text(encoding="utf-8").replace('<script type="application/ld+json">', "")
@@ -134,8 +140,12 @@ def test_every_internal_link_and_anchor_resolves(built_site: BuiltSite) -> None:
                 target = target / "index.html"
             if not target.is_file():
                 problems.append(f"{path.relative_to(output)}: {url} ({tag} {attr}) does not exist")
-            elif (parts.fragment and target.suffix == ".html" and target.parent.name != "map"
-                  and unquote(parts.fragment) not in parse(target).ids):
+            elif (
+                parts.fragment
+                and target.suffix == ".html"
+                and target.parent.name != "map"
+                and unquote(parts.fragment) not in parse(target).ids
+            ):
                 problems.append(f"{path.relative_to(output)}: {url} has no #{parts.fragment}")
     assert not problems, "\n".join(problems[:30])
 
@@ -192,11 +202,30 @@ def test_case_study_chapter_lists_every_case_from_the_registry(built_site: Built
 
 
 def test_home_map_data_search_feeds_and_about_pages_exist(built_site: BuiltSite) -> None:
-    for path in ("index.html", "map/index.html", "data/index.html", "search/index.html", "feeds/index.html", "about/index.html",
-                 "guide/index.html", "sitemap.xml", "pagefind/pagefind-ui.js", "pagefind/pagefind.js"):
+    for path in (
+        "index.html",
+        "map/index.html",
+        "data/index.html",
+        "search/index.html",
+        "feeds/index.html",
+        "about/index.html",
+        "guide/index.html",
+        "sitemap.xml",
+        "pagefind/pagefind-ui.js",
+        "pagefind/pagefind.js",
+    ):
         assert (built_site.output / path).is_file(), path
     data_page = (built_site.output / "data" / "index.html").read_text(encoding="utf-8")
-    for download in ("assets.csv", "assets.json", "assets.geojson", "agreements.csv", "cases.json", "public.db", "ODC-By 1.0", "CC BY-SA 4.0"):
+    for download in (
+        "assets.csv",
+        "assets.json",
+        "assets.geojson",
+        "agreements.csv",
+        "cases.json",
+        "public.db",
+        "ODC-By 1.0",
+        "CC BY-SA 4.0",
+    ):
         assert download in data_page
     for kind in KINDS.values():
         for f in kind.public_fields:
@@ -287,11 +316,16 @@ def _malicious_registry(db: Path) -> None:
     registry, _ = init_registry(db, example=True)
     asset_id = registry.conn.execute("SELECT id FROM assets ORDER BY id").fetchone()[0]
     agreement_id = registry.conn.execute("SELECT id FROM agreements ORDER BY id").fetchone()[0]
-    update_record(registry, "assets", asset_id, {
-        "name": "Evil </script><script>alert('name')</script>",
-        "description": "Hello <script>alert('x')</script> <img src=x onerror=alert(1)> [click](javascript:alert(2)) "
-                       "<a href=\"https://ok.example/\" onclick=\"alert(3)\">ok</a> <iframe src=\"https://evil.example/\"></iframe>",
-    })
+    update_record(
+        registry,
+        "assets",
+        asset_id,
+        {
+            "name": "Evil </script><script>alert('name')</script>",
+            "description": "Hello <script>alert('x')</script> <img src=x onerror=alert(1)> [click](javascript:alert(2)) "
+            '<a href="https://ok.example/" onclick="alert(3)">ok</a> <iframe src="https://evil.example/"></iframe>',
+        },
+    )
     update_record(registry, "agreements", agreement_id, {"commitments": "<style>body{display:none}</style>**kept** <svg onload=alert(4)>"})
     registry.close()
 
@@ -353,7 +387,9 @@ def test_removed_record_leaves_no_page_behind(example_registry: Path, tmp_path: 
     from registry.records import add_record, remove_record
 
     registry = open_registry(example_registry, by="tester")
-    add_record(registry, "actors", {"id": "act-short-lived", "name": "Short-lived collective", "kind": "informal_collective", "city": "Zzyzx"})
+    add_record(
+        registry, "actors", {"id": "act-short-lived", "name": "Short-lived collective", "kind": "informal_collective", "city": "Zzyzx"}
+    )
     registry.close()
     output = tmp_path / "output"
     build_test_site(example_registry, output, search=False)
@@ -375,8 +411,10 @@ def test_commons_build_command_builds_and_says_how_to_view(runner, example_regis
     from registry.cli import cli
 
     output = tmp_path / "site"
-    result = runner.invoke(cli, ["--db", str(example_registry), "build", "--output", str(output), "--no-search",
-                                 "--datasette-url", "https://data.example.org/"])
+    result = runner.invoke(
+        cli,
+        ["--db", str(example_registry), "build", "--output", str(output), "--no-search", "--datasette-url", "https://data.example.org/"],
+    )
     assert result.exit_code == 0, result.output
     assert "commons preview" in result.output and "http.server" in result.output
     asset_id = public_ids(output)["assets"][0]
@@ -474,3 +512,30 @@ def test_every_interface_string_in_templates_goes_through_gettext() -> None:
         assert not bare_attributes, f"{path.name}: untranslated attribute text {bare_attributes}"
         words = set(re.findall(r"[A-Za-z][A-Za-z.\-]*", re.sub(r"<[^>]+>|&[a-z]+;", " ", text)))
         assert words <= allowed, f"{path.name}: text outside gettext: {sorted(words - allowed)}"
+
+
+def test_renaming_an_actor_updates_every_page_that_names_it(example_registry: Path, tmp_path: Path) -> None:
+    """An asset's page lists its agreements' parties: a party's new name must reach it, two links away."""
+    from registry.links import unlink_records
+
+    output = tmp_path / "output"
+    build_test_site(example_registry, output, search=False)
+    registry = open_registry(example_registry, by="tester")
+    actor_id, agreement_id, asset_id = registry.conn.execute(
+        "SELECT p.actor_id, a.id, a.asset_id FROM agreement_parties p JOIN agreements a ON a.id = p.agreement_id "
+        "WHERE a.asset_id IS NOT NULL ORDER BY a.id, p.actor_id"
+    ).fetchone()
+    update_record(registry, "actors", actor_id, {"name": "A Renamed Collective"})
+    case = registry.conn.execute("SELECT case_study_id, asset_id FROM case_study_assets ORDER BY 1, 2").fetchone()
+    if case:
+        unlink_records(registry, "cases", case[0], "assets", case[1])
+    registry.close()
+    report = build_test_site(example_registry, output, search=False)
+    for page in (f"assets/{asset_id}/index.html", f"agreements/{agreement_id}/index.html", f"actors/{actor_id}/index.html"):
+        assert page in report.rendered
+        assert "A Renamed Collective" in (output / page).read_text(encoding="utf-8")
+    if case:
+        assert f"cases/{case[0]}/index.html" in report.rendered and f"assets/{case[1]}/index.html" in report.rendered
+    clean = tmp_path / "clean"
+    build_test_site(example_registry, clean, search=False)
+    assert tree(output) == tree(clean)

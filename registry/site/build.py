@@ -91,7 +91,8 @@ def build_site(db: Path, site: SiteSettings, on_step: Callable[[str], None] = _n
         from .search import build_search_index
 
         with _timed(report, "search", on_step):
-            produced.update(_relative(build_search_index(site.output, site.language), site.output))
+            scratch = Path(site.cache or site.output.parent / "cache")
+            produced.update(_relative(build_search_index(site.output, site.language, scratch), site.output))
 
     report.removed = prune(site, produced)
     return report

@@ -118,6 +118,7 @@ def expiring_feed(data: SiteData, site_name: str, site_url: str | None, today: d
             _("Expires %(date)s: %(title)s") % {"date": row["expires_on"], "title": row["title"]},
             stamp,
             "../" + row["url"],
-            _("%(kind)s expiring on %(date)s (%(days)d days left).") % {"kind": _(kind), "date": row["expires_on"], "days": row["days_left"]},
+            _("%(kind)s expiring on %(date)s (%(days)d days left).")
+            % {"kind": _(kind), "date": row["expires_on"], "days": row["days_left"]},
         )
     return _serialise(feed)

@@ -9,12 +9,13 @@ environment and the settings, and its pages sit beside the guidebook's.
 
 from __future__ import annotations
 
+import functools
 import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from types import SimpleNamespace
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from pelican.generators import Generator
@@ -83,10 +84,13 @@ class RecordsGenerator(Generator):  # type: ignore[misc]
         self.context["site_maps"] = dict(self.state.maps)
 
     def _fingerprint(self) -> str:
-        """Templates, the site code and the settings that shape pages: any change redoes every page."""
+        """Templates, site code, settings, the guide's chapters and the maps present: a change checks every page."""
         templates = [p for p in (self.site.theme / "templates").rglob("*") if p.is_file()]
         code = [p for p in Path(__file__).parent.glob("*.py")]
-        return digest(__version__, sys.version, files_digest(templates + code), self.site.fingerprint())
+        guide = [(p.slug, p.title) for p in self.chapters]
+        return digest(
+            __version__, sys.version, files_digest(templates + code), self.site.fingerprint(), guide, self.state.maps, self.site.list_limit
+        )
 
     def _globals(self) -> dict[str, Any]:
         return {
@@ -127,7 +131,9 @@ class RecordsGenerator(Generator):  # type: ignore[misc]
                 view = build_view(data, ctx, record)
                 yield self._page(f"{kind}/{record_id}/index.html", template, view, group)
                 document = record_json(data, kind, record)
-                yield Planned(f"{kind}/{record_id}/{record_id}.json", digest("json", document), lambda d=document: dump_json(d), group)
+                yield Planned(
+                    f"{kind}/{record_id}/{record_id}.json", digest("json", document), functools.partial(dump_json, document), group
+                )
             if kinds is None or kind in kinds:
                 for page in index_pages(data, kind, site.today, site.list_limit, self.words):
                     yield self._page(page.path, page.template, page.view, f"{kind}/")
@@ -140,12 +146,12 @@ class RecordsGenerator(Generator):  # type: ignore[misc]
         if site.search:
             yield self._page("search/index.html", "search", {})
         gettext = self.words.gettext
-        for name, make in (
-            ("agreements", lambda: agreements_feed(data, site.site_name, site.site_url, gettext)),
-            ("expiring", lambda: expiring_feed(data, site.site_name, site.site_url, site.today, gettext)),
-        ):
-            text = make()
-            yield Planned(f"feeds/{FEEDS[name][0]}", digest("feed", text), lambda t=text: t)
+        feed_texts = {
+            "agreements": agreements_feed(data, site.site_name, site.site_url, gettext),
+            "expiring": expiring_feed(data, site.site_name, site.site_url, site.today, gettext),
+        }
+        for name, text in feed_texts.items():
+            yield Planned(f"feeds/{FEEDS[name][0]}", digest("feed", text), functools.partial(str, text))
 
     def _home_view(self) -> dict[str, Any]:
         data = self.data
@@ -206,11 +212,22 @@ class RecordsGenerator(Generator):  # type: ignore[misc]
         site = self.site
         files = []
         for kind in KINDS.values():
-            entry: dict[str, Any] = {"kind": kind.name, "kind_title": self.words.KIND_TITLES[kind.name], "count": len(self.data.records[kind.name]), "files": []}
+            entry: dict[str, Any] = {
+                "kind": kind.name,
+                "kind_title": self.words.KIND_TITLES[kind.name],
+                "count": len(self.data.records[kind.name]),
+                "files": [],
+            }
             for ext in ("csv", "json", "geojson"):
                 path = site.data_dir / f"{kind.name}.{ext}"
                 if path.is_file():
-                    entry["files"].append({"format": ext.upper() if ext != "geojson" else "GeoJSON", "href": f"data/{path.name}", "bytes": path.stat().st_size})
+                    entry["files"].append(
+                        {
+                            "format": ext.upper() if ext != "geojson" else "GeoJSON",
+                            "href": f"data/{path.name}",
+                            "bytes": path.stat().st_size,
+                        }
+                    )
             files.append(entry)
         database = {"href": "data/public.db", "bytes": site.public_db.stat().st_size} if site.public_db.is_file() else None
         codebook = [
@@ -231,7 +248,13 @@ class RecordsGenerator(Generator):  # type: ignore[misc]
         """Write every planned file whose inputs changed; keep the rest as they are."""
         started = time.perf_counter()
         site, state = self.site, self.state
-        cache = PageCache(Path(site.cache or site.output.parent / "cache") / "pages.json", site.output, self._fingerprint(), site.today.isoformat(), forget=site.force)
+        cache = PageCache(
+            Path(site.cache or site.output.parent / "cache") / "pages.json",
+            site.output,
+            self._fingerprint(),
+            site.today.isoformat(),
+            forget=site.force,
+        )
         signatures = record_signatures(self.data)
         changed = cache.changed_records(signatures)
         if changed is None:

@@ -37,8 +37,11 @@ class CompiledTranslations(InternationalizationExtension):
             window.append(token)
             if (
                 len(window) >= 4
-                and window[-4].type == "name" and window[-4].value == "_"
-                and window[-3].type == "lparen" and window[-2].type == "string" and window[-1].type == "rparen"
+                and window[-4].type == "name"
+                and window[-4].value == "_"
+                and window[-3].type == "lparen"
+                and window[-2].type == "string"
+                and window[-1].type == "rparen"
                 and not (len(window) >= 5 and window[-5].type == "dot")
             ):
                 first, text = window[-4], window[-2].value

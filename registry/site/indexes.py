@@ -119,7 +119,11 @@ def facet_values(data: SiteData, kind: str, facet: Facet, w: SimpleNamespace = U
 
 
 def _facet_nav(
-    kind: str, facets: list[tuple[Facet, list[FacetValue]]], current: tuple[str, str] | None = None, *, full: bool = True,
+    kind: str,
+    facets: list[tuple[Facet, list[FacetValue]]],
+    current: tuple[str, str] | None = None,
+    *,
+    full: bool = True,
     w: SimpleNamespace = UNTRANSLATED,
 ) -> list[dict[str, Any]]:
     """Filter links for each facet. On a value page (`full=False`) counts and free-text values are left
@@ -183,13 +187,25 @@ def index_pages(data: SiteData, kind: str, today: dt.date, list_limit: int, w: S
     grouped_ids = {i for v in group_values for i in v.ids}
     rest = [i for i in data.records[kind] if i not in grouped_ids]
     groups = [
-        {"anchor": f"{group_facet.name}-{v.slug}", "label": v.label, "count": len(v.ids), "url": f"{kind}/{group_facet.name}/{v.slug}/",
-         "rows": _rows(data, kind, v.ids, w) if total <= list_limit else []}
+        {
+            "anchor": f"{group_facet.name}-{v.slug}",
+            "label": v.label,
+            "count": len(v.ids),
+            "url": f"{kind}/{group_facet.name}/{v.slug}/",
+            "rows": _rows(data, kind, v.ids, w) if total <= list_limit else [],
+        }
         for v in group_values
     ]
     if rest:
-        groups.append({"anchor": f"{group_facet.name}-none", "label": None, "count": len(rest), "url": None,
-                       "rows": _rows(data, kind, rest, w)[:list_limit]})
+        groups.append(
+            {
+                "anchor": f"{group_facet.name}-none",
+                "label": None,
+                "count": len(rest),
+                "url": None,
+                "rows": _rows(data, kind, rest, w)[:list_limit],
+            }
+        )
     view: dict[str, Any] = {
         "kind": kind,
         "kind_title": w.KIND_TITLES[kind],
@@ -210,8 +226,14 @@ def index_pages(data: SiteData, kind: str, today: dt.date, list_limit: int, w: S
         yield IndexPage(
             f"{kind}/{facet.name}/index.html",
             "facet_list",
-            {"kind": kind, "kind_title": w.KIND_TITLES[kind], "facet": {"name": facet.name, "title": w.gettext(facet.title)}, "facets": nav,
-             "values": next(f["values"] for f in nav if f["name"] == facet.name), "downloads": downloads(kind)},
+            {
+                "kind": kind,
+                "kind_title": w.KIND_TITLES[kind],
+                "facet": {"name": facet.name, "title": w.gettext(facet.title)},
+                "facets": nav,
+                "values": next(f["values"] for f in nav if f["name"] == facet.name),
+                "downloads": downloads(kind),
+            },
         )
         for value in values:
             yield IndexPage(
@@ -235,7 +257,8 @@ def expiring_rows(data: SiteData, today: dt.date, days: int = EXPIRING_DAYS, w: 
     until = (today + dt.timedelta(days=days)).isoformat()
     now = today.isoformat()
     found = [
-        a for a in data.records["agreements"].values()
+        a
+        for a in data.records["agreements"].values()
         if a.get("status") == "active" and a.get("expires_on") and now <= a["expires_on"] <= until
     ]
     return [

@@ -23,8 +23,13 @@ Written = tuple[str, int, int]
 
 
 class Renderable(Protocol):
-    path: str
-    make: Callable[[], str]
+    """A file to write: where it goes (relative to the output) and how to make its text."""
+
+    @property
+    def path(self) -> str: ...
+
+    @property
+    def make(self) -> Callable[[], str]: ...
 
 
 def write_text(path: Path, text: str) -> bool:
@@ -64,7 +69,7 @@ def _render_slice(bounds: tuple[int, int]) -> list[Written]:
     if _SHARED is None:  # pragma: no cover - only when a pool is used without fork
         raise RuntimeError("worker started without shared plans")
     plans, output = _SHARED
-    return _render(plans[bounds[0]: bounds[1]], output)
+    return _render(plans[bounds[0] : bounds[1]], output)
 
 
 def default_workers() -> int:
@@ -86,7 +91,7 @@ def render_all(
     results: list[list[Written]] = []
     if not parallel:
         for bounds in progress(chunks, len(chunks), label):
-            results.append(_render(plans[bounds[0]: bounds[1]], output))
+            results.append(_render(plans[bounds[0] : bounds[1]], output))
         return [item for chunk in results for item in chunk]
     _SHARED = (plans, output)
     try:

@@ -138,7 +138,7 @@ def actor_view(data: SiteData, ctx: ViewContext, record: dict[str, Any]) -> dict
             {
                 **_ref(data, "agreements", agreement_id, role, w.PARTY_ROLES),
                 "status_label": vocab.label(w.AGREEMENT_STATUSES, agreement.get("status")),
-                "asset": _ref(data, "assets", asset_id) if data.get("assets", asset_id) else None,
+                "asset": _ref(data, "assets", str(asset_id)) if asset_id and data.get("assets", asset_id) else None,
             }
         )
     view.update(
@@ -206,7 +206,8 @@ def case_view(data: SiteData, ctx: ViewContext, record: dict[str, Any]) -> dict[
             {"value": p, "label": vocab.label(w.POLICY_AREAS, p), "url": facet_url("cases", "policy-area", p)}
             for p in record.get("policy_areas") or []
         ],
-        level=level and {
+        level=level
+        and {
             "label": vocab.label(w.LEVELS, level),
             "explanation": w.LEVEL_EXPLANATIONS.get(level),
             "url": facet_url("cases", "level", level),
