@@ -117,7 +117,7 @@ def measure_builds(ctx: Context, db: Path, size: int) -> BuildFigures:
         full_seconds=[first.seconds, clean.seconds],
         full_steps=parse_steps(first.stdout),
         rebuild_seconds=[r.seconds for r in rebuilds],
-        rebuild_steps=parse_steps(rebuilds[len(rebuilds) // 2].stdout),
+        rebuild_steps=parse_steps(sorted(rebuilds, key=lambda r: r.seconds)[len(rebuilds) // 2].stdout),
         identical=not differing,
         differing=differing[:20],
         max_rss_mb=max(first.max_rss_mb, clean.max_rss_mb),

@@ -15,6 +15,7 @@ import os
 import platform
 import shutil
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -67,7 +68,18 @@ def machine() -> dict[str, object]:
         "python": platform.python_version(),
         "sqlite": sqlite3.sqlite_version,
         "hugo": hugo_version() or "not installed",
+        "code": code_version(),
     }
+
+
+def code_version() -> dict[str, object] | None:
+    """The commit measured and the files changed since it: figures only compare between identical code."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT, capture_output=True, text=True, check=True).stdout.strip()
+        status = subprocess.run(["git", "status", "--porcelain"], cwd=PROJECT, capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return {"path": str(PROJECT), "commit": head, "changed_files": sorted(line[3:] for line in status.splitlines())}
 
 
 def parser() -> argparse.ArgumentParser:

@@ -689,6 +689,7 @@ def build(
         "maps": "Drawing the maps",
         "pelican": "Writing the guide and record pages",
         "search": "Indexing every page for search (Pagefind)",
+        "prune": "Removing files the site no longer has",
     }
 
     def on_step(step: str) -> None:
@@ -701,7 +702,7 @@ def build(
             click.secho(note, fg="yellow", err=True)
         timings = ", ".join(f"{step} {seconds:.2f}s" for step, seconds in report.timings.items())
         click.echo(
-            f"Wrote {len(report.rendered)} pages and files ({report.skipped} unchanged, {len(report.removed)} removed) "
+            f"Built {len(report.rendered)} changed files ({report.skipped} unchanged, {len(report.removed)} removed) "
             f"in {report.total:.2f}s: {timings}"
         )
     click.echo(

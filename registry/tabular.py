@@ -158,7 +158,9 @@ def import_records(
     if problems:
         raise ValidationError(_capped(problems) + ["nothing was imported; fix these rows and run the import again"])
     located = [(w, v) for w, v in cleaned if v.get("lat") is not None and v.get("lon") is not None and v.get("country")]
-    for (where, values), found in zip(located, countries_at([(v["lat"], v["lon"]) for _, v in located]), strict=True):
+    # The country lookup loads scipy and 150k towns (about 2 s): only when some row has a point to check.
+    countries = countries_at([(v["lat"], v["lon"]) for _, v in located]) if located else []
+    for (where, values), found in zip(located, countries, strict=True):
         result.warnings += country_warnings(values, f"{where}{kind.singular} {values['id']!r}", found)
     with transaction(registry) as txn:
         try:
@@ -197,10 +199,10 @@ def records_to_csv(kind: Kind, records: Iterable[Mapping[str, Any]], columns: li
     """CSV with a header of field names; list fields joined by commas, as import reads them."""
     columns = columns or kind.field_names
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    for record in records:
-        writer.writerow({c: _csv_value(record.get(c)) for c in columns})
+    # A plain writer with one list per row: DictWriter's per-row checks doubled the time of a 100k-record publish.
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows([_csv_value(record.get(c)) for c in columns] for record in records)
     return out.getvalue()
 
 

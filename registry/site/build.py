@@ -88,13 +88,22 @@ def build_site(db: Path, site: SiteSettings, on_step: Callable[[str], None] = _n
     report.details = dict(state.timings)
 
     if site.search:
-        from .search import build_search_index
+        from .search import BUNDLE, build_search_index
 
-        with _timed(report, "search", on_step):
-            scratch = Path(site.cache or site.output.parent / "cache")
-            produced.update(_relative(build_search_index(site.output, site.language, scratch), site.output))
+        previous = _previous_files(site)
+        kept_index = sorted(p for p in previous if p.startswith(f"{BUNDLE}/"))
+        pages_changed = any(p.endswith(".html") for p in state.changed) or any(p.endswith(".html") and p not in produced for p in previous)
+        if kept_index and not pages_changed and all((site.output / p).is_file() for p in kept_index):
+            # No page changed, so the index would come out the same: keep it instead of re-reading every page.
+            produced.update(kept_index)
+            report.timings["search"] = 0.0
+        else:
+            with _timed(report, "search", on_step):
+                scratch = Path(site.cache or site.output.parent / "cache")
+                produced.update(_relative(build_search_index(site.output, site.language, scratch), site.output))
 
-    report.removed = prune(site, produced)
+    with _timed(report, "prune", on_step):
+        report.removed = prune(site, produced)
     return report
 
 
@@ -144,22 +153,30 @@ def _relative(paths: Iterable[Path], output: Path) -> Iterator[str]:
             continue
 
 
+def _manifest_path(site: SiteSettings) -> Path:
+    return Path(site.cache or site.output.parent / "cache") / "manifest.json"
+
+
+def _previous_files(site: SiteSettings) -> set[str]:
+    """The files the last build into this output made, from its manifest."""
+    try:
+        previous = json.loads(_manifest_path(site).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return set()
+    return set(previous.get("files", [])) if previous.get("output") == str(site.output) else set()
+
+
 def prune(site: SiteSettings, produced: set[str]) -> list[str]:
     """Delete what the last build made and this one did not, then remember what this one made."""
-    manifest_path = Path(site.cache or site.output.parent / "cache") / "manifest.json"
+    manifest_path = _manifest_path(site)
     current = sorted(produced)
-    try:
-        previous = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else {}
-    except ValueError:
-        previous = {}
     removed = []
-    if previous.get("output") == str(site.output):
-        for relpath in sorted(set(previous.get("files", [])) - produced):
-            path = site.output / relpath
-            if path.is_file():
-                path.unlink()
-                removed.append(relpath)
-                _remove_empty_parents(path.parent, site.output)
+    for relpath in sorted(_previous_files(site) - produced):
+        path = site.output / relpath
+        if path.is_file():
+            path.unlink()
+            removed.append(relpath)
+            _remove_empty_parents(path.parent, site.output)
     manifest_path.parent.mkdir(parents=True, exist_ok=True)
     manifest_path.write_text(json.dumps({"output": str(site.output), "files": current}, separators=(",", ":")), encoding="utf-8")
     return removed

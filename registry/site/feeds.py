@@ -107,7 +107,8 @@ def expiring_feed(data: SiteData, site_name: str, site_url: str | None, today: d
     _ = gettext
     rows = expiring_rows(data, today)
     stamps = [_timestamp(data.last_changed.get(("agreements", r["id"]))) for r in rows]
-    updated = max(stamps) if stamps else EPOCH
+    latest_change = _timestamp(data.agreement_changes[0]["changed_at"]) if data.agreement_changes else EPOCH
+    updated = max(stamps) if stamps else latest_change
     feed = _feed(_feed_id(site_url, site_name, "expiring"), _(FEEDS["expiring"][1]), FEEDS["expiring"][0], site_name, updated)
     for row, stamp in zip(rows, stamps, strict=True):
         agreement = data.records["agreements"][row["id"]]

@@ -54,6 +54,10 @@ def attributes(value: Any) -> Any:
     return value
 
 
+def _dump_record(data: SiteData, kind: str, record: dict[str, Any]) -> str:
+    return dump_json(record_json(data, kind, record))
+
+
 def page_location(path: str) -> dict[str, str]:
     """What a template needs to know about where its page is: the way to the root and the site section."""
     return {"root": relative_root(path), "output_file": path, "section": path.split("/", 1)[0] if "/" in path else ""}
@@ -104,9 +108,22 @@ class RecordsGenerator(Generator):  # type: ignore[misc]
         }
 
     def _page(self, path: str, template: str, view: dict[str, Any], group: str = GLOBAL) -> Planned:
-        tmpl = self.get_template(template)
-        context = {**self._globals(), **page_location(path)}
-        return Planned(path, digest(template, view), lambda: tmpl.render(context, view=attributes(view)), group)
+        return Planned(path, digest(template, view), functools.partial(self._render, path, template, lambda: view), group)
+
+    def _render(self, path: str, template: str, make_view: Callable[[], dict[str, Any]]) -> str:
+        return str(self.get_template(template).render(self._globals(), **page_location(path), view=attributes(make_view())))
+
+    def _record_files(self, ctx: ViewContext, kind: str, record: dict[str, Any]) -> Iterator[Planned]:
+        """A record's page and its JSON. Only hashes are kept until rendering, which builds the view again:
+        holding every view of a 100k-record registry until it is written would not fit in memory."""
+        data, record_id, group = self.data, record["id"], f"{kind}/{record['id']}"
+        build_view, template = VIEWS[kind], TEMPLATE_BY_KIND[kind]
+        path = f"{kind}/{record_id}/index.html"
+        key = digest(template, build_view(data, ctx, record))
+        yield Planned(path, key, functools.partial(self._render, path, template, functools.partial(build_view, data, ctx, record)), group)
+        document_key = digest("json", record_json(data, kind, record))
+        make_document = functools.partial(_dump_record, data, kind, record)
+        yield Planned(f"{kind}/{record_id}/{record_id}.json", document_key, make_document, group)
 
     def _plan(self, records: set[tuple[str, str]] | None, kinds: set[str] | None) -> Iterator[Planned]:
         """Every file of the site, or (on an incremental build) those of the given records and kinds plus site-wide pages."""
@@ -122,18 +139,9 @@ class RecordsGenerator(Generator):  # type: ignore[misc]
             words=self.words,
         )
         for kind, by_id in data.records.items():
-            build_view = VIEWS[kind]
-            template = TEMPLATE_BY_KIND[kind]
             ids = sorted(i for k, i in records if k == kind and i in by_id) if records is not None else list(by_id)
             for record_id in ids:
-                record = by_id[record_id]
-                group = f"{kind}/{record_id}"
-                view = build_view(data, ctx, record)
-                yield self._page(f"{kind}/{record_id}/index.html", template, view, group)
-                document = record_json(data, kind, record)
-                yield Planned(
-                    f"{kind}/{record_id}/{record_id}.json", digest("json", document), functools.partial(dump_json, document), group
-                )
+                yield from self._record_files(ctx, kind, by_id[record_id])
             if kinds is None or kind in kinds:
                 for page in index_pages(data, kind, site.today, site.list_limit, self.words):
                     yield self._page(page.path, page.template, page.view, f"{kind}/")
@@ -267,16 +275,19 @@ class RecordsGenerator(Generator):  # type: ignore[misc]
         todo = [plan for plan in plans if not cache.fresh(plan.path, plan.key, plan.group)]
         state.timings["records: views and hashes"] = time.perf_counter() - started
         groups = {plan.path: (plan.key, plan.group) for plan in todo}
-        for path, size, mtime in render_all(todo, site.output, site.workers, site.progress, "Writing pages"):
+        for path, size, mtime, differs in render_all(todo, site.output, site.workers, site.progress, "Writing pages"):
             key, group = groups[path]
             cache.current[path] = [key, size, mtime, group]
             state.rendered.append(path)
+            if differs:
+                state.changed.add(path)
         state.skipped = len(cache.current) - len(todo)
         state.timings["records: render and write"] = time.perf_counter() - started - state.timings["records: views and hashes"]
         html = [path for path in cache.current if path.endswith(".html")]
         html += [page.save_as for page in self.context.get("pages", []) if page.save_as]
         if write_text(site.output / "sitemap.xml", render_sitemap(html, site.site_url)):
             state.rendered.append("sitemap.xml")
+            state.changed.add("sitemap.xml")
         state.produced.update(cache.current)
         state.produced.add("sitemap.xml")
         cache.save(signatures)

@@ -19,7 +19,8 @@ from typing import Any, Protocol
 PARALLEL_MIN_FILES = 1500
 CHUNK = 250
 
-Written = tuple[str, int, int]
+# (path relative to the output, size, mtime_ns, whether its bytes changed)
+Written = tuple[str, int, int, bool]
 
 
 class Renderable(Protocol):
@@ -55,9 +56,9 @@ def _render(plans: Sequence[Renderable], output: Path) -> list[Written]:
     written = []
     for plan in plans:
         target = output / plan.path
-        write_text(target, plan.make())
+        changed = write_text(target, plan.make())
         stat = os.stat(target)
-        written.append((plan.path, stat.st_size, stat.st_mtime_ns))
+        written.append((plan.path, stat.st_size, stat.st_mtime_ns, changed))
     return written
 
 
@@ -84,7 +85,7 @@ def render_all(
     progress: Callable[[Iterable[Any], int, str], Iterator[Any]],
     label: str,
 ) -> list[Written]:
-    """Render and write every plan; returns (path, size, mtime_ns) of each file, in plan order."""
+    """Render and write every plan; returns what was written for each file, in plan order."""
     global _SHARED
     chunks = [(start, min(start + CHUNK, len(plans))) for start in range(0, len(plans), CHUNK)]
     parallel = workers > 1 and len(plans) >= PARALLEL_MIN_FILES and sys.platform.startswith("linux")

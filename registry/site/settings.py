@@ -128,6 +128,7 @@ class BuildState:
 
     maps: dict[str, bool] = field(default_factory=dict)
     produced: set[str] = field(default_factory=set)
+    changed: set[str] = field(default_factory=set)
     rendered: list[str] = field(default_factory=list)
     skipped: int = 0
     timings: dict[str, float] = field(default_factory=dict)
@@ -153,8 +154,11 @@ def pelican_settings(site: SiteSettings, state: BuildState) -> dict[str, Any]:
         "DEFAULT_LANG": site.language,
         "DEFAULT_DATE_FORMAT": "%Y-%m-%d",
         "DELETE_OUTPUT_DIRECTORY": False,
-        "CACHE_CONTENT": False,
-        "LOAD_CONTENT_CACHE": False,
+        # Chapters are parsed again only when their file changes.
+        "CACHE_CONTENT": True,
+        "LOAD_CONTENT_CACHE": True,
+        "CONTENT_CACHING_LAYER": "reader",
+        "CHECK_MODIFIED_METHOD": "md5",
         # Chapters live in content/guide, other pages in content/pages; the folder says where they go.
         "ARTICLE_PATHS": [],
         "PAGE_PATHS": ["guide", "pages"],

@@ -22,17 +22,20 @@ from .generator import page_location
 class _ChangedOnly(io.StringIO):
     """A text buffer that lands on disk when closed, and only if its content differs."""
 
-    def __init__(self, path: str, output: str, produced: set[str] | None) -> None:
+    def __init__(self, path: str, output: str, state: Any) -> None:
         super().__init__()
         self.path = path
         self.output = output
-        self.produced = produced
+        self.state = state
 
     def close(self) -> None:
         if not self.closed:
-            write_if_changed(Path(self.path), self.getvalue())
-            if self.produced is not None:
-                self.produced.add(os.path.relpath(self.path, self.output).replace(os.sep, "/"))
+            changed = write_if_changed(Path(self.path), self.getvalue())
+            if self.state is not None:
+                relpath = os.path.relpath(self.path, self.output).replace(os.sep, "/")
+                self.state.produced.add(relpath)
+                if changed:
+                    self.state.changed.add(relpath)
         super().close()
 
 
@@ -50,7 +53,7 @@ class SiteWriter(Writer):  # type: ignore[misc]
             self._overridden_files.add(filename)
         self._written_files.add(filename)
         state = self.settings.get("COMMONS_STATE")
-        return _ChangedOnly(filename, self.output_path, state.produced if state is not None else None)
+        return _ChangedOnly(filename, self.output_path, state)
 
     def write_file(self, name: Any, template: Any, context: Any, relative_urls: bool = False, *args: Any, **kwargs: Any) -> Any:
         if name:
