@@ -86,8 +86,13 @@ def possible_duplicates(conn: sqlite3.Connection, kind: Kind, items: Sequence[It
             for c in range(col - span, col + span + 1):
                 for other_id, other_name, other_lat, other_lon in grid.get((r, c), ()):
                     distance = distance_m(lat, lon, other_lat, other_lon)
-                    if distance <= DUPLICATE_RADIUS_M and difflib.SequenceMatcher(None, name, other_name).ratio() >= DUPLICATE_NAME_SIMILARITY:
-                        warnings.append(f"warning: {describe(kind, values['id'], where)} may duplicate {other_id!r} ({distance:.0f} m away)")
+                    if (
+                        distance <= DUPLICATE_RADIUS_M
+                        and difflib.SequenceMatcher(None, name, other_name).ratio() >= DUPLICATE_NAME_SIMILARITY
+                    ):
+                        warnings.append(
+                            f"warning: {describe(kind, values['id'], where)} may duplicate {other_id!r} ({distance:.0f} m away)"
+                        )
         grid[(row, col)].append((values["id"], name, lat, lon))
     return warnings
 
@@ -118,7 +123,9 @@ def insert_many(txn: Txn, kind: Kind, items: Sequence[Item]) -> list[str]:
                     f"{describe(kind, values['id'], where)}: field {f.name!r}: there is no {target.singular} {values[f.name]!r}; add it first or fix the id"
                 )
     if problems:
-        shown = problems[:MAX_PROBLEMS] + ([f"... and {len(problems) - MAX_PROBLEMS} more problems"] if len(problems) > MAX_PROBLEMS else [])
+        shown = problems[:MAX_PROBLEMS] + (
+            [f"... and {len(problems) - MAX_PROBLEMS} more problems"] if len(problems) > MAX_PROBLEMS else []
+        )
         raise ValidationError(shown)
     warnings = possible_duplicates(conn, kind, items)
     rows = [encode_row(kind, values) for _, values in items]

@@ -110,3 +110,11 @@ def built_site(example_master: Path, tmp_path_factory: pytest.TempPathFactory) -
     shutil.copyfile(example_master, db)
     output = folder / "output"
     return BuiltSite(output, db, build_test_site(db, output))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """In CI the browser tests must run, never skip for want of a browser."""
+    import os
+
+    if os.environ.get("CI") and not Path("/usr/bin/chromium").exists():
+        raise pytest.UsageError("CI needs Debian's chromium at /usr/bin/chromium for the browser tests (apt-get install chromium)")

@@ -1,0 +1,107 @@
+"""The `commons` group and what every command shares: settings, error reporting, parsing."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from .. import __version__
+from ..errors import RegistryError, ValidationError
+from ..rules import KINDS
+
+KIND = click.Choice(list(KINDS))
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class Settings:
+    """What every command shares: where the registry is and who is changing it."""
+
+    db: Path
+    by: str | None
+
+    def open(self) -> Any:
+        """Open the registry for one command, closed when the command ends.
+
+        Closing (rather than waiting for garbage collection) lets SQLite fold the
+        -wal file back in, so the registry is one file again once `commons` exits.
+        """
+        from ..store import open_registry
+
+        registry = open_registry(self.db, by=self.by)
+        ctx = click.get_current_context(silent=True)
+        if ctx is not None:
+            ctx.call_on_close(registry.close)
+        return registry
+
+
+def reports_errors(func: F) -> F:
+    """Turn the library's exceptions into click errors: a message and exit 1, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ValidationError as exc:
+            raise click.ClickException("\n".join(exc.problems)) from None
+        except RegistryError as exc:
+            raise click.ClickException(str(exc)) from None
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise click.ClickException(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")) from None
+        except UnicodeEncodeError as exc:
+            # An id or name typed in a terminal that is not UTF-8 reaches SQLite as lone surrogates.
+            shown = repr(exc.object)[:80] if isinstance(exc.object, str) else "a value"
+            raise click.ClickException(f"{shown} holds bytes that are not valid UTF-8: set the terminal to UTF-8 or retype it") from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def warn(messages: list[str]) -> None:
+    for message in messages:
+        click.secho(message, fg="yellow", err=True)
+
+
+def parse_assignments(pairs: tuple[str, ...]) -> dict[str, str]:
+    """--set FIELD=VALUE pairs as a dict; a malformed pair is a usage error."""
+    values: dict[str, str] = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise click.BadParameter(f"{pair!r} is not FIELD=VALUE (e.g. --set name='Villa Medusa')", param_hint="--set")
+        name, value = pair.split("=", 1)
+        values[name.strip()] = value
+    return values
+
+
+pass_settings = click.make_pass_decorator(Settings)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="commons")
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="COMMONS_DB",
+    default="registry.db",
+    show_default=True,
+    help="The registry file (also COMMONS_DB).",
+)
+@click.option("--by", envvar="COMMONS_USER", help="Who is making the change, for the change log (default: your OS user).")
+@click.pass_context
+def cli(ctx: click.Context, db: Path, by: str | None) -> None:
+    """Keep a registry of commons assets, SSE actors, co-management agreements and
+    co-production case studies, and publish it as a website and open data.
+
+    \b
+    Start with the example:
+      commons init --example
+      commons list assets
+      commons show assets nap-asilo
+    """
+    ctx.obj = Settings(db, by)

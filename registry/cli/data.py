@@ -1,0 +1,246 @@
+"""Commands that move data in and out: imports, exports, GIS layers, backups."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .base import KIND, Settings, cli, pass_settings, reports_errors, warn
+
+
+@cli.command(name="import")
+@click.argument("kind", type=KIND)
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check everything and say what would be added, but write nothing.")
+@click.option("--layer", help="The layer to read from a GeoPackage (or a zip holding several Shapefiles).")
+@click.option(
+    "--columns",
+    "columns",
+    multiple=True,
+    metavar="FIELD=COLUMN,...",
+    help="Which column feeds which field, e.g. name=NOME,lat=Y,lon=X or wkt=GEOM; unmapped columns are guessed and reported.",
+)
+@click.option("--crs", help="CRS of a file that does not say its own, e.g. EPSG:32633 for a CSV in UTM 33N.")
+@pass_settings
+@reports_errors
+def import_command(
+    settings: Settings, kind: str, file: Path, dry_run: bool, layer: str | None, columns: tuple[str, ...], crs: str | None
+) -> None:
+    """Import records from CSV, JSON or a GIS file: all rows or none.
+
+    GIS files (GeoJSON, GeoPackage, zipped Shapefile) and CSVs with coordinate
+    or WKT columns under any names are reprojected to WGS84; polygons keep
+    their outline and get a point inside it. Column guesses are printed before
+    anything is written: check them with --dry-run.
+
+    \b
+    Examples:
+      commons import assets inventory.csv --dry-run
+      commons import assets beni.gpkg --layer immobili --columns name=NOME,kind=TIPO --dry-run
+      commons import actors soci.csv --columns lat=Y,lon=X --crs EPSG:32633
+    """
+    from ..geo.read import import_spatial, is_spatial_import
+    from ..tabular import import_or_preview
+
+    if is_spatial_import(file, kind, layer=layer, columns=columns, crs=crs):
+        result = import_spatial(
+            settings.open(),
+            kind,
+            file,
+            dry_run=dry_run,
+            layer=layer,
+            columns=columns,
+            crs=crs,
+            notify=lambda note: click.echo(note, err=True),
+        )
+    else:
+        result = import_or_preview(settings.open(), kind, file, dry_run=dry_run)
+    warn(result.warnings)
+    verb = "Would add" if dry_run else "Added"
+    click.echo(f"{verb} {result.added} {kind} from {file}")
+
+
+@cli.command()
+@click.argument("kind", type=KIND)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "json", "geojson", "gpkg"]),
+    default="csv",
+    show_default=True,
+    help="csv and json for spreadsheets; geojson (RFC 7946) and gpkg (GeoPackage, needs -o) for GIS.",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of standard output.")
+@pass_settings
+@reports_errors
+def export(settings: Settings, kind: str, fmt: str, output: Path | None) -> None:
+    """Export every record of a kind, private fields included (for staff; publish for the public).
+
+    GeoJSON and GeoPackage read back into QGIS, geopandas or `commons import`
+    as the same records.
+
+    \b
+    Examples:
+      commons export agreements --format json -o agreements.json
+      commons export assets --format gpkg -o assets.gpkg
+    """
+    if fmt == "gpkg":
+        from ..geo.write import export_geopackage
+
+        if output is None:
+            raise click.UsageError("--format gpkg writes a file: give it with -o FILE.gpkg")
+        export_geopackage(settings.open(), kind, output)
+        click.echo(f"Wrote {output}")
+        return
+    if fmt == "geojson":
+        from ..geo.write import export_geojson
+
+        text = export_geojson(settings.open(), kind)
+    else:
+        from ..tabular import export_records
+
+        text = export_records(settings.open(), kind, fmt)
+    if output:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {output}")
+    else:
+        click.echo(text, nl=False)
+
+
+@cli.group()
+def districts() -> None:
+    """District boundaries, and the district of each asset."""
+
+
+@districts.command(name="load")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--id-column", help="Column holding each district's id (default: guessed, else made from the name).")
+@click.option("--name-column", help="Column holding each district's name (default: guessed).")
+@click.option("--layer", help="The layer to read from a GeoPackage.")
+@click.option("--city", help="The city these districts belong to; its old districts missing from the file are removed.")
+@click.option("--crs", help="CRS of a file that does not say its own, e.g. EPSG:32633.")
+@pass_settings
+@reports_errors
+def districts_load(
+    settings: Settings, file: Path, id_column: str | None, name_column: str | None, layer: str | None, city: str | None, crs: str | None
+) -> None:
+    """Store district boundaries from a GIS file and give every asset its district.
+
+    Run it again when boundaries change; `commons districts assign` when assets moved.
+
+    \b
+    Example:
+      commons districts load quartieri.geojson --name-column QUARTIERE --city Napoli
+    """
+    from ..geo.districts import load_districts
+
+    result = load_districts(settings.open(), file, id_column=id_column, name_column=name_column, layer=layer, city=city, crs=crs)
+    for note in result.notes:
+        click.echo(note, err=True)
+    click.echo(f"Districts: {result.added} added, {result.updated} updated, {result.removed} removed, {result.unchanged} unchanged")
+    if result.assignment is not None:
+        _report_assignment(result.assignment)
+
+
+@districts.command(name="assign")
+@pass_settings
+@reports_errors
+def districts_assign(settings: Settings) -> None:
+    """Give every asset the district its point falls in (after assets were added or moved).
+
+    \b
+    Example:
+      commons districts assign
+    """
+    from ..geo.districts import assign_districts
+
+    _report_assignment(assign_districts(settings.open()))
+
+
+def _report_assignment(assignment: Any) -> None:
+    for asset_id, before, after in assignment.changed:
+        click.echo(f"  {asset_id}: {before or '(none)'} → {after}")
+    click.echo(
+        f"Assets: {len(assignment.changed)} given a district, {assignment.unchanged} unchanged, "
+        f"{len(assignment.outside)} outside every district, {assignment.unlocated} without a location"
+    )
+    if assignment.outside:
+        shown = ", ".join(assignment.outside[:10]) + (" ..." if len(assignment.outside) > 10 else "")
+        click.secho(f"outside every district (left as they were): {shown}", fg="yellow", err=True)
+
+
+@cli.command()
+@click.argument("kind", type=KIND)
+@click.argument("record_id", metavar="ID")
+@click.option("--km", type=float, default=1.0, show_default=True, help="Radius in kilometres.")
+@click.option("--only", type=KIND, help="List only records of this kind.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_settings
+@reports_errors
+def near(settings: Settings, kind: str, record_id: str, km: float, only: str | None, as_json: bool) -> None:
+    """Records within a distance of a record, nearest first (measured in metres, not degrees).
+
+    \b
+    Examples:
+      commons near assets nap-asilo --km 2
+      commons near assets nap-asilo --km 5 --only actors
+    """
+    from ..geo.near import near_records
+
+    found = near_records(settings.open(), kind, record_id, km, only=only)
+    if as_json:
+        click.echo(json.dumps([vars(n) for n in found], ensure_ascii=False, indent=2))
+        return
+    if not found:
+        click.echo(f"Nothing within {km:g} km of {record_id}.")
+    for n in found:
+        click.echo(f"{n.km:>9.3f} km  {n.kind:<7}  {n.id:<32}  {n.title}")
+
+
+@cli.command()
+@click.argument("dest", type=click.Path(path_type=Path))
+@pass_settings
+@reports_errors
+def backup(settings: Settings, dest: Path) -> None:
+    """Copy the registry to DEST with SQLite's online backup: safe while others write.
+
+    DEST may be a folder; the copy is then named after the registry and the time.
+    An existing file is never overwritten.
+
+    \b
+    Examples:
+      commons backup backups/
+      commons backup registry-2024-06-01.db
+    """
+    from ..backup import backup_registry
+
+    made = backup_registry(settings.open(), dest)
+    click.echo(f"Backed up {settings.db} to {made}")
+
+
+@cli.command(name="restore-backup")
+@click.argument("src", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_settings
+@reports_errors
+def restore_backup_command(settings: Settings, src: Path, yes: bool) -> None:
+    """Replace the registry with a backup, after checking the backup from end to end.
+
+    The backup must pass SQLite's integrity check and `commons check` before
+    anything is touched; the registry it replaces is kept beside it as
+    NAME.before-restore-TIME.db.
+
+    \b
+    Example:
+      commons restore-backup backups/registry-20240601T120000Z.db
+    """
+    from ..backup import restore_backup
+
+    if not yes and settings.db.exists():
+        click.confirm(f"Replace {settings.db} with {src}? (the current registry is kept beside it)", abort=True)
+    restored = restore_backup(src, settings.db, by=settings.by)
+    kept = f"; the previous registry is kept as {restored.kept}" if restored.kept else ""
+    click.echo(f"Restored {restored.records} records from {src} into {settings.db}{kept}")
