@@ -103,7 +103,9 @@ def serve(settings: Settings, directory: Path, host: str, port: int, no_publish:
     "--tiles-attribution", envvar="COMMONS_TILES_ATTRIBUTION", help="Credit line for the map tiles (also COMMONS_TILES_ATTRIBUTION)."
 )
 @click.option("--no-search", is_flag=True, help="Skip the search index (faster while writing chapters).")
-@click.option("--example", is_flag=True, help="Build the embedded Naples example: create the registry from it first if the file does not exist.")
+@click.option(
+    "--example", is_flag=True, help="Build the embedded Naples example: create the registry from it first if the file does not exist."
+)
 @click.option(
     "--force",
     is_flag=True,
