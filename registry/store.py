@@ -117,6 +117,11 @@ def create_registry(path: str | Path, *, by: str | None = None) -> Registry:
         raise
 
 
+def _writable(path: Path) -> bool:
+    """Whether this process may write the registry and its folder (false on a read-only filesystem, even for root)."""
+    return os.access(path.parent, os.W_OK) and (not path.exists() or os.access(path, os.W_OK))
+
+
 @contextmanager
 def translate_sqlite_errors(path: Path) -> Iterator[None]:
     """Turn SQLite's low-level failures into messages a user can act on."""
@@ -126,7 +131,7 @@ def translate_sqlite_errors(path: Path) -> Iterator[None]:
         text = str(exc)
         if "locked" in text or "busy" in text:
             raise Busy(f"the registry {path} is busy with another change; retry in a moment") from None
-        if "readonly" in text or "read-only" in text:
+        if "readonly" in text or "read-only" in text or ("unable to open" in text and not _writable(path)):
             raise RegistryError(
                 f"the registry {path} is read-only for you: writing needs permission on the file and on its folder"
                 f" (SQLite keeps {path.name}-wal and {path.name}-shm beside it)"
