@@ -40,7 +40,15 @@ def publish_public_copy(registry_path: Path, workdir: Path) -> list[Path]:
 
 # Every step that turns the registry into something others can read. Each takes
 # the registry file and a scratch folder and returns the folders it published.
-PUBLISHERS: list[Callable[[Path, Path], list[Path]]] = [publish_public_copy]
+def build_website(registry_path: Path, workdir: Path) -> list[Path]:
+    """`commons build`: every page, map, feed, download and the search index of the site."""
+    from conftest import build_test_site
+
+    build_test_site(registry_path, workdir / "output")
+    return [workdir / "output"]
+
+
+PUBLISHERS: list[Callable[[Path, Path], list[Path]]] = [publish_public_copy, build_website]
 
 
 @dataclass(frozen=True)
@@ -137,7 +145,7 @@ def published_files(directories: list[Path]) -> Iterator[tuple[Path, bytes]]:
         for path in sorted(p for p in directory.rglob("*") if p.is_file()):
             data = path.read_bytes()
             yield path, data
-            if path.suffix == ".gz":
+            if data[:2] == b"\x1f\x8b":  # gzip, whatever the name (Pagefind's index files are gzip too)
                 yield path, gzip.decompress(data)
 
 
