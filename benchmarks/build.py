@@ -38,6 +38,7 @@ class BuildFigures:
     record_pages: int
     output: Path
     rebuild_rendered: list[int] = field(default_factory=list)
+    peak_by_process_mb: dict[str, float] = field(default_factory=dict)
 
     @property
     def full(self) -> float:
@@ -126,6 +127,7 @@ def measure_builds(ctx: Context, db: Path, size: int) -> BuildFigures:
         record_pages=count_record_pages(output),
         output=output,
         rebuild_rendered=rendered,
+        peak_by_process_mb=max((first, clean), key=lambda r: r.peak_tree_mb).peak_by_process_mb,
     )
     shutil.rmtree(clean_output.parent)
     return figures

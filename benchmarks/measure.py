@@ -1,9 +1,10 @@
 """Running a command and measuring it: wall time, the largest process's peak memory, and the whole tree's.
 
 `commons build` runs Pagefind as a child while its own Python process still
-holds the site in memory, so the figure that matters for a small server is the
-sum over the process tree; wait4's ru_maxrss only gives the largest single
-process. Both are kept.
+holds the site in memory, and renders pages in forked workers, so the figure
+that matters for a small server is the sum over the process tree, counted as
+proportional set size (shared pages once); wait4's ru_maxrss only gives the
+largest single process. Both are kept.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
@@ -37,6 +38,7 @@ class Run:
     stderr: str
     max_rss_mb: float
     peak_tree_mb: float
+    peak_by_process_mb: dict[str, float] = field(default_factory=dict)
 
 
 def _children(pid: int) -> list[int]:
@@ -51,6 +53,14 @@ def _children(pid: int) -> list[int]:
 
 
 def _rss_bytes(pid: int) -> int:
+    """A process's proportional set size: pages shared with forked render workers count once, not once per worker."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, IndexError, ValueError):
+        pass
     try:
         with open(f"/proc/{pid}/statm", encoding="ascii") as f:
             return int(f.read().split()[1]) * PAGE
@@ -58,31 +68,47 @@ def _rss_bytes(pid: int) -> int:
         return 0
 
 
-def tree_rss_bytes(root: int) -> int:
-    """Resident memory of a process and all its descendants right now (Linux /proc; 0 elsewhere)."""
-    total, pending, seen = 0, [root], set()
+def _name(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/comm", encoding="utf-8", errors="replace") as f:
+            return f.read().strip() or "?"
+    except OSError:
+        return "?"
+
+
+def tree_rss_bytes(root: int) -> dict[str, int]:
+    """Memory of a process and all its descendants right now, by process name (Linux /proc; empty elsewhere)."""
+    by_name: dict[str, int] = {}
+    pending, seen = [root], set()
     while pending:
         pid = pending.pop()
         if pid in seen:
             continue
         seen.add(pid)
-        total += _rss_bytes(pid)
+        rss = _rss_bytes(pid)
+        if rss:
+            name = _name(pid)
+            by_name[name] = by_name.get(name, 0) + rss
         pending += _children(pid)
-    return total
+    return by_name
 
 
 class _TreeSampler(threading.Thread):
-    """Polls the process tree's resident memory until told to stop, keeping the peak."""
+    """Polls the process tree's resident memory until told to stop, keeping the peak in total and per process name."""
 
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
         self.pid = pid
         self.peak = 0
+        self.peaks: dict[str, int] = {}
         self.done = threading.Event()
 
     def run(self) -> None:
         while not self.done.is_set():
-            self.peak = max(self.peak, tree_rss_bytes(self.pid))
+            sample = tree_rss_bytes(self.pid)
+            self.peak = max(self.peak, sum(sample.values()))
+            for name, rss in sample.items():
+                self.peaks[name] = max(self.peaks.get(name, 0), rss)
             self.done.wait(SAMPLE_SECONDS)
 
 
@@ -105,7 +131,8 @@ def run(
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        result = Run(seconds, proc.returncode, out.read(), err.read(), usage.ru_maxrss / 1024, sampler.peak / 2**20)
+        peaks = {name: rss / 2**20 for name, rss in sorted(sampler.peaks.items(), key=lambda item: -item[1])}
+        result = Run(seconds, proc.returncode, out.read(), err.read(), usage.ru_maxrss / 1024, sampler.peak / 2**20, peaks)
     if check and result.returncode != 0:
         raise CommandFailed(f"{' '.join(command)} exited {result.returncode}:\n{result.stderr[-2000:] or result.stdout[-2000:]}")
     result.peak_tree_mb = max(result.peak_tree_mb, result.max_rss_mb)

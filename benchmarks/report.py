@@ -9,6 +9,7 @@ README's Performance section can hold it as printed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -49,6 +50,19 @@ class Target:
 
 def _n(records: int) -> str:
     return f"{records:,}"
+
+
+def _ms(value: float) -> str:
+    """Milliseconds with the precision that means something: 0.04, 7.5, 2,086."""
+    if value < 0.1:
+        return f"{value:.3f}"
+    return f"{value:.2f}" if value < 1 else f"{value:.1f}" if value < 10 else f"{value:,.0f}"
+
+
+def _error(text: str | None) -> str:
+    """Datasette's error page as its first sentence, without markup."""
+    plain = re.sub(r"<[^>]+>", " ", text or "").split(".")[0]
+    return " ".join(plain.split())[:60]
 
 
 def _target(size: int, at: int | None, text: str, check: Callable[[], bool]) -> tuple[str, bool | None]:
@@ -168,7 +182,7 @@ def size_rows(s: SizeResult, targets: list[Target]) -> list[Row]:
         Row(
             n,
             "build peak memory (process tree)",
-            f"{b.peak_tree_mb:,.0f} MB (largest process {b.max_rss_mb:,.0f} MB)",
+            f"{b.peak_tree_mb:,.0f} MB (" + " · ".join(f"{name} {mb:,.0f}" for name, mb in list(b.peak_by_process_mb.items())[:2]) + ")",
             f"{hugo_mb}Jinja2 {ref.jinja2_peak_mb:.0f} MB",
             f"{b.peak_tree_mb / ref.hugo_peak_mb:.1f}× Hugo" if ref.hugo_peak_mb else NONE,
             text,
@@ -209,15 +223,15 @@ def build_rows(results: Results) -> tuple[list[Row], list[Target]]:
             text, met = _target(d.records, 1_000_000, "p95 ≤ 50 ms", lambda q=q: q.status == 200 and q.p95 <= 50)
             if met is not None:
                 targets.append(Target(f"Datasette {name} p95", n, q.p95, 50.0, "ms", met))
-            shown = f"p50 {q.p50:,.0f} ms · p95 {q.p95:,.0f} ms"
+            shown = f"p50 {_ms(q.p50)} ms · p95 {_ms(q.p95)} ms"
             if q.status != 200:
-                shown += f" (HTTP {q.status}: {(q.error or '').split(chr(10))[0][:40]})"
+                shown += f" (HTTP {q.status}: {_error(q.error)})"
             rows.append(
                 Row(
                     n,
                     f"Datasette `{name}`",
                     shown,
-                    f"SQLite p50 {q.sqlite_p50:,.1f} ms",
+                    f"SQLite p50 {_ms(q.sqlite_p50)} ms",
                     f"{q.p50 / q.sqlite_p50:.1f}× SQLite" if q.sqlite_p50 > 0 else NONE,
                     text,
                     met,
@@ -253,5 +267,15 @@ def summary(targets: list[Target]) -> str:
     if not missed:
         return f"All {len(targets)} targets met."
     return f"{len(targets) - len(missed)} of {len(targets)} targets met; missed: " + "; ".join(
-        f"{t.name} at {t.records} ({t.value:.3g} {t.unit} vs {t.limit:g})" for t in missed
+        f"{t.name} at {t.records} ({_amount(t.value, t.unit)} vs {_amount(t.limit, t.unit)})" for t in missed
     )
+
+
+def _amount(value: float, unit: str) -> str:
+    if unit == "share":
+        return f"{value:.0%}"
+    if unit == "×":
+        return f"{value:.1f}×"
+    if unit in ("MB", "ms"):
+        return f"{value:,.0f} {unit}"
+    return f"{value:.2f} {unit}" if unit == "s" else f"{value:.1f} {unit}"

@@ -71,6 +71,7 @@ def size_json(s: SizeResult) -> dict[str, Any]:
             "rebuild_differing_files": b.differing,
             "peak_memory_mb": _r(b.peak_tree_mb, 1),
             "largest_process_mb": _r(b.max_rss_mb, 1),
+            "peak_by_process_mb": {name: _r(mb, 1) for name, mb in b.peak_by_process_mb.items()},
             "output_files": b.files,
             "record_pages": b.record_pages,
         },

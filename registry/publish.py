@@ -38,6 +38,19 @@ PUBLIC_INDEXES: dict[str, tuple[tuple[str, ...], ...]] = {
     "changes": (("changed_at",), ("table_name", "record_id"), ("action",)),
 }
 
+# Indexes in the order the canned queries of metadata.json sort by, so Datasette
+# streams their first 1,000 rows instead of sorting the whole table (at 1M
+# records: 0.8-1 s each before, 5-13 ms after). Keep them in step with the
+# queries' ORDER BY clauses; `commons publish` then runs ANALYZE so SQLite
+# knows a status or city filter is not selective enough to beat them.
+ORDERED_INDEXES: tuple[tuple[str, str, str], ...] = (
+    ("assets", "idx_assets_city_name_id", "[city], [name], [id]"),
+    ("actors", "idx_actors_city_kind_name_id", "[city], [kind], [name], [id]"),
+    ("case_studies", "idx_case_studies_title_id", "[title], [id]"),
+    ("agreements", "idx_agreements_asset_id_status", "[asset_id], [status]"),
+    ("agreements", "idx_agreements_rent_order", "([rent_eur_per_year] IS NULL), [rent_eur_per_year] DESC, [id]"),
+)
+
 
 @dataclass
 class Published:
@@ -100,6 +113,9 @@ def write_public_db(registry: Registry, target: Path) -> dict[str, int]:
     for table, indexes in PUBLIC_INDEXES.items():
         for index_columns in indexes:
             db.table(table).create_index(list(index_columns), if_not_exists=True)
+    for table, name, definition in ORDERED_INDEXES:
+        db.conn.execute(f"CREATE INDEX IF NOT EXISTS [{name}] ON [{table}] ({definition})")
+    db.conn.execute("ANALYZE")
     # No VACUUM: a file written once, in order, has no free pages to reclaim, and
     # rewriting it cost 3 s at 100k records (30 s at 1M) for the same bytes.
     db.conn.close()
