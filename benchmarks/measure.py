@@ -68,12 +68,13 @@ def _rss_bytes(pid: int) -> int:
         return 0
 
 
-def _name(pid: int) -> str:
+def _name(pid: int) -> str | None:
+    """The process's command name, or None once it has exited."""
     try:
         with open(f"/proc/{pid}/comm", encoding="utf-8", errors="replace") as f:
             return f.read().strip() or "?"
     except OSError:
-        return "?"
+        return None
 
 
 def tree_rss_bytes(root: int) -> dict[str, int]:
@@ -85,9 +86,10 @@ def tree_rss_bytes(root: int) -> dict[str, int]:
         if pid in seen:
             continue
         seen.add(pid)
-        rss = _rss_bytes(pid)
-        if rss:
-            name = _name(pid)
+        # The name first: a process that exits between the two reads is left out rather than counted as "?".
+        name = _name(pid)
+        rss = _rss_bytes(pid) if name else 0
+        if name and rss:
             by_name[name] = by_name.get(name, 0) + rss
         pending += _children(pid)
     return by_name
