@@ -227,8 +227,10 @@ def test_home_map_data_search_feeds_and_about_pages_exist(built_site: BuiltSite)
         "about/index.html",
         "guide/index.html",
         "sitemap.xml",
-        "pagefind/pagefind-ui.js",
-        "pagefind/pagefind.js",
+        "pagefind/site/pagefind-ui.js",
+        "pagefind/site/pagefind.js",
+        "pagefind/assets-0/pagefind-entry.json",
+        "pagefind/cases-0/pagefind-entry.json",
     ):
         assert (built_site.output / path).is_file(), path
     data_page = (built_site.output / "data" / "index.html").read_text(encoding="utf-8")
@@ -381,13 +383,14 @@ def test_rebuild_after_one_edit_rewrites_only_affected_pages_and_equals_a_clean_
     assert first.skipped == 0
     unchanged = build_test_site(example_registry, incremental)
     assert unchanged.rendered == [] and not unchanged.removed
-    assert unchanged.timings["search"] == 0.0, "no page changed, so the search index is kept, not rebuilt"
+    assert unchanged.search_shards == [], "no record changed, so every search bundle is kept, not indexed again"
     registry = open_registry(example_registry, by="tester")
     asset_id = registry.conn.execute("SELECT id FROM assets ORDER BY id").fetchone()[0]
     update_record(registry, "assets", asset_id, {"description": "A new paragraph about this place."})
     registry.close()
     before = {p: p.stat().st_mtime_ns for p in incremental.rglob("*.html")}
     report = build_test_site(example_registry, incremental)
+    assert report.search_shards == ["assets-0"], "only the edited record's search bundle is indexed again"
     html = {p for p in report.rendered if p.endswith(".html")}
     # The asset's page, the home page's latest changes, and the data page's file sizes.
     affected = {f"assets/{asset_id}/index.html", "index.html", "data/index.html"}

@@ -36,6 +36,7 @@ class BuildReport:
     maps: dict[str, bool] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     details: dict[str, float] = field(default_factory=dict)
+    search_shards: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> float:
@@ -69,7 +70,7 @@ def build_site(db: Path, site: SiteSettings, on_step: Callable[[str], None] = _n
     with _timed(report, "publish", on_step):
         registry = open_registry(db)
         try:
-            published = publish_registry(registry, site.data_dir)
+            published = publish_registry(registry, site.data_dir, _cache_dir(site) / "downloads.json")
         finally:
             registry.close()
         produced.update(_relative(published.files, site.output))
@@ -88,19 +89,15 @@ def build_site(db: Path, site: SiteSettings, on_step: Callable[[str], None] = _n
     report.details = dict(state.timings)
 
     if site.search:
-        from .search import BUNDLE, build_search_index
+        from .search import build_search_index
+        from .settings import translations
+        from .words import translated_vocabulary
 
-        previous = _previous_files(site)
-        kept_index = sorted(p for p in previous if p.startswith(f"{BUNDLE}/"))
-        pages_changed = any(p.endswith(".html") for p in state.changed) or any(p.endswith(".html") and p not in produced for p in previous)
-        if kept_index and not pages_changed and all((site.output / p).is_file() for p in kept_index):
-            # No page changed, so the index would come out the same: keep it instead of re-reading every page.
-            produced.update(kept_index)
-            report.timings["search"] = 0.0
-        else:
-            with _timed(report, "search", on_step):
-                scratch = Path(site.cache or site.output.parent / "cache")
-                produced.update(_relative(build_search_index(site.output, site.language, scratch), site.output))
+        with _timed(report, "search", on_step):
+            kind_titles = translated_vocabulary(translations(site.language).gettext).KIND_TITLES
+            files, indexed = build_search_index(site.output, site.public_db, site.language, kind_titles, _cache_dir(site), site.workers)
+            produced.update(_relative(files, site.output))
+            report.search_shards = indexed
 
     with _timed(report, "prune", on_step):
         report.removed = prune(site, produced)
@@ -153,8 +150,13 @@ def _relative(paths: Iterable[Path], output: Path) -> Iterator[str]:
             continue
 
 
+def _cache_dir(site: SiteSettings) -> Path:
+    """Where a build keeps what it needs to know next time: outside the output, so the site stays as a clean build makes it."""
+    return Path(site.cache or site.output.parent / "cache")
+
+
 def _manifest_path(site: SiteSettings) -> Path:
-    return Path(site.cache or site.output.parent / "cache") / "manifest.json"
+    return _cache_dir(site) / "manifest.json"
 
 
 def _previous_files(site: SiteSettings) -> set[str]:

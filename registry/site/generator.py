@@ -152,7 +152,10 @@ class RecordsGenerator(Generator):  # type: ignore[misc]
         feeds = [{"name": k, "file": f, "title": self.words.gettext(t)} for k, (f, t) in FEEDS.items()]
         yield self._page("feeds/index.html", "feeds_page", {"feeds": feeds})
         if site.search:
-            yield self._page("search/index.html", "search", {})
+            from .search import BUNDLE, bundle_names
+
+            counts = {kind: len(records) for kind, records in data.records.items()}
+            yield self._page("search/index.html", "search", {"bundles": [f"{BUNDLE}/{name}/" for name in bundle_names(counts)]})
         gettext = self.words.gettext
         feed_texts = {
             "agreements": agreements_feed(data, site.site_name, site.site_url, gettext),

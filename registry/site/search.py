@@ -1,51 +1,224 @@
-"""The static search index: Pagefind run over the built pages, its output synced into the site.
+"""The static search index: Pagefind bundles made from the records themselves, one per shard, rebuilt only when changed.
 
-Pagefind has no incremental mode: it re-reads every page on every run, so its
-time is reported on its own. It writes into a scratch folder and only files
-whose bytes changed are copied over, so unchanged index fragments keep their
-timestamps and stale ones are removed.
+Pagefind cannot update an index in place, and re-reading every built page took
+half of a 10k-record build. So the records are indexed straight from the
+public copy (title and searchable fields, as Datasette's full-text search
+has them), split into shards: the guide's pages, and each kind's records in
+buckets of at most SHARD_SIZE by a stable hash of their id. A shard whose
+documents are the same as last time keeps its bundle as it is on disk; after
+one edit only that record's bucket is indexed again. The search page merges
+the bundles (Pagefind's `mergeIndex`), and filters results by kind.
+
+Each bundle is written to a scratch folder on the same disk, and only files
+whose bytes changed are moved into the site, so the output equals a clean
+build's.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import math
 import os
 import shutil
-import subprocess
-import sys
+import sqlite3
 import tempfile
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from ..errors import RegistryError
+from ..rules import KINDS
+from .cache import digest, files_digest
 
 BUNDLE = "pagefind"
+SITE_SHARD = "site"
+SHARD_SIZE = 2000
+# Pagefind writes its whole UI into every bundle; merged bundles need only their index.
+UI_FILES = (
+    "pagefind-ui.js",
+    "pagefind-ui.css",
+    "pagefind-component-ui.js",
+    "pagefind-component-ui.css",
+    "pagefind-modular-ui.js",
+    "pagefind-modular-ui.css",
+    "pagefind-highlight.js",
+)
+# The guide's and the site's own pages: what a reader searches besides the records.
+PAGE_FOLDERS = ("guide", "about")
 
 
-def build_search_index(output: Path, language: str = "en", scratch: Path | None = None) -> list[Path]:
-    """Index the pages marked data-pagefind-body and place the bundle (with its UI) in output/pagefind/.
+@dataclass
+class Shard:
+    """One bundle's worth of documents and the hash that says whether it must be indexed again."""
 
-    `scratch` should be on the same disk as the output (the build's cache folder),
-    so changed files move into place by rename instead of being copied.
+    name: str
+    documents: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return digest(self.name, self.documents)
+
+
+def buckets(count: int) -> int:
+    """How many shards a kind with `count` records is split into."""
+    return max(1, math.ceil(count / SHARD_SIZE))
+
+
+def bucket_of(record_id: str, bucket_count: int) -> int:
+    """A record's bucket: a stable hash of its id, so adding records elsewhere does not move it."""
+    return int.from_bytes(hashlib.blake2b(record_id.encode("utf-8"), digest_size=4).digest(), "big") % bucket_count
+
+
+def bundle_names(counts: dict[str, int]) -> list[str]:
+    """Every shard's bundle folder under pagefind/, the site's first (its UI is the one the page loads)."""
+    names = [SITE_SHARD]
+    for kind in KINDS:
+        if counts.get(kind):
+            total = buckets(counts[kind])
+            names += [f"{kind}-{n}" for n in range(total)]
+    return names
+
+
+def record_shards(public_db: Path, kind_titles: dict[str, str], language: str) -> list[Shard]:
+    """The records of the public copy as search documents, grouped into their shards."""
+    conn = sqlite3.connect(f"file:{public_db}?mode=ro", uri=True)
+    try:
+        shards: list[Shard] = []
+        for kind in KINDS.values():
+            columns = [kind.title_field] + [c for c in kind.search_fields if c != kind.title_field]
+            select = ", ".join(f"[{c}]" for c in ["id", *columns])
+            rows = conn.execute(f"SELECT {select} FROM [{kind.table}] ORDER BY id").fetchall()
+            if not rows:
+                continue
+            total = buckets(len(rows))
+            grouped = [Shard(f"{kind.name}-{n}") for n in range(total)]
+            label = kind_titles.get(kind.name, kind.name)
+            for row in rows:
+                record_id, title, *texts = row
+                grouped[bucket_of(record_id, total)].documents.append(
+                    {
+                        "type": "AddRecord",
+                        "url": f"/{kind.name}/{record_id}/",
+                        # Raw text, as Pagefind keeps a page's: its script escapes < and > before showing an excerpt.
+                        "content": " ".join(str(t) for t in (title, *texts) if t not in (None, "")),
+                        "language": language,
+                        "meta": {"title": str(title or record_id), "kind": label},
+                        "filters": {"kind": [label]},
+                        "sort": None,
+                    }
+                )
+            shards += grouped
+        return shards
+    finally:
+        conn.close()
+
+
+def page_shard(output: Path) -> Shard:
+    """The guide's chapters and the site's pages, read from the built HTML (they carry data-pagefind-body)."""
+    documents = []
+    for folder in PAGE_FOLDERS:
+        for path in sorted((output / folder).rglob("*.html")):
+            relpath = path.relative_to(output).as_posix()
+            documents.append({"type": "AddFile", "file_path": relpath, "url": None, "file_contents": path.read_text(encoding="utf-8")})
+    return Shard(SITE_SHARD, documents)
+
+
+def build_search_index(
+    output: Path,
+    public_db: Path,
+    language: str,
+    kind_titles: dict[str, str],
+    cache: Path,
+    workers: int = 2,
+    on_shard: Callable[[str], None] | None = None,
+) -> tuple[list[Path], list[str]]:
+    """Index every shard whose documents changed and place the bundles under output/pagefind/.
+
+    Returns every file of the search index (kept or written) and the shards indexed this time.
     """
-    if scratch is not None:
-        scratch.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="pagefind-", dir=scratch) as folder:
-        bundle = Path(folder) / BUNDLE
-        command = [
-            sys.executable,
-            "-m",
-            "pagefind",
-            "--site",
-            str(output),
-            "--output-path",
-            str(bundle),
-            "--force-language",
-            language,
-            "--silent",
-        ]
-        result = subprocess.run(command, capture_output=True, text=True, check=False)
-        if result.returncode != 0:
-            raise RegistryError(f"search index failed (pagefind exit {result.returncode}): {(result.stderr or result.stdout).strip()}")
-        return sync_tree(bundle, output / BUNDLE)
+    shards = [page_shard(output), *record_shards(public_db, kind_titles, language)]
+    state_path = cache / "search.json"
+    previous = _read_state(state_path)
+    code = files_digest([Path(__file__), Path(__file__).with_name("pagefind_service.py")])
+    root = output / BUNDLE
+    keep: dict[str, list[Any]] = {}
+    todo: list[Shard] = []
+    for shard in shards:
+        key = digest(code, shard.key)
+        entry = previous.get(shard.name)
+        if entry and entry[0] == key and all((root / shard.name / f).is_file() for f in entry[1]):
+            keep[shard.name] = entry
+        else:
+            todo.append(shard)
+    cache.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="pagefind-", dir=cache) as scratch:
+        written = _index_shards(todo, Path(scratch), root, language, workers, on_shard)
+    for shard in todo:
+        keep[shard.name] = [digest(code, shard.key), written[shard.name]]
+    names = {shard.name for shard in shards}
+    _remove_other_bundles(root, names)
+    state_path.write_text(json.dumps(keep, separators=(",", ":"), sort_keys=True), encoding="utf-8")
+    files = [root / name / f for name in sorted(keep) for f in keep[name][1]]
+    return files, sorted(shard.name for shard in todo)
+
+
+def _index_shards(
+    shards: list[Shard], scratch: Path, root: Path, language: str, workers: int, on_shard: Callable[[str], None] | None
+) -> dict[str, list[str]]:
+    """Index shards with up to `workers` Pagefind processes; each bundle is synced into place as it is done."""
+    from .pagefind_service import SearchIndexer
+
+    if not shards:
+        return {}
+    lanes: list[list[Shard]] = [[] for _ in range(max(1, min(workers, len(shards))))]
+    # Largest first, each to the least loaded lane: the two processes finish together.
+    for shard in sorted(shards, key=lambda s: (-len(s.documents), s.name)):
+        min(lanes, key=lambda lane: sum(len(s.documents) for s in lane)).append(shard)
+
+    def run(lane: list[Shard]) -> dict[str, list[str]]:
+        done: dict[str, list[str]] = {}
+        with SearchIndexer() as indexer:
+            for shard in lane:
+                if on_shard:
+                    on_shard(shard.name)
+                bundle = scratch / shard.name
+                indexer.index_and_write(indexer.new_index(language), shard.documents, bundle)
+                if shard.name != SITE_SHARD:
+                    for name in UI_FILES:
+                        (bundle / name).unlink(missing_ok=True)
+                paths = sync_tree(bundle, root / shard.name)
+                done[shard.name] = sorted(p.relative_to(root / shard.name).as_posix() for p in paths)
+        return done
+
+    results: dict[str, list[str]] = {}
+    with ThreadPoolExecutor(max_workers=len(lanes)) as pool:
+        for done in pool.map(run, lanes):
+            results.update(done)
+    return results
+
+
+def _read_state(path: Path) -> dict[str, list[Any]]:
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return stored if isinstance(stored, dict) else {}
+
+
+def _remove_other_bundles(root: Path, names: Iterable[str]) -> None:
+    """Bundles of shards that no longer exist (a kind emptied, fewer buckets) and files of the old single bundle."""
+    if not root.is_dir():
+        return
+    wanted = set(names)
+    for entry in sorted(root.iterdir()):
+        if entry.name in wanted and entry.is_dir():
+            continue
+        if entry.is_dir():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
 
 
 def sync_tree(source: Path, target: Path) -> list[Path]:

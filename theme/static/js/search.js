@@ -7,10 +7,15 @@
     if (!box || typeof PagefindUI === "undefined") { return; }
     var bundle = new URL(box.getAttribute("data-bundle"), window.location.href).pathname;
     var base = new URL(box.getAttribute("data-base"), window.location.href).pathname;
+    // The records are indexed in shards (one bundle each) so a rebuild re-indexes only what changed.
+    var merged = (box.getAttribute("data-merge") || "").split(" ").filter(Boolean).map(function (path) {
+      return { bundlePath: new URL(path, window.location.href).pathname, baseUrl: base };
+    });
     new PagefindUI({
       element: "#search",
       bundlePath: bundle,
       baseUrl: base,
+      mergeIndex: merged,
       showImages: false,
       showSubResults: true,
       resetStyles: false,
