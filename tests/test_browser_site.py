@@ -129,6 +129,29 @@ def test_search_find_a_naples_asset_follow_it_to_its_agreement_with_no_serious_a
     assert not needed, f"requests left the browser for more than map tiles: {needed[:5]}"
 
 
+def test_one_search_finds_chapters_and_records_of_every_kind_from_their_separate_bundles(browser: Any, site_url: str) -> None:
+    context = browser.new_context()
+    context.route("**/*", lambda route: route.continue_() if urlsplit(route.request.url).hostname == "127.0.0.1" else route.abort())
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(site_url + "search/")
+    box = page.locator(".pagefind-ui__search-input")
+    box.wait_for(timeout=15_000)
+    box.fill("Naples")
+    results = page.locator(".pagefind-ui__result-link")
+    results.first.wait_for(timeout=15_000)
+    more = page.locator(".pagefind-ui__button")
+    while more.count() and more.first.is_visible():
+        more.first.click()
+        page.wait_for_timeout(200)
+    hrefs = [results.nth(i).get_attribute("href") or "" for i in range(results.count())]
+    sections = {href.removeprefix(f"/{SUBPATH}").split("/", 1)[0] for href in hrefs}
+    assert {"guide", "assets", "actors", "agreements", "cases"} <= sections, sorted(sections)
+    context.close()
+    assert not errors, errors
+
+
 def test_pages_work_without_javascript(browser: Any, site_url: str) -> None:
     context = browser.new_context(java_script_enabled=False)
     context.route("**/*", lambda route: route.continue_() if urlsplit(route.request.url).hostname == "127.0.0.1" else route.abort())

@@ -96,7 +96,7 @@ def build_site(db: Path, site: SiteSettings, on_step: Callable[[str], None] = _n
         with _timed(report, "search", on_step):
             kind_titles = translated_vocabulary(translations(site.language).gettext).KIND_TITLES
             files, indexed = build_search_index(site.output, site.public_db, site.language, kind_titles, _cache_dir(site), site.workers)
-            produced.update(_relative(files, site.output))
+            produced.update(files)
             report.search_shards = indexed
 
     with _timed(report, "prune", on_step):

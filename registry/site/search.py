@@ -133,10 +133,11 @@ def build_search_index(
     cache: Path,
     workers: int = 2,
     on_shard: Callable[[str], None] | None = None,
-) -> tuple[list[Path], list[str]]:
+) -> tuple[list[str], list[str]]:
     """Index every shard whose documents changed and place the bundles under output/pagefind/.
 
-    Returns every file of the search index (kept or written) and the shards indexed this time.
+    Returns every file of the search index (kept or written, relative to the
+    output) and the shards indexed this time.
     """
     shards = [page_shard(output), *record_shards(public_db, kind_titles, language)]
     state_path = cache / "search.json"
@@ -148,7 +149,7 @@ def build_search_index(
     for shard in shards:
         key = digest(code, shard.key)
         entry = previous.get(shard.name)
-        if entry and entry[0] == key and all((root / shard.name / f).is_file() for f in entry[1]):
+        if entry and entry[0] == key and _files_in(root / shard.name) == set(entry[1]):
             keep[shard.name] = entry
         else:
             todo.append(shard)
@@ -160,8 +161,17 @@ def build_search_index(
     names = {shard.name for shard in shards}
     _remove_other_bundles(root, names)
     state_path.write_text(json.dumps(keep, separators=(",", ":"), sort_keys=True), encoding="utf-8")
-    files = [root / name / f for name in sorted(keep) for f in keep[name][1]]
+    files = [f"{BUNDLE}/{name}/{f}" for name in sorted(keep) for f in keep[name][1]]
     return files, sorted(shard.name for shard in todo)
+
+
+def _files_in(folder: Path) -> set[str]:
+    """Every file under a folder, relative to it: one listing per folder instead of a stat per file."""
+    found = set()
+    for parent, _, names in os.walk(folder):
+        prefix = os.path.relpath(parent, folder).replace(os.sep, "/")
+        found.update(name if prefix == "." else f"{prefix}/{name}" for name in names)
+    return found
 
 
 def _index_shards(
