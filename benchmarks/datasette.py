@@ -8,15 +8,24 @@ asked through `ds.client`, so the figures are Datasette's own work without
 network noise. Canned queries run with their default (empty) parameters, as a
 journalist's first click does. The reference is the same SQL through sqlite3
 on the same file: the gap is what Datasette adds.
+
+To time the queries again on a public.db already made (e.g. one kept with
+`--keep`, after changing metadata.json or adding an index to it by hand),
+without generating and publishing 1M records again:
+
+    python -m benchmarks.datasette PATH/TO/public.db [--requests 20] [--json out.json]
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import json
 import re
 import sqlite3
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -95,22 +104,27 @@ def make_public_db(ctx: Context, size: int) -> tuple[Path, float, float, float]:
 
 def measure_datasette(ctx: Context, size: int, requests: int) -> DatasetteFigures:
     """Publish a registry of `size` records and time each canned query `requests` times after one warm-up."""
-    from registry.serve import load_metadata
-
     public_db, generated, published, peak = make_public_db(ctx, size)
-    metadata = load_metadata(PROJECT / "metadata.json")
     figures = DatasetteFigures(size, generated, published, peak, public_db.stat().st_size / 2**20)
-    served = asyncio.run(_time_datasette(public_db, metadata, requests))
-    from registry.serve import PUBLIC_SETTINGS
-
-    limit = int(PUBLIC_SETTINGS["max_returned_rows"])
-    for name, sql in canned_queries(metadata).items():
-        status, rows, truncated, times, error = served[name]
-        figures.queries[name] = QueryFigures(status, rows, truncated, times, _time_sqlite(public_db, sql, requests, limit), error)
-        ctx.note(f"    {name}: p50 {figures.queries[name].p50:.1f} ms, p95 {figures.queries[name].p95:.1f} ms ({status})")
+    figures.queries = time_canned_queries(public_db, requests, ctx.note)
     for path in public_db.parent.parent.glob("registry.db*"):
         path.unlink()
     return figures
+
+
+def time_canned_queries(public_db: Path, requests: int, note: Callable[[str], None]) -> dict[str, QueryFigures]:
+    """Every canned query of the project's metadata.json on `public_db`, through Datasette and through sqlite3."""
+    from registry.serve import PUBLIC_SETTINGS, load_metadata
+
+    metadata = load_metadata(PROJECT / "metadata.json")
+    served = asyncio.run(_time_datasette(public_db, metadata, requests))
+    limit = int(PUBLIC_SETTINGS["max_returned_rows"])
+    queries: dict[str, QueryFigures] = {}
+    for name, sql in canned_queries(metadata).items():
+        status, rows, truncated, times, error = served[name]
+        queries[name] = QueryFigures(status, rows, truncated, times, _time_sqlite(public_db, sql, requests, limit), error)
+        note(f"    {name}: p50 {queries[name].p50:.1f} ms, p95 {queries[name].p95:.1f} ms ({status}, {rows} rows)")
+    return queries
 
 
 async def _time_datasette(
@@ -152,3 +166,42 @@ def _time_sqlite(public_db: Path, sql: str, requests: int, limit: int) -> list[f
         return times
     finally:
         conn.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Time every canned query on an existing public.db: the same measurement as `python -m benchmarks`, minus making the file."""
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks.datasette",
+        description="Time every canned query of metadata.json on an existing public.db (p50/p95 through Datasette, and sqlite3 alone).",
+    )
+    p.add_argument("public_db", type=Path, help="a public.db made by `commons publish` (e.g. kept by `python -m benchmarks --keep`)")
+    p.add_argument("--requests", type=int, default=20, help="requests per canned query (default 20)")
+    p.add_argument("--json", type=Path, help="also write the figures here as JSON")
+    args = p.parse_args(argv)
+    if not args.public_db.is_file():
+        p.error(f"no file at {args.public_db}")
+    if args.public_db.name != "public.db":
+        p.error("Datasette names a database after its file and metadata.json describes `public`: the file must be named public.db")
+    queries = time_canned_queries(args.public_db, args.requests, lambda line: print(line, file=sys.stderr, flush=True))
+    print("| query | status | rows | p50 ms | p95 ms | sqlite3 p50 ms |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for name, q in queries.items():
+        print(f"| {name} | {q.status} | {q.rows}{'+' if q.truncated else ''} | {q.p50:.1f} | {q.p95:.1f} | {q.sqlite_p50:.1f} |")
+    if args.json:
+        figures = {
+            name: {
+                "status": q.status,
+                "rows": q.rows,
+                "truncated": q.truncated,
+                "p50_ms": q.p50,
+                "p95_ms": q.p95,
+                "sqlite_p50_ms": q.sqlite_p50,
+            }
+            for name, q in queries.items()
+        }
+        args.json.write_text(json.dumps({"public_db": str(args.public_db), "queries": figures}, indent=1) + "\n", encoding="utf-8")
+    return 0 if all(q.status == 200 for q in queries.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

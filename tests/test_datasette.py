@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import shutil
 import sqlite3
+import subprocess
+import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,14 +26,17 @@ import pytest
 from registry import vocab
 from registry.errors import RegistryError
 from registry.examples import example_data
+from registry.public_summaries import SUMMARY_TABLES
 from registry.publish import public_tables, publish_registry
 from registry.records import add_record, list_records, update_record
 from registry.rules import KINDS, LINKS
 from registry.serve import datasette_app, load_metadata
 
-METADATA_PATH = Path(__file__).resolve().parents[1] / "metadata.json"
+ROOT = Path(__file__).resolve().parents[1]
+METADATA_PATH = ROOT / "metadata.json"
 RECORD_TABLES = ("assets", "actors", "agreements", "case_studies")
 COMMONS_STATUSES = ("occupied", "recognised", "under_agreement")
+LOTS = 21  # mapped assets in one district: more than the 20 names "Assets by status and district" shows
 
 
 @dataclass
@@ -86,6 +92,19 @@ def published(example_master: Path, tmp_path_factory: pytest.TempPathFactory) ->
             "district": "Test district",
         },
     )
+    for n in range(LOTS, 0, -1):
+        add_record(
+            registry,
+            "assets",
+            {
+                "id": f"test-lot-{n:02}",
+                "name": f"Vacant lot {n:02}",
+                "kind": "land",
+                "status": "mapped",
+                "city": "Napoli",
+                "district": "Test district",
+            },
+        )
     # As if every change to actors had been made two months ago.
     two_months_ago = (dt.datetime.now(dt.UTC) - dt.timedelta(days=60)).strftime("%Y-%m-%dT%H:%M:%SZ")
     registry.conn.execute("UPDATE changes SET changed_at = ? WHERE table_name = 'actors'", [two_months_ago])
@@ -201,11 +220,20 @@ async def test_commons_without_an_active_agreement(ds: Any, published: Published
 async def test_assets_by_status_and_district(ds: Any, published: Published, city: str, status: str) -> None:
     chosen = [s for s in records(published, "assets") if (not city or s["city"] == city) and (not status or s["status"] == status)]
     expected = Counter((s["district"] or "(no district)", s["status"]) for s in chosen)
-    names = {key: sorted(s["name"] for s in chosen if (s["district"] or "(no district)", s["status"]) == key) for key in expected}
+    names = {key: sorted(s["name"] for s in chosen if (s["district"] or "(no district)", s["status"]) == key)[:20] for key in expected}
     rows = await run_query(ds, "assets_by_status_and_district", city=city, status=status)
     assert {(r["district"], r["status"]): r["assets"] for r in rows} == expected
-    assert {(r["district"], r["status"]): sorted(r["names"].split("; ")) for r in rows} == names
+    assert {(r["district"], r["status"]): r["first_names"].split("; ") for r in rows} == names
+    assert [(r["district"], r["status"]) for r in rows] == sorted(expected)
     assert expected
+
+
+@pytest.mark.parametrize("city", ["", "Napoli"])
+async def test_assets_by_status_and_district_names_the_first_20_of_a_big_cell(ds: Any, published: Published, city: str) -> None:
+    rows = await run_query(ds, "assets_by_status_and_district", city=city, status="mapped")
+    (row,) = [r for r in rows if r["district"] == "Test district"]
+    assert row["assets"] == LOTS
+    assert row["first_names"].split("; ") == [f"Vacant lot {n:02}" for n in range(1, 21)]
 
 
 @pytest.mark.parametrize("status", ["", "active", "expired"])
@@ -222,7 +250,11 @@ async def test_agreements_per_co_manager(ds: Any, published: Published, status: 
     for row in rows:
         assert row["agreements"] == len(per_actor[row["actor_id"]])
         assert row["active_agreements"] == sum(agreements[a]["status"] == "active" for a in per_actor[row["actor_id"]])
-    assert [r["agreements"] for r in rows] == sorted((r["agreements"] for r in rows), reverse=True)
+    assert [(-r["agreements"], r["co_manager"], r["actor_id"]) for r in rows] == sorted(
+        (-r["agreements"], r["co_manager"], r["actor_id"]) for r in rows
+    )
+    actors = {a["id"]: a for a in records(published, "actors")}
+    assert all((r["co_manager"], r["kind"], r["city"]) == tuple(actors[r["actor_id"]][k] for k in ("name", "kind", "city")) for r in rows)
     if not status:
         assert rows
 
@@ -259,6 +291,8 @@ async def test_bovaird_matrix_counts_every_cell(ds: Any, published: Published, a
     for row in rows:
         assert row["cell"] == vocab.matrix_cell(row["design_by"], row["delivery_by"])
         assert row["case_studies"] == counts[(row["design_by"], row["delivery_by"])]
+        ids = sorted(c["id"] for c in cases if (c["design_by"], c["delivery_by"]) == (row["design_by"], row["delivery_by"]))
+        assert (sorted(row["case_study_ids"].split("; ")) if row["case_study_ids"] else []) == ids
     assert sum(r["case_studies"] for r in rows) == sum(counts.values())
     if not area:
         assert sum(counts.values()) > 0
@@ -275,6 +309,8 @@ async def test_records_changed_in_the_last_n_days(ds: Any, published: Published,
     assert {(r["table_name"], r["record_id"]): r["changes"] for r in rows} == expected
     assert {(r["table_name"], r["record_id"]): r["last_action"] for r in rows} == last_action
     assert all(r["name"] for r in rows)
+    order = [(r["last_changed_at"], r["last_change_id"]) for r in rows]
+    assert order == sorted(order, reverse=True)
     has_actors = any(r["table_name"] == published.backdated_table for r in rows)
     assert has_actors == (days == "90" and table in ("", "actors"))
     assert rows
@@ -284,10 +320,14 @@ async def test_records_changed_in_the_last_n_days(ds: Any, published: Published,
 async def test_records_without_a_source(ds: Any, published: Published, kind: str) -> None:
     cited = set(registry_rows(published, "SELECT record_kind, record_id FROM citations"))
     expected = {(k, r["id"]) for k in KINDS if not kind or k == kind for r in records(published, k) if (k, r["id"]) not in cited}
-    rows = await run_query(ds, "records_without_source", kind=kind)
-    assert {(r["kind"], r["id"]) for r in rows} == expected
+    rows = await run_query(ds, "records_without_source", kind=kind, after="")
+    assert [(r["kind"], r["id"]) for r in rows] == sorted(expected)
     if kind in ("", "assets"):
         assert ("assets", "test-occupied-square") in expected
+    if kind and len(rows) > 2:
+        after = rows[1]["id"]
+        rest = await run_query(ds, "records_without_source", kind=kind, after=after)
+        assert [(r["kind"], r["id"]) for r in rest] == sorted(e for e in expected if e[1] > after)
 
 
 async def test_asset_timeline_tells_each_story_in_order(ds: Any, published: Published) -> None:
@@ -323,7 +363,7 @@ def test_metadata_gives_title_description_licence_and_source(metadata: dict[str,
 
 def test_every_public_table_and_column_is_described(published: Published, metadata: dict[str, Any]) -> None:
     tables = metadata["databases"]["public"]["tables"]
-    for table in public_tables():
+    for table in [*public_tables(), *SUMMARY_TABLES]:
         assert tables.get(table, {}).get("description"), f"table {table} has no description in metadata.json"
         columns = public_columns(published, table)
         described = tables[table].get("columns", {})
@@ -331,13 +371,13 @@ def test_every_public_table_and_column_is_described(published: Published, metada
         assert not missing, f"columns of {table} with no description in metadata.json: {missing}"
         stale = sorted(set(described) - set(columns))
         assert not stale, f"metadata.json describes columns {table} does not have: {stale}"
-    assert not set(tables) - set(public_tables()), "metadata.json describes tables that are not published"
+    assert not set(tables) - set(public_tables()) - set(SUMMARY_TABLES), "metadata.json describes tables that are not published"
 
 
 async def test_only_public_tables_are_listed_and_search_tables_hidden(ds: Any) -> None:
     listed = (await get_json(ds, "/public.json"))["tables"]
     visible = {t["name"] for t in listed if not t["hidden"]}
-    assert visible == set(public_tables())
+    assert visible == set(public_tables()) | set(SUMMARY_TABLES)
     hidden = {t["name"] for t in listed if t["hidden"]}
     assert {f"{table}_fts" for table in RECORD_TABLES} <= hidden
 
@@ -389,6 +429,99 @@ def test_sorting_facets_search_and_labels_name_real_columns(published: Published
         if table in RECORD_TABLES:
             assert meta["fts_table"] == f"{table}_fts" and meta["fts_table"] in all_tables
             assert meta["sortable_columns"], table
+
+
+def test_publish_writes_the_summary_tables_before_analyze(published: Published) -> None:
+    conn = sqlite3.connect(published.database)
+    try:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        analysed = {r[0] for r in conn.execute("SELECT tbl FROM sqlite_stat1")}
+    finally:
+        conn.close()
+    assert set(SUMMARY_TABLES) <= tables, "commons publish must call registry.public_summaries.write_summaries"
+    assert set(SUMMARY_TABLES) <= analysed, "the summary tables must be written before ANALYZE, so SQLite plans with their sizes"
+
+
+# Query plans at scale ---------------------------------------------------------
+
+SCALE = 5_000  # records: SQLite plans these queries exactly as it does at 1M (checked with EXPLAIN QUERY PLAN)
+PLAN_LINE = re.compile(r"^(SCAN|SEARCH) (?:TABLE )?(\S+)(?: (USING .*))?")
+
+
+@pytest.fixture(scope="module")
+def scaled_public(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A public copy of a synthetic registry of SCALE records, made like the benchmark's (benchmarks/synthetic.py)."""
+    from registry.store import open_registry
+
+    folder = tmp_path_factory.mktemp("scaled")
+    db = folder / "registry.db"
+    code = f"from pathlib import Path; from benchmarks.synthetic import write_registry; write_registry(Path({str(db)!r}), {SCALE})"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)}
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True, timeout=300)
+    registry = open_registry(db, migrate=False)
+    try:
+        return publish_registry(registry, folder / "public").database
+    finally:
+        registry.close()
+
+
+def query_plan(conn: sqlite3.Connection, sql: str) -> list[tuple[int, int, str]]:
+    """EXPLAIN QUERY PLAN with empty parameters: (node, parent node, detail) of each line."""
+    params = {name: "" for name in re.findall(r"(?<![:\w]):(\w+)", sql)}
+    return [(row[0], row[1], row[3]) for row in conn.execute("EXPLAIN QUERY PLAN " + sql, params)]
+
+
+def whole_table_reads(sql: str, plan: list[tuple[int, int, str]]) -> list[str]:
+    """The lines of a plan that read a big table whole before the first row can be returned.
+
+    Small are the summary tables, the query's CTEs, subqueries, lists of
+    constants and json_each. A big table must be read through an index: looked
+    up by key or range, or walked in the query's order (and then not sorted,
+    which would read it all before the first row); and it must be neither
+    grouped nor materialised, which also read all of it first.
+    """
+    small = {*SUMMARY_TABLES, "json_each", *re.findall(r"(\w+)(?:\([^)]*\))? as \(", sql)}
+
+    def is_small(detail: str) -> bool:
+        match = PLAN_LINE.match(detail)
+        return match is None or match[2] in small or match[2].startswith("(subquery") or detail.endswith(("CONSTANT ROW", "CONSTANT ROWS"))
+
+    found = []
+    walked = False
+    for _, _, detail in plan:
+        match = PLAN_LINE.match(detail)
+        if match and match[1] == "SCAN" and not is_small(detail):
+            if match[3]:
+                walked = True
+            else:
+                found.append(detail)
+    if walked:
+        found += [detail for _, _, detail in plan if "TEMP B-TREE FOR ORDER BY" in detail]
+    for node, parent, detail in plan:
+        if "TEMP B-TREE FOR GROUP BY" in detail:
+            found += [f"{d} (grouped)" for n, p, d in plan if p == parent and n != node and PLAN_LINE.match(d) and not is_small(d)]
+        if detail.startswith("MATERIALIZE"):
+            found += [f"{d} ({detail})" for _, p, d in plan if p == node and PLAN_LINE.match(d) and not is_small(d)]
+    return found
+
+
+def test_canned_queries_never_read_a_whole_table_to_answer(scaled_public: Path, metadata: dict[str, Any]) -> None:
+    conn = sqlite3.connect(f"file:{scaled_public}?immutable=1", uri=True)
+    try:
+        for name, query in metadata["databases"]["public"]["queries"].items():
+            plan = query_plan(conn, query["sql"])
+            found = whole_table_reads(query["sql"], plan)
+            assert not found, f"{name} reads whole tables: {found}\n" + "\n".join(d for _, _, d in plan)
+    finally:
+        conn.close()
+
+
+async def test_canned_queries_answer_at_scale(scaled_public: Path, metadata: dict[str, Any]) -> None:
+    ds = datasette_app(scaled_public, metadata)
+    for name in metadata["databases"]["public"]["queries"]:
+        rows = await run_query(ds, name)
+        if name not in ("agreements_expiring", "asset_timeline"):  # nothing expires soon and no asset is asked for
+            assert rows, name
 
 
 # Facets and search ------------------------------------------------------------

@@ -167,7 +167,7 @@ def build_search_index(
 
 def _files_in(folder: Path) -> set[str]:
     """Every file under a folder, relative to it: one listing per folder instead of a stat per file."""
-    found = set()
+    found: set[str] = set()
     for parent, _, names in os.walk(folder):
         prefix = os.path.relpath(parent, folder).replace(os.sep, "/")
         found.update(name if prefix == "." else f"{prefix}/{name}" for name in names)
