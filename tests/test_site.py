@@ -575,3 +575,24 @@ def test_rendering_in_worker_processes_gives_the_same_site(built_site: BuiltSite
     report = build_test_site(built_site.db, parallel, workers=2)
     assert len(report.rendered) > 100
     assert tree(parallel) == tree(built_site.output)
+
+
+def test_maps_are_not_drawn_again_when_no_place_or_name_changed_but_are_after_a_move(example_registry: Path, tmp_path: Path) -> None:
+    output = tmp_path / "output"
+    build_test_site(example_registry, output, search=False)
+    map_files = sorted(p for p in (output / "map").rglob("*") if p.is_file())
+    before = {p: p.stat().st_mtime_ns for p in map_files}
+    registry = open_registry(example_registry, by="tester")
+    asset_id = registry.conn.execute("SELECT id FROM assets WHERE lat IS NOT NULL ORDER BY id").fetchone()[0]
+    update_record(registry, "assets", asset_id, {"description": "Only the words changed."})
+    registry.close()
+    build_test_site(example_registry, output, search=False)
+    assert {p: p.stat().st_mtime_ns for p in map_files} == before, "a description is not on the maps"
+    registry = open_registry(example_registry, by="tester")
+    update_record(registry, "assets", asset_id, {"lat": 40.9, "lon": 14.3})
+    registry.close()
+    build_test_site(example_registry, output, search=False)
+    assert (output / "map" / "data" / "assets.json").stat().st_mtime_ns != before[output / "map" / "data" / "assets.json"]
+    clean = tmp_path / "clean"
+    build_test_site(example_registry, clean, search=False)
+    assert tree(output) == tree(clean)

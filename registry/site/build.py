@@ -117,14 +117,62 @@ def _render_maps(site: SiteSettings, state: BuildState, report: BuildReport) -> 
         report.notes.append("maps skipped: the registry.maps package is not installed")
         state.maps = {name: False for name in MAP_FILES}
         return []
+    settings: dict[str, str | None] = {"TILES_URL": site.tiles_url, "TILES_ATTRIBUTION": site.tiles_attribution}
     conn = sqlite3.connect(f"file:{site.public_db}?mode=ro", uri=True)
     try:
-        paths = render_site_maps(conn, site.output, {"TILES_URL": site.tiles_url, "TILES_ATTRIBUTION": site.tiles_attribution})
+        kept = _unchanged_maps(site, conn, settings)
+        if kept is not None:
+            key, paths = kept, _read_maps_cache(site)[1]
+        else:
+            key, paths = _maps_key(conn, settings), [str(p) for p in render_site_maps(conn, site.output, settings) or []]
     finally:
         conn.close()
+    _write_maps_cache(site, key, paths)
     state.maps = {name: (site.output / path).is_file() for name, path in MAP_FILES.items()}
     report.maps = dict(state.maps)
-    return [Path(p) for p in paths or []]
+    return [Path(p) for p in paths]
+
+
+def _maps_key(conn: sqlite3.Connection, settings: dict[str, str | None]) -> str:
+    """Everything the maps are drawn from: the records' places and names, the settings, the maps code."""
+    from ..maps.data import read_columns
+    from ..maps.layers import LAYERS
+    from .cache import digest, files_digest
+
+    code = files_digest(p for p in (Path(__file__).parent.parent / "maps").rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    columns = [vars(read_columns(conn, spec)) for spec in LAYERS]
+    return digest(code, settings, columns)
+
+
+def _unchanged_maps(site: SiteSettings, conn: sqlite3.Connection, settings: dict[str, str | None]) -> str | None:
+    """The last build's key when the maps' inputs and files are as that build left them (drawing costs 0.3 s at 10k)."""
+    key, paths, stamps = _read_maps_cache(site)
+    if not key or site.force or [_stamp(Path(p)) for p in paths] != stamps:
+        return None
+    return key if _maps_key(conn, settings) == key else None
+
+
+def _stamp(path: Path) -> list[int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return [stat.st_size, stat.st_mtime_ns]
+
+
+def _read_maps_cache(site: SiteSettings) -> tuple[str | None, list[str], list[list[int] | None]]:
+    try:
+        stored = json.loads((_cache_dir(site) / "maps.json").read_text(encoding="utf-8"))
+        return stored["key"], list(stored["files"]), list(stored["stamps"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None, [], []
+
+
+def _write_maps_cache(site: SiteSettings, key: str, paths: list[str]) -> None:
+    folder = _cache_dir(site)
+    folder.mkdir(parents=True, exist_ok=True)
+    document = {"key": key, "files": paths, "stamps": [_stamp(Path(p)) for p in paths]}
+    (folder / "maps.json").write_text(json.dumps(document, separators=(",", ":")), encoding="utf-8")
 
 
 def _run_pelican(site: SiteSettings, state: BuildState) -> None:
