@@ -96,6 +96,8 @@ def size_json(s: SizeResult) -> dict[str, Any]:
             "raw_insert_only_s": _r(imp.raw_insert_seconds),
             "raw_rows_per_s": _r(imp.raw_rows_per_second, 1),
             "vs_raw": _r(imp.ratio),
+            "library_s": _r(imp.library_seconds),
+            "library_vs_raw_insert_only": _r(imp.library_ratio),
             "peak_memory_mb": _r(imp.peak_mb, 1),
         },
         "overview_map": {

@@ -52,8 +52,29 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * 6_371_000 * math.asin(math.sqrt(a))
 
 
+NON_ALNUM_RE = re.compile(r"[^a-z0-9]+")
+
+
 def _normalise(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+    return NON_ALNUM_RE.sub(" ", text.lower()).strip()
+
+
+def similar_names(name: str, other: str) -> bool:
+    """Whether two normalised names are close enough to be the same place.
+
+    quick_ratio and real_quick_ratio are upper bounds of ratio, so asking them
+    first gives the same answers while most pairs stop at the cheap bound.
+    """
+    matcher = difflib.SequenceMatcher(None, name, other)
+    return (
+        matcher.real_quick_ratio() >= DUPLICATE_NAME_SIMILARITY
+        and matcher.quick_ratio() >= DUPLICATE_NAME_SIMILARITY
+        and matcher.ratio() >= DUPLICATE_NAME_SIMILARITY
+    )
+
+
+def _cell(lat: float, lon: float) -> tuple[int, int]:
+    return math.floor(lat / CELL_DEGREES), math.floor(lon / CELL_DEGREES)
 
 
 def possible_duplicates(conn: sqlite3.Connection, kind: Kind, items: Sequence[Item]) -> list[str]:
@@ -64,36 +85,35 @@ def possible_duplicates(conn: sqlite3.Connection, kind: Kind, items: Sequence[It
     title = kind.title_field
     margin = DUPLICATE_RADIUS_M / 111_000 * 2
     lats = [v["lat"] for _, v in located]
-    grid: dict[tuple[int, int], list[tuple[str, str, float, float]]] = defaultdict(list)
-
-    def cell(lat: float, lon: float) -> tuple[int, int]:
-        return math.floor(lat / CELL_DEGREES), math.floor(lon / CELL_DEGREES)
-
+    # Cells by row, then by column: one dict lookup per row of cells, and plain ints after.
+    grid: dict[int, dict[int, list[tuple[str, str, float, float]]]] = defaultdict(lambda: defaultdict(list))
     rows = conn.execute(
         f"SELECT id, [{title}], lat, lon FROM [{kind.table}] WHERE lat BETWEEN ? AND ?",
         [min(lats) - margin, max(lats) + margin],
     )
     for other_id, other_title, lat, lon in rows:
         if lat is not None and lon is not None:
-            grid[cell(lat, lon)].append((other_id, _normalise(str(other_title or "")), lat, lon))
+            row, col = _cell(lat, lon)
+            grid[row][col].append((other_id, _normalise(str(other_title or "")), lat, lon))
     warnings = []
+    empty: dict[int, list[tuple[str, str, float, float]]] = {}
     for where, values in located:
         lat, lon = values["lat"], values["lon"]
         name = _normalise(str(values.get(title) or ""))
-        row, col = cell(lat, lon)
+        row, col = _cell(lat, lon)
         span = min(50, math.ceil(1 / max(math.cos(math.radians(lat)), 0.02)))
         for r in (row - 1, row, row + 1):
+            cells = grid.get(r, empty)
+            if not cells:
+                continue
             for c in range(col - span, col + span + 1):
-                for other_id, other_name, other_lat, other_lon in grid.get((r, c), ()):
+                for other_id, other_name, other_lat, other_lon in cells.get(c, ()):
                     distance = distance_m(lat, lon, other_lat, other_lon)
-                    if (
-                        distance <= DUPLICATE_RADIUS_M
-                        and difflib.SequenceMatcher(None, name, other_name).ratio() >= DUPLICATE_NAME_SIMILARITY
-                    ):
+                    if distance <= DUPLICATE_RADIUS_M and similar_names(name, other_name):
                         warnings.append(
                             f"warning: {describe(kind, values['id'], where)} may duplicate {other_id!r} ({distance:.0f} m away)"
                         )
-        grid[(row, col)].append((values["id"], name, lat, lon))
+        grid[row][col].append((values["id"], name, lat, lon))
     return warnings
 
 
@@ -128,12 +148,13 @@ def insert_many(txn: Txn, kind: Kind, items: Sequence[Item]) -> list[str]:
         )
         raise ValidationError(shown)
     warnings = possible_duplicates(conn, kind, items)
-    rows = [encode_row(kind, values) for _, values in items]
+    lists = any(f.type == "enum_list" for f in kind.fields)
+    rows = [encode_row(kind, values) for _, values in items] if lists else [dict(values) for _, values in items]
     columns = kind.field_names
     marks = ", ".join("?" for _ in columns)
     conn.executemany(
         f"INSERT INTO [{kind.table}] ({', '.join(f'[{c}]' for c in columns)}) VALUES ({marks})",
-        ([row.get(c) for c in columns] for row in rows),
+        [list(map(row.get, columns)) for row in rows],
     )
     txn.log_many("insert", kind.table, [(row["id"], None, row) for row in rows])
     if kind.name == "assets":

@@ -13,6 +13,8 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cache, cached_property
+from pathlib import Path
 from typing import Any
 
 from . import vocab
@@ -26,6 +28,11 @@ CONTROL_CHARS_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Lone surrogates are how Python carries bytes it could not decode (a terminal or file
 # in another encoding); SQLite cannot store them, so they are refused as a wrong encoding.
 SURROGATES_RE = re.compile(r"[\ud800-\udfff]")
+# Either of the two above, so clean text (nearly all of it) is searched once.
+SUSPECT_CHARS_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+DEGREE_LIMITS = {"lat": 90.0, "lon": 180.0}
 
 
 @dataclass(frozen=True)
@@ -62,6 +69,11 @@ class Kind:
     @property
     def field_names(self) -> list[str]:
         return [f.name for f in self.fields]
+
+    @cached_property
+    def field_name_set(self) -> frozenset[str]:
+        """The field names as a set, for checking every key of every imported row."""
+        return frozenset(f.name for f in self.fields)
 
     @property
     def public_fields(self) -> list[Field]:
@@ -274,7 +286,7 @@ def suggest(value: str, allowed: Mapping[str, str] | list[str] | tuple[str, ...]
 
 
 def _parse_date(value: str) -> dt.date:
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+    if not DATE_RE.fullmatch(value):
         raise ValueError("not YYYY-MM-DD")
     return dt.date.fromisoformat(value)
 
@@ -291,15 +303,15 @@ def coerce_value(f: Field, value: Any) -> Any:
         raise ValueError("expected a single value, got a structure")
     text = value if isinstance(value, str) else None
     if text is not None:
-        if CONTROL_CHARS_RE.search(text):
-            raise ValueError("contains control characters; remove them")
-        if SURROGATES_RE.search(text):
+        if SUSPECT_CHARS_RE.search(text):
+            if CONTROL_CHARS_RE.search(text):
+                raise ValueError("contains control characters; remove them")
             raise ValueError("contains bytes that are not valid UTF-8 (a wrong encoding?); retype it or save the file as UTF-8")
         text = text.strip()
         if len(text) > MAX_TEXT:
             raise ValueError(f"is {len(text)} characters long; at most {MAX_TEXT} are allowed")
     if f.type in ("text", "markdown", "ref"):
-        return str(value).strip()
+        return text if text is not None else str(value).strip()
     if f.type == "slug":
         s = str(value)
         if not SLUG_RE.fullmatch(s) or len(s) > 120:
@@ -319,7 +331,7 @@ def coerce_value(f: Field, value: Any) -> Any:
             raise ValueError(f"must be a number, got {value!r}") from None
         if number != number or number in (float("inf"), float("-inf")):
             raise ValueError("must be a finite number")
-        limit = {"lat": 90.0, "lon": 180.0}.get(f.type)
+        limit = DEGREE_LIMITS.get(f.type)
         if limit is not None and not -limit <= number <= limit:
             raise ValueError(f"{number} is out of range; allowed -{limit:g} to {limit:g} (decimal degrees, WGS84)")
         if f.type == "number" and number < 0:
@@ -350,7 +362,7 @@ def coerce_value(f: Field, value: Any) -> Any:
         return s
     if f.type == "url":
         s = str(value).strip()
-        if not re.match(r"^https?://[^\s/$.?#][^\s]*$", s, re.IGNORECASE):
+        if not URL_RE.match(s):
             raise ValueError(f"{s!r} is not a web address; only http:// or https:// URLs are allowed")
         return s
     if f.type == "email":
@@ -383,17 +395,38 @@ def _as_list(value: Any) -> list[str]:
 
 
 def _country_code(value: str) -> str:
+    s = value.strip()
+    if len(s) == 2 and s.upper() in alpha_2_codes():
+        return s.upper()
     import pycountry
 
-    s = value.strip()
-    if len(s) == 2 and pycountry.countries.get(alpha_2=s.upper()):
-        return s.upper()
     try:
         match = pycountry.countries.lookup(s)
         hint = f" (did you mean {match.alpha_2!r} for {match.name}?)"
     except LookupError:
         hint = ""
     raise ValueError(f"{s!r} is not an ISO 3166-1 alpha-2 country code{hint}")
+
+
+@cache
+def alpha_2_codes() -> frozenset[str]:
+    """Every ISO 3166-1 alpha-2 code pycountry knows.
+
+    Read from pycountry's own data file when it is where pycountry keeps it:
+    importing pycountry reads package metadata, a tenth of a second that an
+    import of a thousand rows would otherwise spend on one country code.
+    """
+    import importlib.util
+
+    spec = importlib.util.find_spec("pycountry")
+    folders = list(spec.submodule_search_locations or []) if spec is not None else []
+    try:
+        data = Path(folders[0], "databases", "iso3166-1.json").read_text(encoding="utf-8")
+        return frozenset(str(entry["alpha_2"]) for entry in json.loads(data)["3166-1"])
+    except (IndexError, OSError, ValueError, KeyError, TypeError):
+        import pycountry
+
+        return frozenset(str(c.alpha_2) for c in pycountry.countries)
 
 
 def _opening_hours(value: str) -> str:
@@ -455,7 +488,7 @@ def clean_record(
     """
     problems: list[str] = []
     who = describe(kind, raw.get("id"), where)
-    known = set(kind.field_names)
+    known = kind.field_name_set
     for name in raw:
         if name not in known:
             problems.append(
@@ -490,7 +523,7 @@ def clean_record(
 def _cross_field_problems(kind: Kind, values: Mapping[str, Any], who: str) -> list[str]:
     problems = []
     has_lat, has_lon = values.get("lat") is not None, values.get("lon") is not None
-    if "lat" in kind.field_names and has_lat != has_lon and ("lat" in values or "lon" in values):
+    if has_lat != has_lon and "lat" in kind.field_name_set and ("lat" in values or "lon" in values):
         problems.append(f"{who}: fields 'lat' and 'lon' go together: give both or neither")
     if kind.name == "agreements":
         start = values.get("starts_on") or values.get("adopted_on")
@@ -525,15 +558,14 @@ def country_at(lat: float, lon: float) -> str | None:
 
 
 def countries_at(points: list[tuple[float, float]]) -> list[str | None]:
-    """Country codes for many points in one lookup; imports check thousands at once."""
-    import reverse_geocode
+    """Country codes for many points in one lookup; imports check thousands at once.
 
-    if not points:
-        return []
-    try:
-        return [str(found["country_code"]) for found in reverse_geocode.search(points)]
-    except Exception:  # noqa: BLE001 - an offline lookup that fails must not block an edit
-        return [None] * len(points)
+    The shipped grid answers for points away from borders; reverse_geocode (about a
+    second to load) is asked only for the others, with the same answers.
+    """
+    from .country_grid import countries_at as lookup
+
+    return lookup(points) if points else []
 
 
 ReferenceExists = Callable[[str, str], bool]

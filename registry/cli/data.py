@@ -8,12 +8,12 @@ from typing import Any
 
 import click
 
+from ..rules import KINDS, suggest
 from .base import KIND, Settings, cli, pass_settings, reports_errors, warn
 
 
 @cli.command(name="import")
-@click.argument("kind", type=KIND)
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("sources", nargs=-1, required=True, metavar="[KIND] FILE...")
 @click.option("--dry-run", is_flag=True, help="Check everything and say what would be added, but write nothing.")
 @click.option("--layer", help="The layer to read from a GeoPackage (or a zip holding several Shapefiles).")
 @click.option(
@@ -27,9 +27,15 @@ from .base import KIND, Settings, cli, pass_settings, reports_errors, warn
 @pass_settings
 @reports_errors
 def import_command(
-    settings: Settings, kind: str, file: Path, dry_run: bool, layer: str | None, columns: tuple[str, ...], crs: str | None
+    settings: Settings, sources: tuple[str, ...], dry_run: bool, layer: str | None, columns: tuple[str, ...], crs: str | None
 ) -> None:
-    """Import records from CSV, JSON or a GIS file: all rows or none.
+    """Import records from CSV, JSON or GIS files: all rows of all files, or none.
+
+    Give a KIND (assets, actors, agreements or cases) and its files, or give
+    files (or a folder) named after their kinds, assets.csv, actors.csv,
+    agreements.csv and cases.csv, to import a whole dataset in one
+    transaction: assets go in before the agreements that name them, whatever
+    the order given.
 
     GIS files (GeoJSON, GeoPackage, zipped Shapefile) and CSVs with coordinate
     or WKT columns under any names are reprojected to WGS84; polygons keep
@@ -39,28 +45,59 @@ def import_command(
     \b
     Examples:
       commons import assets inventory.csv --dry-run
+      commons import assets.csv actors.csv agreements.csv cases.csv
+      commons import dataset/ --dry-run
       commons import assets beni.gpkg --layer immobili --columns name=NOME,kind=TIPO --dry-run
       commons import actors soci.csv --columns lat=Y,lon=X --crs EPSG:32633
     """
-    from ..geo.read import import_spatial, is_spatial_import
-    from ..tabular import import_or_preview
+    from ..tabular import ImportResult, import_or_preview_files
 
-    if is_spatial_import(file, kind, layer=layer, columns=columns, crs=crs):
-        result = import_spatial(
-            settings.open(),
-            kind,
-            file,
-            dry_run=dry_run,
-            layer=layer,
-            columns=columns,
-            crs=crs,
-            notify=lambda note: click.echo(note, err=True),
-        )
+    kind, files = _kind_and_files(sources)
+    results: list[ImportResult]
+    if layer or columns or crs:
+        from ..geo.read import import_spatial
+
+        if kind is None or len(files) != 1:
+            raise click.UsageError(
+                "--layer, --columns and --crs describe one file: give its kind and the file, e.g. commons import assets beni.gpkg --layer immobili"
+            )
+        results = [
+            import_spatial(
+                settings.open(),
+                kind,
+                Path(files[0]),
+                dry_run=dry_run,
+                layer=layer,
+                columns=columns,
+                crs=crs,
+                notify=lambda note: click.echo(note, err=True),
+            )
+        ]
     else:
-        result = import_or_preview(settings.open(), kind, file, dry_run=dry_run)
-    warn(result.warnings)
+        results = import_or_preview_files(settings.open(), files, kind, dry_run=dry_run, notify=lambda note: click.echo(note, err=True))
+    for result in results:
+        warn(result.warnings)
     verb = "Would add" if dry_run else "Added"
-    click.echo(f"{verb} {result.added} {kind} from {file}")
+    for result in results:
+        click.echo(f"{verb} {result.added} {result.kind} from {result.path}")
+    if len(results) > 1:
+        click.echo(f"{verb} {sum(r.added for r in results)} records from {len(results)} files in one transaction")
+
+
+def _kind_and_files(sources: tuple[str, ...]) -> tuple[str | None, list[str]]:
+    """`KIND FILE...` or `FILE...`: the first word is a kind when it names one and files follow."""
+    first = sources[0]
+    if first in KINDS:
+        if len(sources) > 1:
+            return first, list(sources[1:])
+        if not Path(first).exists():
+            raise click.UsageError(f"give the file to import after the kind, e.g. commons import {first} {first}.csv")
+    elif not Path(first).exists() and not Path(first).suffix:
+        kinds = ", ".join(repr(k) for k in KINDS)
+        raise click.BadParameter(
+            f"{first!r} is neither one of {kinds} nor a file or folder{suggest(first, list(KINDS))}", param_hint="'[KIND] FILE...'"
+        )
+    return None, list(sources)
 
 
 @cli.command()
