@@ -260,7 +260,7 @@ class RecordsGenerator(Generator):  # type: ignore[misc]
         started = time.perf_counter()
         site, state = self.site, self.state
         cache = PageCache(
-            Path(site.cache or site.output.parent / "cache") / "pages.json",
+            Path(site.cache or site.output.parent / "cache") / "pages.marshal",
             site.output,
             self._fingerprint(),
             site.today.isoformat(),
@@ -286,12 +286,18 @@ class RecordsGenerator(Generator):  # type: ignore[misc]
                 state.changed.add(path)
         state.skipped = len(cache.current) - len(todo)
         state.timings["records: render and write"] = time.perf_counter() - started - state.timings["records: views and hashes"]
-        html = [path for path in cache.current if path.endswith(".html")]
-        html += [page.save_as for page in self.context.get("pages", []) if page.save_as]
-        if write_text(site.output / "sitemap.xml", render_sitemap(html, site.site_url)):
-            state.rendered.append("sitemap.xml")
-            state.changed.add("sitemap.xml")
+        html = sorted(
+            {path for path in cache.current if path.endswith(".html")} | {p.save_as for p in self.context.get("pages", []) if p.save_as}
+        )
+        # Drawn again only when the list of pages changed: at 100k records writing it took 2 s.
+        sitemap_key = digest("sitemap", html, site.site_url)
+        if not cache.fresh("sitemap.xml", sitemap_key, GLOBAL):
+            sitemap = site.output / "sitemap.xml"
+            if write_text(sitemap, render_sitemap(html, site.site_url)):
+                state.rendered.append("sitemap.xml")
+                state.changed.add("sitemap.xml")
+            written = sitemap.stat()
+            cache.current["sitemap.xml"] = [sitemap_key, written.st_size, written.st_mtime_ns, GLOBAL]
         state.produced.update(cache.current)
-        state.produced.add("sitemap.xml")
         cache.save(signatures)
         state.timings["records"] = time.perf_counter() - started
