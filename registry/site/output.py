@@ -9,8 +9,10 @@ or for a few pages, it all runs in this process.
 
 from __future__ import annotations
 
+import errno
 import multiprocessing
 import os
+import stat as stat_mode
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -33,31 +35,107 @@ class Renderable(Protocol):
     def make(self) -> Callable[[], str]: ...
 
 
+# Files are opened with os.open, not open(): a page costs a few system calls and no Python file objects.
+_FLAGS = getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+_READ = os.O_RDONLY | _FLAGS
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _FLAGS
+_TRUNCATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _FLAGS
+_MODE = 0o666  # as open() makes files: read-write for all, less the umask
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _holds(fd: int, size: int, data: bytes) -> bool:
+    """Whether the open file (of `size` bytes when it was opened) holds exactly `data`."""
+    if size != len(data):
+        return False
+    chunks, wanted = [], size + 1  # one byte more, to notice a file that grew since
+    while wanted > 0:
+        chunk = os.read(fd, wanted)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        wanted -= len(chunk)
+    return b"".join(chunks) == data
+
+
+def _create(path: str, data: bytes) -> os.stat_result | None:
+    """Write a new file in place, making its folder when missing; None when the file already exists."""
+    try:
+        fd = os.open(path, _CREATE, _MODE)
+    except FileExistsError:
+        return None
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        try:
+            fd = os.open(path, _CREATE, _MODE)
+        except FileExistsError:
+            return None
+    try:
+        _write_all(fd, data)
+        return os.fstat(fd)
+    finally:
+        os.close(fd)
+
+
+def _update(path: str, data: bytes) -> tuple[bool, os.stat_result] | None:
+    """Leave a file that holds these bytes alone, else replace it atomically; None when there is no file."""
+    try:
+        fd = os.open(path, _READ)
+    except FileNotFoundError:
+        return None
+    try:
+        stat = os.fstat(fd)
+        if stat_mode.S_ISDIR(stat.st_mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
+        if _holds(fd, stat.st_size, data):
+            return False, stat
+    finally:
+        os.close(fd)
+    tmp = path + ".tmp"
+    fd = os.open(tmp, _TRUNCATE, _MODE)
+    try:
+        _write_all(fd, data)
+        stat = os.fstat(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+    return True, stat
+
+
+def _put(path: str, data: bytes, existing: bool) -> tuple[bool, os.stat_result, bool]:
+    """Write `data` unless the file holds it: (whether its bytes changed, its stat, whether it existed).
+
+    `existing` is a guess of whether the file is there, which decides what is tried first: comparing
+    with the file, or creating it. A wrong guess costs one failed open, never a wrong result.
+    """
+    for _ in range(3):
+        if existing:
+            updated = _update(path, data)
+            if updated is not None:
+                return updated[0], updated[1], True
+        created = _create(path, data)
+        if created is not None:
+            return True, created, False
+        existing = True  # made by someone else between the two calls: compare with it
+    raise OSError(f"{path} keeps appearing and disappearing")  # pragma: no cover
+
+
 def write_text(path: Path, text: str) -> bool:
     """Write a file unless it already holds these bytes; a new file is written in place, an existing one replaced atomically."""
-    data = text.encode("utf-8")
-    try:
-        with open(path, "rb") as existing:
-            if existing.read() == data:
-                return False
-    except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "wb") as fresh:
-            fresh.write(data)
-        return True
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as replacement:
-        replacement.write(data)
-    os.replace(tmp, path)
-    return True
+    return _put(os.fspath(path), text.encode("utf-8"), True)[0]
 
 
 def _render(plans: Sequence[Renderable], output: Path) -> list[Written]:
     written = []
+    root = os.fspath(output) + os.sep
+    existing = True  # outputs are mostly all there (a rebuild) or all missing (a first build): follow the last file
     for plan in plans:
-        target = output / plan.path
-        changed = write_text(target, plan.make())
-        stat = os.stat(target)
+        changed, stat, existing = _put(root + plan.path, plan.make().encode("utf-8"), existing)
         written.append((plan.path, stat.st_size, stat.st_mtime_ns, changed))
     return written
 

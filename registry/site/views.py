@@ -8,6 +8,7 @@ Markdown stays as source here; templates render it through the sanitiser.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -64,11 +65,22 @@ def _ref(data: SiteData, kind: str, record_id: str, role: str | None = None, rol
     }
 
 
+@functools.cache
+def _public_names(kind: str) -> tuple[str, ...]:
+    """The public fields of a kind, by name: asked for every record page and download."""
+    return tuple(f.name for f in KINDS[kind].public_fields)
+
+
+@functools.cache
+def _has_place(kind: str) -> bool:
+    return "lat" in KINDS[kind].field_names
+
+
 def _common(data: SiteData, ctx: ViewContext, kind: str, record: dict[str, Any]) -> dict[str, Any]:
     """What every record page has: sources, freshness, last change, data links, place."""
     spec = KINDS[kind]
     record_id = record["id"]
-    public = {f.name: record.get(f.name) for f in spec.public_fields}
+    public = {name: record.get(name) for name in _public_names(kind)}
     has_point = record.get("lat") is not None and record.get("lon") is not None
     datasette = None
     if ctx.datasette_url:
@@ -88,7 +100,7 @@ def _common(data: SiteData, ctx: ViewContext, kind: str, record: dict[str, Any])
         "last_changed": data.last_changed.get((kind, record_id)),
         "has_point": has_point,
         "map_hash": f"{kind}/{record_id}" if has_point and ctx.record_map else None,
-        "downloads": {"json": f"{record_id}.json", "feature": "lat" in spec.field_names, "datasette": datasette},
+        "downloads": {"json": f"{record_id}.json", "feature": _has_place(kind), "datasette": datasette},
     }
 
 
@@ -230,9 +242,12 @@ def case_view(data: SiteData, ctx: ViewContext, record: dict[str, Any]) -> dict[
 VIEWS = {"assets": asset_view, "actors": actor_view, "agreements": agreement_view, "cases": case_view}
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def dump_json(document: Any) -> str:
     """The text of a JSON download: compact, UTF-8 kept readable."""
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n"
+    return _JSON.encode(document) + "\n"
 
 
 def record_json(data: SiteData, kind: str, record: dict[str, Any]) -> dict[str, Any]:
@@ -241,15 +256,14 @@ def record_json(data: SiteData, kind: str, record: dict[str, Any]) -> dict[str, 
     Kinds with a place are written as a GeoJSON Feature (its outline or point),
     which is plain JSON too, so one file per record serves both uses.
     """
-    spec = KINDS[kind]
-    document: dict[str, Any] = {f.name: record.get(f.name) for f in spec.public_fields if f.name != "geometry"}
+    document: dict[str, Any] = {name: record.get(name) for name in _public_names(kind) if name != "geometry"}
     links = data.links.get((kind, record["id"]), {})
     document["links"] = {other: [{"id": i, "role": r} if r else {"id": i} for i, r in found] for other, found in sorted(links.items())}
     if kind == "assets":
         document["agreements"] = data.agreements_by_asset.get(record["id"], [])
         document["timeline"] = data.events.get(record["id"], [])
     document["sources"] = data.sources.get((kind, record["id"]), [])
-    if "lat" in spec.field_names:
+    if _has_place(kind):
         geometry: Any = None
         if record.get("geometry"):
             geometry = json.loads(record["geometry"])
