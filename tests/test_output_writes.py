@@ -90,7 +90,7 @@ def test_render_reports_what_is_on_disk(tmp_path: Path) -> None:
     plans.append(Plan("kind/new/index.html", "new page"))
     mixed = _render(plans, tmp_path)
     assert [w[3] for w in mixed] == [False, False, True] + [False] * 7 + [True]
-    for rel, size, mtime, _ in first[:2] + mixed:
+    for rel, size, mtime, _, _ in first[:2] + mixed:
         st = (tmp_path / rel).stat()
         assert (st.st_size, st.st_mtime_ns) == (size, mtime), rel
     for plan in plans:

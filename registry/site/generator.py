@@ -58,6 +58,11 @@ def _dump_record(data: SiteData, kind: str, record: dict[str, Any]) -> str:
     return dump_json(record_json(data, kind, record))
 
 
+def _dump_record_keyed(data: SiteData, kind: str, record: dict[str, Any]) -> tuple[str, str]:
+    document = record_json(data, kind, record)
+    return digest("json", document), dump_json(document)
+
+
 def page_location(path: str) -> dict[str, str]:
     """What a template needs to know about where its page is: the way to the root and the site section."""
     return {"root": relative_root(path), "output_file": path, "section": path.split("/", 1)[0] if "/" in path else ""}
@@ -68,8 +73,8 @@ class Planned:
     """One file to produce: its place, the hash of its inputs, how to make it, and the group it is rebuilt with."""
 
     path: str
-    key: str
-    make: Callable[[], str]
+    key: str | None  # None: worked out by `make`, which then returns (key, text)
+    make: Callable[[], Any]
     group: str = GLOBAL
 
 
@@ -113,19 +118,33 @@ class RecordsGenerator(Generator):  # type: ignore[misc]
     def _render(self, path: str, template: str, make_view: Callable[[], dict[str, Any]]) -> str:
         return str(self.get_template(template).render(self._globals(), **page_location(path), view=attributes(make_view())))
 
-    def _record_files(self, ctx: ViewContext, kind: str, record: dict[str, Any]) -> Iterator[Planned]:
+    def _render_keyed(self, path: str, template: str, make_view: Callable[[], dict[str, Any]]) -> tuple[str, str]:
+        """Build the view once, and return its hash with the page: for a file no earlier build made."""
+        view = make_view()
+        return digest(template, view), self._render(path, template, lambda: view)
+
+    def _record_files(self, ctx: ViewContext, kind: str, record: dict[str, Any], known: dict[str, Any]) -> Iterator[Planned]:
         """A record's page and its JSON. Only hashes are kept until rendering, which builds the view again:
-        holding every view of a 100k-record registry until it is written would not fit in memory."""
+        holding every view of a 100k-record registry until it is written would not fit in memory. A file
+        no earlier build made (`known` holds those that one did) must be rendered anyway, so its hash is
+        worked out while rendering, in the worker, and the view is built only once."""
         data, record_id, group = self.data, record["id"], f"{kind}/{record['id']}"
         build_view, template = VIEWS[kind], TEMPLATE_BY_KIND[kind]
         path = f"{kind}/{record_id}/index.html"
-        key = digest(template, build_view(data, ctx, record))
-        yield Planned(path, key, functools.partial(self._render, path, template, functools.partial(build_view, data, ctx, record)), group)
-        document_key = digest("json", record_json(data, kind, record))
-        make_document = functools.partial(_dump_record, data, kind, record)
-        yield Planned(f"{kind}/{record_id}/{record_id}.json", document_key, make_document, group)
+        make_view = functools.partial(build_view, data, ctx, record)
+        if path in known:
+            yield Planned(path, digest(template, make_view()), functools.partial(self._render, path, template, make_view), group)
+        else:
+            yield Planned(path, None, functools.partial(self._render_keyed, path, template, make_view), group)
+        document = f"{kind}/{record_id}/{record_id}.json"
+        if document in known:
+            yield Planned(
+                document, digest("json", record_json(data, kind, record)), functools.partial(_dump_record, data, kind, record), group
+            )
+        else:
+            yield Planned(document, None, functools.partial(_dump_record_keyed, data, kind, record), group)
 
-    def _plan(self, records: set[tuple[str, str]] | None, kinds: set[str] | None) -> Iterator[Planned]:
+    def _plan(self, records: set[tuple[str, str]] | None, kinds: set[str] | None, known: dict[str, Any]) -> Iterator[Planned]:
         """Every file of the site, or (on an incremental build) those of the given records and kinds plus site-wide pages."""
         data, site = self.data, self.site
         chapters = {slug: f"guide/{slug}/" for slug in (p.slug for p in self.chapters)}
@@ -141,7 +160,7 @@ class RecordsGenerator(Generator):  # type: ignore[misc]
         for kind, by_id in data.records.items():
             ids = sorted(i for k, i in records if k == kind and i in by_id) if records is not None else list(by_id)
             for record_id in ids:
-                yield from self._record_files(ctx, kind, by_id[record_id])
+                yield from self._record_files(ctx, kind, by_id[record_id], known)
             if kinds is None or kind in kinds:
                 for page in index_pages(data, kind, site.today, site.list_limit, self.words):
                     yield self._page(page.path, page.template, page.view, f"{kind}/")
@@ -274,13 +293,13 @@ class RecordsGenerator(Generator):  # type: ignore[misc]
             records = affected_records(self.data, changed)
             kinds = {key.split("/", 1)[0] for key in changed}
             cache.keep_groups_except({f"{k}/{i}" for k, i in records} | {f"{k}/" for k in kinds} | {GLOBAL})
-        plans = list(self._plan(records, kinds))
-        todo = [plan for plan in plans if not cache.fresh(plan.path, plan.key, plan.group)]
+        plans = list(self._plan(records, kinds, cache.previous))
+        todo = [plan for plan in plans if plan.key is None or not cache.fresh(plan.path, plan.key, plan.group)]
         state.timings["records: views and hashes"] = time.perf_counter() - started
         groups = {plan.path: (plan.key, plan.group) for plan in todo}
-        for path, size, mtime, differs in render_all(todo, site.output, site.workers, site.progress, "Writing pages"):
+        for path, size, mtime, differs, made_key in render_all(todo, site.output, site.workers, site.progress, "Writing pages"):
             key, group = groups[path]
-            cache.current[path] = [key, size, mtime, group]
+            cache.current[path] = [key or made_key, size, mtime, group]
             state.rendered.append(path)
             if differs:
                 state.changed.add(path)

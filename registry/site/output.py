@@ -21,8 +21,9 @@ from typing import Any, Protocol
 PARALLEL_MIN_FILES = 1500
 CHUNK = 250
 
-# (path relative to the output, size, mtime_ns, whether its bytes changed)
-Written = tuple[str, int, int, bool]
+# (path relative to the output, size, mtime_ns, whether its bytes changed, the key its maker
+# worked out while rendering, or None when the plan knew its key beforehand)
+Written = tuple[str, int, int, bool, str | None]
 
 
 class Renderable(Protocol):
@@ -32,7 +33,7 @@ class Renderable(Protocol):
     def path(self) -> str: ...
 
     @property
-    def make(self) -> Callable[[], str]: ...
+    def make(self) -> Callable[[], str | tuple[str, str]]: ...
 
 
 # Files are opened with os.open, not open(): a page costs a few system calls and no Python file objects.
@@ -135,8 +136,12 @@ def _render(plans: Sequence[Renderable], output: Path) -> list[Written]:
     root = os.fspath(output) + os.sep
     existing = True  # outputs are mostly all there (a rebuild) or all missing (a first build): follow the last file
     for plan in plans:
-        changed, stat, existing = _put(root + plan.path, plan.make().encode("utf-8"), existing)
-        written.append((plan.path, stat.st_size, stat.st_mtime_ns, changed))
+        made = plan.make()
+        # A maker may return (key, text): the hash of what it rendered from, worked out in the worker
+        # so that a first build makes each record's view once instead of once to hash and once to render.
+        key, text = made if isinstance(made, tuple) else (None, made)
+        changed, stat, existing = _put(root + plan.path, text.encode("utf-8"), existing)
+        written.append((plan.path, stat.st_size, stat.st_mtime_ns, changed, key))
     return written
 
 
