@@ -54,21 +54,12 @@ def attributes(value: Any) -> Any:
     return value
 
 
-def _dump_record(data: SiteData, kind: str, record: dict[str, Any]) -> str:
-    return dump_json(record_json(data, kind, record))
-
-
-def _dump_record_keyed(data: SiteData, kind: str, record: dict[str, Any]) -> tuple[str, str]:
-    document = record_json(data, kind, record)
-    return digest("json", document), dump_json(document)
-
-
 def page_location(path: str) -> dict[str, str]:
     """What a template needs to know about where its page is: the way to the root and the site section."""
     return {"root": relative_root(path), "output_file": path, "section": path.split("/", 1)[0] if "/" in path else ""}
 
 
-@dataclass
+@dataclass(slots=True)
 class Planned:
     """One file to produce: its place, the hash of its inputs, how to make it, and the group it is rebuilt with."""
 
@@ -76,6 +67,44 @@ class Planned:
     key: str | None  # None: worked out by `make`, which then returns (key, text)
     make: Callable[[], Any]
     group: str = GLOBAL
+
+
+class RecordFile:
+    """A record's page or JSON document, planned without holding its view.
+
+    A 100k-record site plans 200k of these; as a dataclass with bound partials
+    each cost about 1 KB (200 MB in all, copied again into every render
+    worker), with slots and no closures about 100 bytes.
+    """
+
+    __slots__ = ("owner", "ctx", "kind", "record", "document", "key")
+
+    def __init__(self, owner: RecordsGenerator, ctx: ViewContext, kind: str, record: dict[str, Any], document: bool) -> None:
+        self.owner, self.ctx, self.kind, self.record, self.document = owner, ctx, kind, record, document
+        self.key: str | None = None  # None: worked out while rendering, and returned by make()
+
+    @property
+    def path(self) -> str:
+        record_id = self.record["id"]
+        return f"{self.kind}/{record_id}/{record_id}.json" if self.document else f"{self.kind}/{record_id}/index.html"
+
+    @property
+    def group(self) -> str:
+        return f"{self.kind}/{self.record['id']}"
+
+    def _inputs(self) -> tuple[str, dict[str, Any]]:
+        if self.document:
+            return "json", record_json(self.owner.data, self.kind, self.record)
+        return TEMPLATE_BY_KIND[self.kind], VIEWS[self.kind](self.owner.data, self.ctx, self.record)
+
+    def inputs_key(self) -> str:
+        return digest(*self._inputs())
+
+    def make(self) -> str | tuple[str, str]:
+        """The file's text; with its inputs' hash when the plan did not know it."""
+        template, view = self._inputs()
+        text = dump_json(view) if self.document else self.owner._render(self.path, template, lambda: view)
+        return text if self.key is not None else (digest(template, view), text)
 
 
 class RecordsGenerator(Generator):  # type: ignore[misc]
@@ -118,33 +147,16 @@ class RecordsGenerator(Generator):  # type: ignore[misc]
     def _render(self, path: str, template: str, make_view: Callable[[], dict[str, Any]]) -> str:
         return str(self.get_template(template).render(self._globals(), **page_location(path), view=attributes(make_view())))
 
-    def _render_keyed(self, path: str, template: str, make_view: Callable[[], dict[str, Any]]) -> tuple[str, str]:
-        """Build the view once, and return its hash with the page: for a file no earlier build made."""
-        view = make_view()
-        return digest(template, view), self._render(path, template, lambda: view)
+    def _record_files(self, ctx: ViewContext, kind: str, record: dict[str, Any], known: dict[str, Any]) -> Iterator[RecordFile]:
+        """A record's page and its JSON. A file an earlier build made (`known`) is hashed now, to find out whether
+        it must be rendered; any other is hashed while it is rendered, in the worker, so its view is built once."""
+        page, document = RecordFile(self, ctx, kind, record, False), RecordFile(self, ctx, kind, record, True)
+        for planned in (page, document):
+            if planned.path in known:
+                planned.key = planned.inputs_key()
+            yield planned
 
-    def _record_files(self, ctx: ViewContext, kind: str, record: dict[str, Any], known: dict[str, Any]) -> Iterator[Planned]:
-        """A record's page and its JSON. Only hashes are kept until rendering, which builds the view again:
-        holding every view of a 100k-record registry until it is written would not fit in memory. A file
-        no earlier build made (`known` holds those that one did) must be rendered anyway, so its hash is
-        worked out while rendering, in the worker, and the view is built only once."""
-        data, record_id, group = self.data, record["id"], f"{kind}/{record['id']}"
-        build_view, template = VIEWS[kind], TEMPLATE_BY_KIND[kind]
-        path = f"{kind}/{record_id}/index.html"
-        make_view = functools.partial(build_view, data, ctx, record)
-        if path in known:
-            yield Planned(path, digest(template, make_view()), functools.partial(self._render, path, template, make_view), group)
-        else:
-            yield Planned(path, None, functools.partial(self._render_keyed, path, template, make_view), group)
-        document = f"{kind}/{record_id}/{record_id}.json"
-        if document in known:
-            yield Planned(
-                document, digest("json", record_json(data, kind, record)), functools.partial(_dump_record, data, kind, record), group
-            )
-        else:
-            yield Planned(document, None, functools.partial(_dump_record_keyed, data, kind, record), group)
-
-    def _plan(self, records: set[tuple[str, str]] | None, kinds: set[str] | None, known: dict[str, Any]) -> Iterator[Planned]:
+    def _plan(self, records: set[tuple[str, str]] | None, kinds: set[str] | None, known: dict[str, Any]) -> Iterator[Planned | RecordFile]:
         """Every file of the site, or (on an incremental build) those of the given records and kinds plus site-wide pages."""
         data, site = self.data, self.site
         chapters = {slug: f"guide/{slug}/" for slug in (p.slug for p in self.chapters)}
@@ -295,6 +307,7 @@ class RecordsGenerator(Generator):  # type: ignore[misc]
             cache.keep_groups_except({f"{k}/{i}" for k, i in records} | {f"{k}/" for k in kinds} | {GLOBAL})
         plans = list(self._plan(records, kinds, cache.previous))
         todo = [plan for plan in plans if plan.key is None or not cache.fresh(plan.path, plan.key, plan.group)]
+        del plans
         state.timings["records: views and hashes"] = time.perf_counter() - started
         groups = {plan.path: (plan.key, plan.group) for plan in todo}
         for path, size, mtime, differs, made_key in render_all(todo, site.output, site.workers, site.progress, "Writing pages"):

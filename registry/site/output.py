@@ -10,6 +10,7 @@ or for a few pages, it all runs in this process.
 from __future__ import annotations
 
 import errno
+import gc
 import multiprocessing
 import os
 import stat as stat_mode
@@ -20,6 +21,7 @@ from typing import Any, Protocol
 
 PARALLEL_MIN_FILES = 1500
 CHUNK = 250
+TASKS_PER_WORKER = 16
 
 # (path relative to the output, size, mtime_ns, whether its bytes changed, the key its maker
 # worked out while rendering, or None when the plan knew its key beforehand)
@@ -178,10 +180,16 @@ def render_all(
             results.append(_render(plans[bounds[0] : bounds[1]], output))
         return [item for chunk in results for item in chunk]
     _SHARED = (plans, output)
+    # Objects that exist before the fork are moved out of the collector's reach, so the workers'
+    # garbage collections do not touch (and so copy) every page of the parent's memory.
+    gc.freeze()
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        # A worker is replaced after a few chunks: the parent's pages it touched (and so copied) go with
+        # it, which keeps the workers' memory to a few chunks' worth instead of half the registry.
+        with multiprocessing.get_context("fork").Pool(workers, maxtasksperchild=TASKS_PER_WORKER) as pool:
             for chunk in progress(pool.imap(_render_slice, chunks), len(chunks), label):
                 results.append(chunk)
     finally:
+        gc.unfreeze()
         _SHARED = None
     return [item for chunk in results for item in chunk]
