@@ -20,7 +20,7 @@ from typing import Any
 
 from .public_summaries import write_summaries
 from .rules import KINDS, LINKS, Kind
-from .site.cache import digest, files_digest
+from .site.cache import digest, file_stamp, files_digest
 from .store import Registry, decode_row
 from .tabular import records_to_csv
 
@@ -273,11 +273,11 @@ def write_downloads(conn: sqlite3.Connection, directory: Path, cache: Path | Non
         written += paths
         key = digest(code, conn.execute(f"SELECT * FROM [{kind.table}] ORDER BY id").fetchall())
         entry = previous.get(kind.name)
-        if entry and entry[0] == key and entry[1] == [_stamp(p) for p in paths]:
+        if entry and entry[0] == key and entry[1] == [file_stamp(p) for p in paths]:
             current[kind.name] = entry
             continue
         _write_kind(conn, kind, base)
-        current[kind.name] = [key, [_stamp(p) for p in paths]]
+        current[kind.name] = [key, [file_stamp(p) for p in paths]]
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
         cache.write_text(json.dumps(current, separators=(",", ":")), encoding="utf-8")
@@ -292,14 +292,6 @@ def _write_kind(conn: sqlite3.Connection, kind: Kind, base: Path) -> None:
     if "lat" in kind.field_names:
         features = geojson_features(kind, records)
         write_if_changed(base.with_suffix(".geojson"), json.dumps(features, ensure_ascii=False, separators=(",", ":")) + "\n")
-
-
-def _stamp(path: Path) -> list[int] | None:
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    return [stat.st_size, stat.st_mtime_ns]
 
 
 def _read_cache(cache: Path | None) -> dict[str, list[Any]]:

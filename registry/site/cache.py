@@ -40,6 +40,15 @@ def digest(*parts: Any) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
+def file_stamp(path: Path) -> list[int] | None:
+    """A file's size and modification time as written, or None when it is gone: enough to notice a file changed since."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return [stat.st_size, stat.st_mtime_ns]
+
+
 def files_digest(paths: Iterable[Path]) -> str:
     """A hash of files' names and bytes: templates and code that shape every page."""
     h = hashlib.blake2b(digest_size=16)
