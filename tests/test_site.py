@@ -596,3 +596,48 @@ def test_maps_are_not_drawn_again_when_no_place_or_name_changed_but_are_after_a_
     clean = tmp_path / "clean"
     build_test_site(example_registry, clean, search=False)
     assert tree(output) == tree(clean)
+
+
+def test_search_page_merges_exactly_the_bundles_on_disk_even_when_a_kind_splits_into_buckets(
+    example_registry: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from registry.site import search
+
+    output = tmp_path / "output"
+    build_test_site(example_registry, output)
+    monkeypatch.setattr(search, "SHARD_SIZE", 5)  # the example's 51 actors now need 11 bundles
+    report = build_test_site(example_registry, output)
+    on_disk = sorted(p.name for p in (output / "pagefind").iterdir())
+    assert sum(name.startswith("actors-") for name in on_disk) == 11
+    page = (output / "search" / "index.html").read_text(encoding="utf-8")
+    merged = re.search(r'data-merge="([^"]*)"', page)
+    assert merged is not None
+    listed = sorted(Path(p).name for p in merged.group(1).split())
+    assert sorted(["site", *listed]) == on_disk
+    assert "actors-0" in report.search_shards and "site" not in report.search_shards, "the guide's bundle did not change"
+    monkeypatch.setattr(search, "SHARD_SIZE", 2000)
+    build_test_site(example_registry, output)
+    assert sorted(p.name for p in (output / "pagefind").iterdir()) == ["actors-0", "agreements-0", "assets-0", "cases-0", "site"]
+
+
+def test_downloads_of_an_unchanged_kind_are_kept_and_a_changed_or_deleted_one_is_written_again(
+    example_registry: Path, tmp_path: Path
+) -> None:
+    output = tmp_path / "output"
+    build_test_site(example_registry, output, search=False)
+    data = output / "data"
+    stamps = {p.name: p.stat().st_mtime_ns for p in data.iterdir() if p.suffix in (".csv", ".json", ".geojson")}
+    registry = open_registry(example_registry, by="tester")
+    asset_id = registry.conn.execute("SELECT id FROM assets ORDER BY id").fetchone()[0]
+    update_record(registry, "assets", asset_id, {"description": "Changed for the downloads."})
+    registry.close()
+    (data / "actors.csv").unlink()
+    build_test_site(example_registry, output, search=False)
+    now = {p.name: p.stat().st_mtime_ns for p in data.iterdir() if p.suffix in (".csv", ".json", ".geojson")}
+    assert now.keys() == stamps.keys()
+    assert now["assets.csv"] != stamps["assets.csv"] and "Changed for the downloads." in (data / "assets.csv").read_text(encoding="utf-8")
+    assert now["agreements.csv"] == stamps["agreements.csv"] and now["cases.json"] == stamps["cases.json"]
+    assert now["actors.csv"] != stamps["actors.csv"], "a deleted download is written again"
+    clean = tmp_path / "clean"
+    build_test_site(example_registry, clean, search=False)
+    assert tree(output) == tree(clean)
