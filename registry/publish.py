@@ -20,7 +20,7 @@ from typing import Any
 
 from .public_summaries import write_summaries
 from .rules import KINDS, LINKS, Kind
-from .site.cache import digest, file_stamp, files_digest
+from .site.cache import digest, file_stamp, files_digest, read_json_cache, write_json_cache
 from .store import Registry, decode_row
 from .tabular import records_to_csv
 
@@ -261,7 +261,7 @@ def write_downloads(conn: sqlite3.Connection, directory: Path, cache: Path | Non
     record's kind is rewritten. The hash covers the rows and the code that
     formats them, so the files stay what a clean build would write.
     """
-    previous = _read_cache(cache)
+    previous = read_json_cache(cache)
     current: dict[str, list[Any]] = {}
     code = files_digest([Path(__file__), Path(__file__).with_name("tabular.py")])
     written = []
@@ -279,8 +279,7 @@ def write_downloads(conn: sqlite3.Connection, directory: Path, cache: Path | Non
         _write_kind(conn, kind, base)
         current[kind.name] = [key, [file_stamp(p) for p in paths]]
     if cache is not None:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        cache.write_text(json.dumps(current, separators=(",", ":")), encoding="utf-8")
+        write_json_cache(cache, current)
     return written
 
 
@@ -292,16 +291,6 @@ def _write_kind(conn: sqlite3.Connection, kind: Kind, base: Path) -> None:
     if "lat" in kind.field_names:
         features = geojson_features(kind, records)
         write_if_changed(base.with_suffix(".geojson"), json.dumps(features, ensure_ascii=False, separators=(",", ":")) + "\n")
-
-
-def _read_cache(cache: Path | None) -> dict[str, list[Any]]:
-    if cache is None:
-        return {}
-    try:
-        stored = json.loads(cache.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return stored if isinstance(stored, dict) else {}
 
 
 def publish_registry(registry: Registry, directory: str | Path, cache: Path | None = None) -> Published:

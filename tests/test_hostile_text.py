@@ -21,11 +21,12 @@ import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
+from chromium import CHROMIUM, QuietHandler, launch_chromium
 from conftest import build_test_site
 
 from registry.links import link_records
@@ -33,7 +34,6 @@ from registry.records import add_record
 from registry.rules import KINDS
 from registry.store import open_registry
 
-CHROMIUM = Path("/usr/bin/chromium")
 PAYLOADS = [
     "<script>window.__pwned='script'</script>",
     "<img src=x onerror=\"window.__pwned='img'\">",
@@ -90,7 +90,7 @@ def hostile_site(example_master: Path, tmp_path_factory: pytest.TempPathFactory)
 
 @pytest.fixture(scope="module")
 def served(hostile_site: tuple[Path, Path]) -> Iterator[str]:
-    handler = functools.partial(_Quiet, directory=str(hostile_site[1]))
+    handler = functools.partial(QuietHandler, directory=str(hostile_site[1]))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}/"
@@ -98,26 +98,9 @@ def served(hostile_site: tuple[Path, Path]) -> Iterator[str]:
     server.server_close()
 
 
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class names it so
-        pass
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    playwright = pytest.importorskip("playwright.sync_api")
-    args = [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-    ]
-    with playwright.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=args)
-        yield launched
-        launched.close()
+    yield from launch_chromium()
 
 
 def assert_nothing_ran(browser: Any, url: str, *, hover: bool = True) -> str:

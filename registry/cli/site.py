@@ -11,16 +11,21 @@ import click
 from .base import Settings, cli, pass_settings, reports_errors
 
 
+def public_folder_option(help_text: str) -> Any:
+    """-o/--output for the commands that write or read the public copy (publish, serve)."""
+    return click.option(
+        "-o",
+        "--output",
+        "directory",
+        type=click.Path(file_okay=False, path_type=Path),
+        default="public",
+        show_default=True,
+        help=help_text,
+    )
+
+
 @cli.command()
-@click.option(
-    "-o",
-    "--output",
-    "directory",
-    type=click.Path(file_okay=False, path_type=Path),
-    default="public",
-    show_default=True,
-    help="Folder for public.db and the CSV, JSON and GeoJSON downloads.",
-)
+@public_folder_option("Folder for public.db and the CSV, JSON and GeoJSON downloads.")
 @pass_settings
 @reports_errors
 def publish(settings: Settings, directory: Path) -> None:
@@ -39,15 +44,7 @@ def publish(settings: Settings, directory: Path) -> None:
 
 
 @cli.command()
-@click.option(
-    "-o",
-    "--output",
-    "directory",
-    type=click.Path(file_okay=False, path_type=Path),
-    default="public",
-    show_default=True,
-    help="Folder of the public copy (public.db and downloads).",
-)
+@public_folder_option("Folder of the public copy (public.db and downloads).")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for every interface).")
 @click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on (0 picks a free one).")
 @click.option("--no-publish", is_flag=True, help="Serve the public copy already in the folder instead of publishing it again.")

@@ -40,6 +40,22 @@ def digest(*parts: Any) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
+def read_json_cache(path: Path | None) -> dict[str, Any]:
+    """A small cache file written by `write_json_cache`; empty when missing, unreadable or not an object."""
+    if path is None:
+        return {}
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return stored if isinstance(stored, dict) else {}
+
+
+def write_json_cache(path: Path, document: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, separators=(",", ":"), sort_keys=True), encoding="utf-8")
+
+
 def file_stamp(path: Path) -> list[int] | None:
     """A file's size and modification time as written, or None when it is gone: enough to notice a file changed since."""
     try:

@@ -17,7 +17,6 @@ build's.
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import os
 import shutil
@@ -30,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from ..rules import KINDS
-from .cache import digest, files_digest
+from .cache import digest, files_digest, read_json_cache, write_json_cache
 
 BUNDLE = "pagefind"
 SITE_SHARD = "site"
@@ -141,7 +140,7 @@ def build_search_index(
     """
     shards = [page_shard(output), *record_shards(public_db, kind_titles, language)]
     state_path = cache / "search.json"
-    previous = _read_state(state_path)
+    previous = read_json_cache(state_path)
     code = files_digest([Path(__file__), Path(__file__).with_name("pagefind_service.py")])
     root = output / BUNDLE
     keep: dict[str, list[Any]] = {}
@@ -160,7 +159,7 @@ def build_search_index(
         keep[shard.name] = [digest(code, shard.key), written[shard.name]]
     names = {shard.name for shard in shards}
     _remove_other_bundles(root, names)
-    state_path.write_text(json.dumps(keep, separators=(",", ":"), sort_keys=True), encoding="utf-8")
+    write_json_cache(state_path, keep)
     files = [f"{BUNDLE}/{name}/{f}" for name in sorted(keep) for f in keep[name][1]]
     return files, sorted(shard.name for shard in todo)
 
@@ -207,14 +206,6 @@ def _index_shards(
         for done in pool.map(run, lanes):
             results.update(done)
     return results
-
-
-def _read_state(path: Path) -> dict[str, list[Any]]:
-    try:
-        stored = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return stored if isinstance(stored, dict) else {}
 
 
 def _remove_other_bundles(root: Path, names: Iterable[str]) -> None:
