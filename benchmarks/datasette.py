@@ -114,7 +114,7 @@ def measure_datasette(ctx: Context, size: int, requests: int) -> DatasetteFigure
 
 def time_canned_queries(public_db: Path, requests: int, note: Callable[[str], None]) -> dict[str, QueryFigures]:
     """Every canned query of the project's metadata.json on `public_db`, through Datasette and through sqlite3."""
-    from registry.serve import PUBLIC_SETTINGS, load_metadata
+    from registry.publishing.datasette import PUBLIC_SETTINGS, load_metadata
 
     metadata = load_metadata(PROJECT / "metadata.json")
     served = asyncio.run(_time_datasette(public_db, metadata, requests))
@@ -130,7 +130,7 @@ def time_canned_queries(public_db: Path, requests: int, note: Callable[[str], No
 async def _time_datasette(
     public_db: Path, metadata: dict[str, Any], requests: int
 ) -> dict[str, tuple[int, int, bool, list[float], str | None]]:
-    from registry.serve import datasette_app
+    from registry.publishing.datasette import datasette_app
 
     ds = datasette_app(public_db, metadata)
     await ds.invoke_startup()

@@ -128,8 +128,8 @@ def library_import(db: Path, paths: list[Path]) -> float:
 
     Closing folds the write-ahead log back into the file, as the raw side's close does.
     """
-    from registry.store import open_registry
-    from registry.tabular import import_files
+    from registry.formats.importing import import_files
+    from registry.store.database import open_registry
 
     start = time.perf_counter()
     registry = open_registry(db, by="benchmark")

@@ -13,7 +13,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from registry import vocab
+from registry.model import vocab
 
 # Cities around the Mediterranean: (name, country, lat, lon).
 CITIES = [
@@ -200,7 +200,7 @@ def write_csvs(directory: Path, total: int, seed: int = 7) -> dict[str, Path]:
 
 def add_links(db_path: Path, total: int, seed: int = 7) -> int:
     """Parties for every agreement and actors and assets for every case, written through the log."""
-    from registry.store import open_registry, transaction
+    from registry.store.database import open_registry, transaction
 
     rng = random.Random(seed)
     sizes = Sizes.of(total)
@@ -230,7 +230,7 @@ def write_registry(db_path: Path, total: int, seed: int = 7, now: dt.datetime | 
     everything), each asset a timeline step, about 70% of records a source, and
     links as `add_links` makes them. Returns the number of records.
     """
-    from registry.store import create_registry
+    from registry.store.database import create_registry
 
     rng = random.Random(seed + 1)
     now = now or dt.datetime.now(dt.UTC)

@@ -1,4 +1,4 @@
-"""Write registry/country_grid.bin: which country `reverse_geocode` answers for each cell of a 1/32° grid.
+"""Write registry/model/country_grid.bin: which country `reverse_geocode` answers for each cell of a 1/32° grid.
 
 The country check asks `reverse_geocode` which country's nearest known town is
 closest to a point. Loading it means importing scipy and building a KD-tree of
@@ -43,7 +43,7 @@ from scipy.spatial import cKDTree
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from registry.country_grid import GRID_FILE, MAGIC, UNDECIDED, source_file  # noqa: E402
+from registry.model.country_grid import GRID_FILE, MAGIC, UNDECIDED, source_file  # noqa: E402
 
 ROOT_DEGREES = 1.0  # the coarsest cells; split in four up to DEPTH times
 DEPTH = 5  # 1/32 of a degree

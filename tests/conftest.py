@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from registry.examples import init_registry
-from registry.store import Registry, create_registry, open_registry
+from registry.operations.examples import init_registry
+from registry.store.database import Registry, create_registry, open_registry
 
 
 @pytest.fixture

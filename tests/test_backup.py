@@ -17,16 +17,16 @@ from reliability import record
 from test_crash_safety import assert_whole
 from test_validation import snapshot
 
-from registry import schema
-from registry.backup import backup_registry, restore_backup
 from registry.cli import cli
-from registry.errors import Busy
-from registry.store import open_registry
+from registry.model.errors import Busy
+from registry.store import schema
+from registry.store.backups import backup_registry, restore_backup
+from registry.store.database import open_registry
 
 WRITER = r"""
 import sys, time
-from registry.records import update_record, add_record
-from registry.store import open_registry
+from registry.operations.records import update_record, add_record
+from registry.store.database import open_registry
 
 reg = open_registry(sys.argv[1], by="writer")
 print("ready", flush=True)
@@ -233,7 +233,7 @@ def test_restore_refuses_while_another_program_has_the_registry_open(example_reg
         [
             sys.executable,
             "-c",
-            "import sys, time; from registry.store import open_registry; r = open_registry(sys.argv[1]);"
+            "import sys, time; from registry.store.database import open_registry; r = open_registry(sys.argv[1]);"
             " r.conn.execute('SELECT count(*) FROM assets').fetchone(); print('open', flush=True); time.sleep(60)",
             str(example_registry),
         ],

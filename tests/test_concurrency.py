@@ -22,11 +22,11 @@ import pytest
 from click.testing import CliRunner
 from reliability import record
 
-from registry import store
 from registry.cli import cli
-from registry.errors import Busy
-from registry.records import add_record, update_record
-from registry.store import create_registry, open_registry
+from registry.model.errors import Busy
+from registry.operations.records import add_record, update_record
+from registry.store import database as store
+from registry.store.database import create_registry, open_registry
 
 WRITERS = 4
 SECONDS = 4.0

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from registry import country_grid
-from registry.country_grid import CountryGrid, countries_at, load_grid, source_file
-from registry.rules import alpha_2_codes, country_warnings
+from registry.model import country_grid
+from registry.model.country_grid import CountryGrid, countries_at, load_grid, source_file
+from registry.model.rules import country_warnings
+from registry.model.values import alpha_2_codes
 
 PROJECT = Path(__file__).resolve().parent.parent
 REBUILD = "run `python scripts/build_country_grid.py` after upgrading reverse_geocode"
@@ -88,7 +89,8 @@ def test_a_grid_made_from_other_towns_is_not_used(tmp_path: Path, monkeypatch: p
 def test_points_away_from_borders_are_checked_without_loading_scipy_or_pycountry() -> None:
     script = (
         "import sys\n"
-        "from registry.rules import KINDS, clean_record\n"
+        "from registry.model.kinds import KINDS\n"
+        "from registry.model.rules import clean_record\n"
         "asset = {'id': 'a', 'name': 'A', 'kind': 'land', 'status': 'mapped', 'country': 'it', 'lat': '40.85', 'lon': '14.27'}\n"
         "assert clean_record(KINDS['assets'], asset).warnings == []\n"
         "swapped = clean_record(KINDS['assets'], {**asset, 'lat': '14.27', 'lon': '40.85'}).warnings\n"

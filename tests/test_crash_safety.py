@@ -29,12 +29,12 @@ from click.testing import CliRunner
 from reliability import record
 from test_validation import snapshot
 
-from registry import store
 from registry.cli import cli
-from registry.links import link_records
-from registry.records import add_record
-from registry.rules import KINDS, LINKS
-from registry.store import create_registry
+from registry.model.kinds import KINDS, LINKS
+from registry.operations.links import link_records
+from registry.operations.records import add_record
+from registry.store import database as store
+from registry.store.database import create_registry
 
 IMPORT_ROWS = 2_000
 SEED = 20_240_601

@@ -23,14 +23,14 @@ from urllib.parse import urlencode
 
 import pytest
 
-from registry import vocab
-from registry.errors import RegistryError
-from registry.examples import example_data
-from registry.public_summaries import SUMMARY_TABLES
-from registry.publish import public_tables, publish_registry
-from registry.records import add_record, list_records, update_record
-from registry.rules import KINDS, LINKS
-from registry.serve import datasette_app, load_metadata
+from registry.model import vocab
+from registry.model.errors import RegistryError
+from registry.model.kinds import KINDS, LINKS
+from registry.operations.examples import example_data
+from registry.operations.records import add_record, list_records, update_record
+from registry.publishing.datasette import datasette_app, load_metadata
+from registry.publishing.public_copy import public_tables, publish_registry
+from registry.publishing.summaries import SUMMARY_TABLES
 
 ROOT = Path(__file__).resolve().parents[1]
 METADATA_PATH = ROOT / "metadata.json"
@@ -68,7 +68,7 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 @pytest.fixture(scope="module")
 def published(example_master: Path, tmp_path_factory: pytest.TempPathFactory) -> Published:
-    from registry.store import open_registry
+    from registry.store.database import open_registry
 
     folder = tmp_path_factory.mktemp("datasette")
     path = folder / "registry.db"
@@ -124,7 +124,7 @@ def ds(published: Published, metadata: dict[str, Any]) -> Any:
 
 
 def records(published: Published, kind: str) -> list[dict[str, Any]]:
-    from registry.store import open_registry
+    from registry.store.database import open_registry
 
     registry = open_registry(published.registry, migrate=False)
     try:
@@ -451,7 +451,7 @@ PLAN_LINE = re.compile(r"^(SCAN|SEARCH) (?:TABLE )?(\S+)(?: (USING .*))?")
 @pytest.fixture(scope="module")
 def scaled_public(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A public copy of a synthetic registry of SCALE records, made like the benchmark's (benchmarks/synthetic.py)."""
-    from registry.store import open_registry
+    from registry.store.database import open_registry
 
     folder = tmp_path_factory.mktemp("scaled")
     db = folder / "registry.db"

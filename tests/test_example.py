@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from registry.cli import cli
-from registry.examples import example_data
+from registry.operations.examples import example_data
 
 
 def test_example_loads_every_record_and_passes_check(runner: CliRunner, example_registry: Path) -> None:
@@ -32,8 +32,8 @@ def test_example_holds_the_naples_commons_and_their_resolutions(runner: CliRunne
 
 
 def test_every_example_record_cites_a_source_or_says_why_not(example_registry: Path) -> None:
-    from registry.checks import check_registry
-    from registry.store import open_registry
+    from registry.store.checks import check_registry
+    from registry.store.database import open_registry
 
     registry = open_registry(example_registry)
     report = check_registry(registry)

@@ -28,13 +28,16 @@ from hypothesis import strategies as st
 from reliability import record
 from test_validation import snapshot
 
-from registry.checks import check_registry
 from registry.cli import cli
-from registry.errors import ValidationError
-from registry.links import cite_record, link_records
-from registry.records import add_record, remove_record
-from registry.rules import KINDS, LINKS, MAX_TEXT, Field, Kind, LinkSpec, clean_record
-from registry.store import create_registry, open_registry
+from registry.model.declaration import Field, Kind, LinkSpec
+from registry.model.errors import ValidationError
+from registry.model.kinds import KINDS, LINKS
+from registry.model.rules import clean_record
+from registry.model.values import MAX_TEXT
+from registry.operations.links import cite_record, link_records
+from registry.operations.records import add_record, remove_record
+from registry.store.checks import check_registry
+from registry.store.database import create_registry, open_registry
 
 
 def fuzz(examples: int) -> settings:

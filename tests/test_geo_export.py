@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from registry.cli import cli
-from registry.records import add_record, list_records
-from registry.store import create_registry, open_registry
+from registry.operations.records import add_record, list_records
+from registry.store.database import create_registry, open_registry
 
 gpd = pytest.importorskip("geopandas")
 shape = pytest.importorskip("shapely.geometry").shape

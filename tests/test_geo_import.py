@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 from registry.cli import cli
-from registry.geo.read import is_spatial_import, read_spatial_rows
-from registry.records import list_records
-from registry.store import open_registry
+from registry.formats.spatial import is_spatial_import, read_spatial_rows
+from registry.operations.records import list_records
+from registry.store.database import open_registry
 
 gpd = pytest.importorskip("geopandas")
 shapely_geometry = pytest.importorskip("shapely.geometry")

@@ -13,8 +13,8 @@ from click.testing import CliRunner
 from registry.cli import cli
 from registry.geo.districts import assign_districts, load_districts
 from registry.geo.near import near_records
-from registry.records import add_record, get_record, update_record
-from registry.store import Registry, open_registry
+from registry.operations.records import add_record, get_record, update_record
+from registry.store.database import Registry, open_registry
 
 gpd = pytest.importorskip("geopandas")
 box = pytest.importorskip("shapely.geometry").box
@@ -106,7 +106,7 @@ def test_loading_a_city_replaces_only_that_citys_districts(naples: Registry, tmp
 
 
 def test_bad_district_files_are_refused_with_the_feature_named(naples: Registry, tmp_path: Path) -> None:
-    from registry.errors import ValidationError
+    from registry.model.errors import ValidationError
 
     bowtie = Polygon([(14.20, 40.80), (14.25, 40.85), (14.25, 40.80), (14.20, 40.85), (14.20, 40.80)])
     with pytest.raises(ValidationError) as invalid:
@@ -165,7 +165,7 @@ def test_near_measures_to_outlines_not_just_points(naples: Registry) -> None:
 
 
 def test_near_refuses_what_it_cannot_measure(naples: Registry) -> None:
-    from registry.errors import NotFound, ValidationError
+    from registry.model.errors import NotFound, ValidationError
 
     with pytest.raises(ValidationError, match="has no location"):
         near_records(naples, "assets", "unplaced", 1)

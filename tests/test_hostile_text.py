@@ -29,10 +29,10 @@ import pytest
 from chromium import CHROMIUM, QuietHandler, launch_chromium
 from conftest import build_test_site
 
-from registry.links import link_records
-from registry.records import add_record
-from registry.rules import KINDS
-from registry.store import open_registry
+from registry.model.kinds import KINDS
+from registry.operations.links import link_records
+from registry.operations.records import add_record
+from registry.store.database import open_registry
 
 PAYLOADS = [
     "<script>window.__pwned='script'</script>",

@@ -7,8 +7,8 @@ import random
 import sqlite3
 import string
 
-from registry.bulk import DUPLICATE_NAME_SIMILARITY, possible_duplicates, similar_names
-from registry.rules import KINDS
+from registry.model.kinds import KINDS
+from registry.operations.inserting import DUPLICATE_NAME_SIMILARITY, possible_duplicates, similar_names
 
 
 def test_similar_names_answers_as_the_full_ratio_does() -> None:

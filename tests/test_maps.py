@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 from registry.maps import render_site_maps
-from registry.publish import publish_registry
-from registry.records import add_record
-from registry.store import Registry, open_registry
+from registry.operations.records import add_record
+from registry.publishing.public_copy import publish_registry
+from registry.store.database import Registry, open_registry
 
 PAGES = ("overview.html", "record.html", "cases.html")
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"

@@ -20,11 +20,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from registry.history import restore_record
-from registry.publish import PUBLIC_CHANGE_COLUMNS, publish_registry
-from registry.records import add_record, list_records, remove_record, update_record
-from registry.rules import KINDS, Field
-from registry.store import open_registry
+from registry.model.declaration import Field
+from registry.model.kinds import KINDS
+from registry.operations.records import add_record, list_records, remove_record, update_record
+from registry.publishing.public_copy import PUBLIC_CHANGE_COLUMNS, publish_registry
+from registry.store.database import open_registry
+from registry.store.history import restore_record
 
 CHANGE_LOG_PRIVATE = ("changed_by", "txn")
 
@@ -85,7 +86,7 @@ def canary_registry(example_master: Path, tmp_path_factory: pytest.TempPathFacto
     shutil.copyfile(example_master, path)
     txn = SimpleNamespace(hex=canaries["changes.txn"].value)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("registry.store.uuid.uuid4", lambda: txn)
+        patch.setattr("registry.store.database.uuid.uuid4", lambda: txn)
         registry = open_registry(path, by=canaries["changes.changed_by"].value)
         try:
             for kind in KINDS.values():

@@ -218,7 +218,7 @@ def test_change_log_says_when_who_and_what_changed(runner: CliRunner, filled: Pa
 def test_change_log_defaults_to_the_os_user(runner: CliRunner, db_path: Path) -> None:
     runner.invoke(cli, ["--db", str(db_path), "add", "actors", *ACTOR], env={"COMMONS_USER": None})
     entries = json.loads(runner.invoke(cli, ["--db", str(db_path), "log", "--json"]).output)
-    from registry.store import current_user
+    from registry.store.database import current_user
 
     assert entries[0]["changed_by"] == current_user()
 
@@ -305,7 +305,7 @@ def test_add_in_a_terminal_asks_for_missing_required_fields(db_path: Path) -> No
     os.close(master)
     assert b"kind (cooperative, association" in seen
     assert proc.returncode == 0, seen.decode(errors="replace")
-    from registry.records import get_record
-    from registry.store import open_registry
+    from registry.operations.records import get_record
+    from registry.store.database import open_registry
 
     assert get_record(open_registry(db_path), "actors", "la-balena")["kind"] == "informal_collective"

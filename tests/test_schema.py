@@ -11,9 +11,9 @@ from pathlib import Path
 
 import sqlite_utils
 
-from registry import schema
-from registry.rules import KINDS
-from registry.store import MIGRATION_NAMES, open_registry
+from registry.model.kinds import KINDS
+from registry.store import schema
+from registry.store.database import MIGRATION_NAMES, open_registry
 
 
 def columns(db: Path, table: str) -> list[str]:
@@ -68,8 +68,8 @@ def test_registry_uses_wal_so_readers_do_not_block_writers(db_path: Path) -> Non
 
 WRITER = """
 import sys
-from registry.store import open_registry
-from registry.records import add_record, update_record
+from registry.store.database import open_registry
+from registry.operations.records import add_record, update_record
 registry = open_registry(sys.argv[1], by=sys.argv[2])
 for n in range(int(sys.argv[3])):
     add_record(registry, "actors", {"id": f"{sys.argv[2]}-{n}", "name": f"Actor {n}", "kind": "association"})
@@ -79,7 +79,7 @@ for n in range(int(sys.argv[3])):
 
 def test_concurrent_writers_both_succeed_and_lose_nothing(db_path: Path) -> None:
     registry = open_registry(db_path)
-    from registry.records import add_record
+    from registry.operations.records import add_record
 
     add_record(registry, "actors", {"id": "shared", "name": "Shared", "kind": "network"})
     registry.close()

@@ -22,10 +22,10 @@ import pytest
 from click.testing import CliRunner
 
 from registry.cli import cli
-from registry.examples import example_data
-from registry.publish import publish_registry
-from registry.serve import PUBLIC_SETTINGS, datasette_app, load_metadata, read_only_asgi
-from registry.store import open_registry
+from registry.operations.examples import example_data
+from registry.publishing.datasette import PUBLIC_SETTINGS, datasette_app, load_metadata, read_only_asgi
+from registry.publishing.public_copy import publish_registry
+from registry.store.database import open_registry
 
 ROOT = Path(__file__).resolve().parents[1]
 METADATA_PATH = ROOT / "metadata.json"

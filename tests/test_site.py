@@ -14,9 +14,9 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from conftest import BuiltSite, build_test_site
 
-from registry.records import update_record
-from registry.rules import KINDS
-from registry.store import open_registry
+from registry.model.kinds import KINDS
+from registry.operations.records import update_record
+from registry.store.database import open_registry
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -184,7 +184,7 @@ def test_record_pages_link_asset_to_agreement_to_parties_to_cases(built_site: Bu
 
 
 def test_case_pages_explain_the_typology_in_words(built_site: BuiltSite) -> None:
-    from registry import vocab
+    from registry.model import vocab
 
     conn = sqlite3.connect(built_site.output / "data" / "public.db")
     row = conn.execute("SELECT id, level FROM case_studies WHERE level IS NOT NULL ORDER BY id").fetchone()
@@ -329,7 +329,7 @@ def test_site_works_under_any_subpath_because_no_url_is_root_absolute(built_site
 
 
 def _malicious_registry(db: Path) -> None:
-    from registry.examples import init_registry
+    from registry.operations.examples import init_registry
 
     registry, _ = init_registry(db, example=True)
     asset_id = registry.conn.execute("SELECT id FROM assets ORDER BY id").fetchone()[0]
@@ -404,7 +404,7 @@ def test_rebuild_after_one_edit_rewrites_only_affected_pages_and_equals_a_clean_
 
 
 def test_removed_record_leaves_no_page_behind(example_registry: Path, tmp_path: Path) -> None:
-    from registry.records import add_record, remove_record
+    from registry.operations.records import add_record, remove_record
 
     registry = open_registry(example_registry, by="tester")
     add_record(
@@ -536,7 +536,7 @@ def test_every_interface_string_in_templates_goes_through_gettext() -> None:
 
 def test_renaming_an_actor_updates_every_page_that_names_it(example_registry: Path, tmp_path: Path) -> None:
     """An asset's page lists its agreements' parties: a party's new name must reach it, two links away."""
-    from registry.links import unlink_records
+    from registry.operations.links import unlink_records
 
     output = tmp_path / "output"
     build_test_site(example_registry, output, search=False)
@@ -601,7 +601,7 @@ def test_maps_are_not_drawn_again_when_no_place_or_name_changed_but_are_after_a_
 def test_search_page_merges_exactly_the_bundles_on_disk_even_when_a_kind_splits_into_buckets(
     example_registry: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from registry.site import search
+    from registry.site import search_index as search
 
     output = tmp_path / "output"
     build_test_site(example_registry, output)

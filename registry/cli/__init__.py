@@ -9,8 +9,8 @@ from __future__ import annotations
 import os
 import sys
 
-from . import data, records, site  # noqa: F401 - importing registers the commands
-from .base import cli
+from registry.cli import data, records, site  # noqa: F401 - importing registers the commands
+from registry.cli.base import cli
 
 __all__ = ["cli", "main"]
 

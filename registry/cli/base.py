@@ -10,9 +10,9 @@ from typing import Any, TypeVar
 
 import click
 
-from .. import __version__
-from ..errors import RegistryError, ValidationError
-from ..rules import KINDS
+from registry import __version__
+from registry.model.errors import RegistryError, ValidationError
+from registry.model.kinds import KINDS
 
 KIND = click.Choice(list(KINDS))
 F = TypeVar("F", bound=Callable[..., Any])
@@ -31,7 +31,7 @@ class Settings:
         Closing (rather than waiting for garbage collection) lets SQLite fold the
         -wal file back in, so the registry is one file again once `commons` exits.
         """
-        from ..store import open_registry
+        from registry.store.database import open_registry
 
         registry = open_registry(self.db, by=self.by)
         ctx = click.get_current_context(silent=True)

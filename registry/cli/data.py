@@ -8,8 +8,9 @@ from typing import Any
 
 import click
 
-from ..rules import KINDS, suggest
-from .base import KIND, Settings, cli, pass_settings, reports_errors, warn
+from registry.cli.base import KIND, Settings, cli, pass_settings, reports_errors, warn
+from registry.model.errors import suggest
+from registry.model.kinds import KINDS
 
 
 @cli.command(name="import")
@@ -50,12 +51,12 @@ def import_command(
       commons import assets beni.gpkg --layer immobili --columns name=NOME,kind=TIPO --dry-run
       commons import actors soci.csv --columns lat=Y,lon=X --crs EPSG:32633
     """
-    from ..tabular import ImportResult, import_or_preview_files
+    from registry.formats.importing import ImportResult, import_or_preview_files
 
     kind, files = _kind_and_files(sources)
     results: list[ImportResult]
     if layer or columns or crs:
-        from ..geo.read import import_spatial
+        from registry.formats.spatial import import_spatial
 
         if kind is None or len(files) != 1:
             raise click.UsageError(
@@ -125,7 +126,7 @@ def export(settings: Settings, kind: str, fmt: str, output: Path | None) -> None
       commons export assets --format gpkg -o assets.gpkg
     """
     if fmt == "gpkg":
-        from ..geo.write import export_geopackage
+        from registry.formats.geopackage import export_geopackage
 
         if output is None:
             raise click.UsageError("--format gpkg writes a file: give it with -o FILE.gpkg")
@@ -133,11 +134,11 @@ def export(settings: Settings, kind: str, fmt: str, output: Path | None) -> None
         click.echo(f"Wrote {output}")
         return
     if fmt == "geojson":
-        from ..geo.write import export_geojson
+        from registry.formats.geojson import export_geojson
 
         text = export_geojson(settings.open(), kind)
     else:
-        from ..tabular import export_records
+        from registry.formats.exporting import export_records
 
         text = export_records(settings.open(), kind, fmt)
     if output:
@@ -172,7 +173,7 @@ def districts_load(
     Example:
       commons districts load quartieri.geojson --name-column QUARTIERE --city Napoli
     """
-    from ..geo.districts import load_districts
+    from registry.geo.districts import load_districts
 
     result = load_districts(settings.open(), file, id_column=id_column, name_column=name_column, layer=layer, city=city, crs=crs)
     for note in result.notes:
@@ -192,7 +193,7 @@ def districts_assign(settings: Settings) -> None:
     Example:
       commons districts assign
     """
-    from ..geo.districts import assign_districts
+    from registry.geo.districts import assign_districts
 
     _report_assignment(assign_districts(settings.open()))
 
@@ -225,7 +226,7 @@ def near(settings: Settings, kind: str, record_id: str, km: float, only: str | N
       commons near assets nap-asilo --km 2
       commons near assets nap-asilo --km 5 --only actors
     """
-    from ..geo.near import near_records
+    from registry.geo.near import near_records
 
     found = near_records(settings.open(), kind, record_id, km, only=only)
     if as_json:
@@ -252,7 +253,7 @@ def backup(settings: Settings, dest: Path) -> None:
       commons backup backups/
       commons backup registry-2024-06-01.db
     """
-    from ..backup import backup_registry
+    from registry.store.backups import backup_registry
 
     made = backup_registry(settings.open(), dest)
     click.echo(f"Backed up {settings.db} to {made}")
@@ -274,7 +275,7 @@ def restore_backup_command(settings: Settings, src: Path, yes: bool) -> None:
     Example:
       commons restore-backup backups/registry-20240601T120000Z.db
     """
-    from ..backup import restore_backup
+    from registry.store.backups import restore_backup
 
     if not yes and settings.db.exists():
         click.confirm(f"Replace {settings.db} with {src}? (the current registry is kept beside it)", abort=True)

@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
-from ..rules import KINDS, get_kind
-from .base import KIND, Settings, cli, parse_assignments, pass_settings, reports_errors, warn
+from registry.cli.base import KIND, Settings, cli, parse_assignments, pass_settings, reports_errors, warn
+from registry.model.kinds import KINDS, get_kind
 
 
 @cli.command()
@@ -23,7 +23,7 @@ def init(settings: Settings, example: bool) -> None:
     Example:
       commons --db naples.db init --example
     """
-    from ..examples import init_registry
+    from registry.operations.examples import init_registry
 
     registry, counts = init_registry(settings.db, example=example, by=settings.by)
     registry.close()
@@ -44,7 +44,7 @@ def add(settings: Settings, kind: str, assignments: tuple[str, ...]) -> None:
       commons add assets --set id=villa-medusa --set name="Villa Medusa" \\
           --set kind=building --set status=recognised --set city=Napoli
     """
-    from ..records import add_record
+    from registry.operations.records import add_record
 
     values: dict[str, Any] = parse_assignments(assignments)
     if sys.stdin.isatty():
@@ -78,7 +78,7 @@ def edit(settings: Settings, kind: str, record_id: str, assignments: tuple[str, 
     Example:
       commons edit assets nap-lido-pola --set status=under_agreement --set since=2024-05-01
     """
-    from ..records import update_record
+    from registry.operations.records import update_record
 
     outcome = update_record(settings.open(), kind, record_id, parse_assignments(assignments))
     warn(outcome.warnings)
@@ -98,10 +98,10 @@ def show(settings: Settings, kind: str, record_id: str, as_json: bool) -> None:
     Example:
       commons show agreements agr-nap-asilo-400
     """
-    from ..details import record_details
-    from ..records import get_record
-    from ..rules import is_stale
-    from ..textout import format_record
+    from registry.cli.tables import format_record
+    from registry.model.rules import is_stale
+    from registry.operations.details import record_details
+    from registry.operations.records import get_record
 
     registry = settings.open()
     details = record_details(registry.conn, kind, record_id)
@@ -149,10 +149,11 @@ def list_command(settings: Settings, kind: str, filters: tuple[str, ...], stale:
       commons list assets --where status=recognised --where city=Napoli
       commons list cases --where policy_areas=housing --csv > cases.csv
     """
-    from ..records import list_records
-    from ..rules import is_stale
-    from ..tabular import records_to_csv, records_to_json
-    from ..textout import SUMMARY_COLUMNS, format_table
+    from registry.cli.tables import SUMMARY_COLUMNS, format_table
+    from registry.formats.csv_text import records_to_csv
+    from registry.formats.json_text import records_to_json
+    from registry.model.rules import is_stale
+    from registry.operations.records import list_records
 
     where = {k: v for k, v in parse_assignments(filters).items()}
     records = list_records(settings.open(), kind, where)
@@ -182,7 +183,7 @@ def remove(settings: Settings, kind: str, record_id: str, yes: bool) -> None:
     Example:
       commons remove actors act-la-balena --yes
     """
-    from ..records import get_record, remove_record
+    from registry.operations.records import get_record, remove_record
 
     registry = settings.open()
     get_record(registry, kind, record_id)
@@ -205,7 +206,7 @@ def search(settings: Settings, text: str, kind: str | None, limit: int) -> None:
     Example:
       commons search "civic use" --kind agreements
     """
-    from ..search import search_records
+    from registry.operations.search import search_records
 
     hits = search_records(settings.open().conn, text, kind, limit=limit)
     if not hits:
@@ -230,7 +231,7 @@ def link(settings: Settings, kind: str, record_id: str, other_kind: str, other_i
       commons link agreements agr-nap-asilo-400 actors act-asilo --role co_manager
       commons link cases cs-naples-commons assets nap-lido-pola
     """
-    from ..links import link_records
+    from registry.operations.links import link_records
 
     link_records(settings.open(), kind, record_id, other_kind, other_id, role)
     click.echo(f"Linked {record_id} and {other_id}" + (f" as {role}" if role else ""))
@@ -250,7 +251,7 @@ def unlink(settings: Settings, kind: str, record_id: str, other_kind: str, other
     Example:
       commons unlink cases cs-naples-commons assets nap-lido-pola
     """
-    from ..links import unlink_records
+    from registry.operations.links import unlink_records
 
     unlink_records(settings.open(), kind, record_id, other_kind, other_id)
     click.echo(f"Unlinked {record_id} and {other_id}")
@@ -273,7 +274,7 @@ def cite(settings: Settings, kind: str, record_id: str, url: str, title: str, pu
       commons cite assets nap-lido-pola --url https://commonsnapoli.org/gli-spazi/lido-pola/ \\
           --title "Lido Pola" --publisher "Rete dei Beni Comuni Napoletani"
     """
-    from ..links import cite_record
+    from registry.operations.links import cite_record
 
     cite_record(settings.open(), kind, record_id, url, title, publisher, year)
     click.echo(f"{record_id} now cites {url}")
@@ -294,7 +295,7 @@ def log(settings: Settings, kind: str | None, record_id: str | None, limit: int,
       commons log
       commons log assets nap-asilo
     """
-    from ..history import changed_fields, read_log
+    from registry.store.history import changed_fields, read_log
 
     entries = read_log(settings.open(), kind, record_id, limit=limit or None)
     if as_json:
@@ -319,7 +320,7 @@ def restore(settings: Settings, kind: str, record_id: str) -> None:
     Example:
       commons restore actors act-la-balena
     """
-    from ..history import restore_record
+    from registry.store.history import restore_record
 
     restore_record(settings.open(), kind, record_id)
     click.echo(f"Restored {get_kind(kind).singular} {record_id}")
@@ -338,7 +339,7 @@ def check(settings: Settings) -> None:
     Example:
       commons check
     """
-    from ..checks import check_registry
+    from registry.store.checks import check_registry
 
     report = check_registry(settings.open())
     for notice in report.notices:
@@ -366,8 +367,8 @@ def expiring(settings: Settings, within: str) -> None:
     Example:
       commons agreements expiring --within 1y
     """
-    from ..checks import expiring_agreements, parse_window
-    from ..textout import format_table
+    from registry.cli.tables import format_table
+    from registry.operations.agreements import expiring_agreements, parse_window
 
     rows = expiring_agreements(settings.open(), parse_window(within))
     click.echo(format_table(rows, ["id", "title", "expires_on", "asset_id"]) if rows else f"No active agreement expires within {within}.")

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from .base import Settings, cli, pass_settings, reports_errors
+from registry.cli.base import Settings, cli, pass_settings, reports_errors
 
 
 def public_folder_option(help_text: str) -> Any:
@@ -37,7 +37,7 @@ def publish(settings: Settings, directory: Path) -> None:
     Example:
       commons publish -o public
     """
-    from ..publish import publish_registry
+    from registry.publishing.public_copy import publish_registry
 
     published = publish_registry(settings.open(), directory)
     click.echo(f"Published {published.database} and {len(published.files) - 1} downloads in {directory}/")
@@ -66,7 +66,7 @@ def serve(settings: Settings, directory: Path, host: str, port: int, no_publish:
       commons serve
       commons serve --port 8080 --no-publish -o public
     """
-    from ..serve import ServeOptions, serve_registry
+    from registry.publishing.datasette import ServeOptions, serve_registry
 
     options = ServeOptions(directory=directory, host=host, port=port, publish=not no_publish, metadata=metadata)
     registry = None if no_publish else settings.open()
@@ -135,12 +135,12 @@ def build(
       commons --db example.db build --example
       commons --db naples.db build --output site --datasette-url https://data.example.org/
     """
-    from ..site.build import build_site
-    from ..site.settings import SiteSettings
+    from registry.site.build import build_site
+    from registry.site.settings import SiteSettings
 
     db = db_override or settings.db
     if example and not db.is_file():
-        from ..examples import init_registry
+        from registry.operations.examples import init_registry
 
         registry, counts = init_registry(db, example=True, by=settings.by)
         registry.close()

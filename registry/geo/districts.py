@@ -14,12 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import RegistryError, ValidationError
-from ..rules import suggest
-from .columns import normalise, suggest_column
+from registry.formats.columns import normalise, suggest_column
+from registry.model.errors import RegistryError, ValidationError, suggest
 
 if TYPE_CHECKING:
-    from ..store import Registry, Txn
+    from registry.store.database import Registry, Txn
 
 ID_GUESSES = ("id", "code", "codice", "codigo", "cod", "district_id", "fid", "objectid", "cod_quart", "cod_mun", "num", "numero")
 NAME_GUESSES = (
@@ -99,7 +98,7 @@ def load_districts(
     import shapely
     from shapely.validation import explain_validity
 
-    from .read import _first_line, _to_wgs84
+    from registry.formats.spatial import _first_line, _to_wgs84
 
     path = Path(path)
     if not path.is_file():
@@ -161,7 +160,7 @@ def load_districts(
         }
     if problems:
         raise ValidationError(problems[:20] + ["no district was loaded; fix these features and load again"])
-    from ..store import transaction
+    from registry.store.database import transaction
 
     with transaction(registry) as txn:
         _store_districts(txn, incoming, city, result)
@@ -213,7 +212,7 @@ def _store_districts(txn: Txn, incoming: dict[str, dict[str, Any]], city: str | 
 
 def assign_districts(registry: Registry) -> Assignment:
     """Give every located asset the name of the district its point falls in, logged; re-run after edits."""
-    from ..store import transaction
+    from registry.store.database import transaction
 
     with transaction(registry) as txn:
         return _assign(txn)

@@ -13,12 +13,12 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ValidationError
-from ..records import get_record
-from ..rules import KINDS, get_kind
+from registry.model.errors import ValidationError
+from registry.model.kinds import KINDS, get_kind
+from registry.operations.records import get_record
 
 if TYPE_CHECKING:
-    from ..store import Registry
+    from registry.store.database import Registry
 
 MAX_KM = 20_000.0
 OUTLINE_SLACK = 0.1  # degrees, about 10 km: no commons outline is wider

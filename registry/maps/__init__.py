@@ -23,6 +23,6 @@ def render_site_maps(conn: sqlite3.Connection, output: pathlib.Path, settings: d
     work lives in :mod:`registry.maps.render`, imported here only when called,
     so importing this package costs nothing at CLI start-up.
     """
-    from .render import render_site_maps as _render
+    from registry.maps.render import render_site_maps as _render
 
     return _render(conn, output, settings)

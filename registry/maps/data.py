@@ -20,7 +20,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
-from .layers import LayerSpec
+from registry.maps.layers import LayerSpec
 
 SCALE = 100_000
 SHAPE_DECIMALS = 6

@@ -17,10 +17,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..publish import write_if_changed
-from .data import LayerData, dumps, encode_layer, read_columns, short_hash
-from .layers import CASES, LAYERS, LayerSpec
-from .vendor import Asset, copy_map_static, copy_vendor
+from registry.maps.data import LayerData, dumps, encode_layer, read_columns, short_hash
+from registry.maps.layers import CASES, LAYERS, LayerSpec
+from registry.maps.vendor import Asset, copy_map_static, copy_vendor
+from registry.publishing.files import write_if_changed
 
 DEFAULT_TILES_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 DEFAULT_TILES_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'

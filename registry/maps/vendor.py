@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from ..publish import write_if_changed
-from .data import short_hash
+from registry.maps.data import short_hash
+from registry.publishing.files import write_if_changed
 
 VENDOR_DIR = Path("theme") / "vendor"
 

@@ -16,9 +16,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import RegistryError
-from .cache import digest, file_stamp, files_digest, read_json_cache, write_json_cache
-from .settings import BuildState, SiteSettings, pelican_settings
+from registry.model.errors import RegistryError
+from registry.publishing.files import digest, file_stamp, files_digest, read_json_cache, write_json_cache
+from registry.site.settings import BuildState, SiteSettings, pelican_settings
 
 MAP_FILES = {"overview": "map/overview.html", "record": "map/record.html", "cases": "map/cases.html"}
 
@@ -59,8 +59,8 @@ def _timed(report: BuildReport, step: str, on_step: Callable[[str], None]) -> It
 
 def build_site(db: Path, site: SiteSettings, on_step: Callable[[str], None] = _noop) -> BuildReport:
     """Build the whole site from a registry file into `site.output`; raise RegistryError on failure."""
-    from ..publish import publish_registry
-    from ..store import open_registry
+    from registry.publishing.public_copy import publish_registry
+    from registry.store.database import open_registry
 
     report = BuildReport(site.output)
     state = BuildState()
@@ -89,9 +89,9 @@ def build_site(db: Path, site: SiteSettings, on_step: Callable[[str], None] = _n
     report.details = dict(state.timings)
 
     if site.search:
-        from .search import build_search_index
-        from .settings import translations
-        from .words import translated_vocabulary
+        from registry.site.search_index import build_search_index
+        from registry.site.settings import translations
+        from registry.site.words import translated_vocabulary
 
         with _timed(report, "search", on_step):
             kind_titles = translated_vocabulary(translations(site.language).gettext).KIND_TITLES
@@ -110,7 +110,7 @@ def _render_maps(site: SiteSettings, state: BuildState, report: BuildReport) -> 
         state.maps = {name: False for name in MAP_FILES}
         return []
     try:
-        from ..maps import render_site_maps  # type: ignore[import-not-found,unused-ignore]
+        from registry.maps import render_site_maps  # type: ignore[import-not-found,unused-ignore]
     except ModuleNotFoundError as exc:
         if exc.name not in ("registry.maps",):
             raise
@@ -143,8 +143,8 @@ def _render_maps(site: SiteSettings, state: BuildState, report: BuildReport) -> 
 
 def _maps_key(conn: sqlite3.Connection, settings: dict[str, str | None]) -> str:
     """Everything the maps are drawn from: the records' places and names, the settings, the maps code."""
-    from ..maps.data import read_columns
-    from ..maps.layers import LAYERS
+    from registry.maps.data import read_columns
+    from registry.maps.layers import LAYERS
 
     code = files_digest(p for p in (Path(__file__).parent.parent / "maps").rglob("*") if p.is_file() and "__pycache__" not in p.parts)
     columns = [vars(read_columns(conn, spec)) for spec in LAYERS]

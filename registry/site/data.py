@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..rules import KINDS, LINKS
-from ..store import decode_row
+from registry.model.kinds import KINDS, LINKS
+from registry.store.database import decode_row
 
 Key = tuple[str, str]
 

@@ -13,10 +13,10 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from typing import Any
 
-from .. import vocab
-from .data import SiteData
-from .indexes import expiring_rows
-from .views import record_url
+from registry.model import vocab
+from registry.site.data import SiteData
+from registry.site.indexes import expiring_rows
+from registry.site.views import record_url
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 EPOCH = "1970-01-01T00:00:00Z"
@@ -68,7 +68,7 @@ def _feed_id(site_url: str | None, site_name: str, name: str) -> str:
 
 
 def _token(text: str) -> str:
-    from .words import slugify
+    from registry.site.words import slugify
 
     return slugify(text)
 

@@ -20,18 +20,20 @@ from typing import Any
 
 from pelican.generators import Generator
 
-from .. import __version__, vocab
-from ..rules import KINDS
-from .cache import PageCache, digest, files_digest
-from .data import SiteData, affected_records, load_site_data, record_signatures
-from .feeds import FEEDS, agreements_feed, expiring_feed
-from .guide import chapter_list, order_chapters
-from .indexes import index_pages, row
-from .output import render_all, write_text
-from .settings import GUIDE_LINKS, BuildState, SiteSettings, translations
-from .sitemap import render_sitemap
-from .views import VIEWS, ViewContext, dump_json, record_json
-from .words import translated_vocabulary
+from registry import __version__
+from registry.model import vocab
+from registry.model.kinds import KINDS
+from registry.publishing.files import digest, files_digest
+from registry.site.cache import PageCache
+from registry.site.data import SiteData, affected_records, load_site_data, record_signatures
+from registry.site.feeds import FEEDS, agreements_feed, expiring_feed
+from registry.site.guide import chapter_list, order_chapters
+from registry.site.indexes import index_pages, row
+from registry.site.output import render_all, write_text
+from registry.site.settings import GUIDE_LINKS, BuildState, SiteSettings, translations
+from registry.site.sitemap import render_sitemap
+from registry.site.views import VIEWS, ViewContext, dump_json, record_json
+from registry.site.words import translated_vocabulary
 
 GLOBAL = "site"
 TEMPLATE_BY_KIND = {"assets": "asset", "actors": "actor", "agreements": "agreement", "cases": "case"}
@@ -183,7 +185,7 @@ class RecordsGenerator(Generator):  # type: ignore[misc]
         feeds = [{"name": k, "file": f, "title": self.words.gettext(t)} for k, (f, t) in FEEDS.items()]
         yield self._page("feeds/index.html", "feeds_page", {"feeds": feeds})
         if site.search:
-            from .search import BUNDLE, bundle_names
+            from registry.site.search_index import BUNDLE, bundle_names
 
             counts = {kind: len(records) for kind, records in data.records.items()}
             yield self._page("search/index.html", "search", {"bundles": [f"{BUNDLE}/{name}/" for name in bundle_names(counts)]})
@@ -215,7 +217,7 @@ class RecordsGenerator(Generator):  # type: ignore[misc]
         for asset in data.records["assets"].values():
             if asset.get("city"):
                 cities[asset["city"]] = cities.get(asset["city"], 0) + 1
-        from .words import slugify
+        from registry.site.words import slugify
 
         return {
             "counts": {kind: len(records) for kind, records in data.records.items()},
@@ -229,7 +231,7 @@ class RecordsGenerator(Generator):  # type: ignore[misc]
 
     def _map_view(self) -> dict[str, Any]:
         """What the overview map shows, as lists: places by city per kind; past the limit, links to city pages."""
-        from .words import slugify
+        from registry.site.words import slugify
 
         limit = self.site.list_limit
         sections = []

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
-from .. import vocab
-from ..rules import KINDS
-from .data import SiteData
-from .views import record_url, years
-from .words import UNTRANSLATED, country_name, slugify
+from registry.model import vocab
+from registry.model.kinds import KINDS
+from registry.site.data import SiteData
+from registry.site.views import record_url, years
+from registry.site.words import UNTRANSLATED, country_name, slugify
 
 
 @dataclass(frozen=True)

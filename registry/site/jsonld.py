@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .. import vocab
-from .sanitise import safe_url
+from registry.model import vocab
+from registry.site.sanitise import safe_url
 
 CONTEXT = "https://schema.org"
 _ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from ..errors import RegistryError
+from registry.model.errors import RegistryError
 
 
 class SearchIndexer:

@@ -14,21 +14,21 @@ from pelican import signals
 
 def get_generators(pelican: Any) -> Any:
     """Add the record pages generator; it runs after the pages generator, so chapters are known."""
-    from .generator import RecordsGenerator
+    from registry.site.generator import RecordsGenerator
 
     return RecordsGenerator
 
 
 def get_writer(pelican: Any) -> Any:
-    from .writer import SiteWriter
+    from registry.site.writer import SiteWriter
 
     return SiteWriter
 
 
 def prepare_environment(generator: Any) -> None:
     """Install gettext (strings pass through until catalogues exist) and the cached page chrome."""
-    from .i18n import page_chrome
-    from .settings import translations
+    from registry.site.i18n import page_chrome
+    from registry.site.settings import translations
 
     env = generator.env
     catalogue = translations(generator.settings.get("DEFAULT_LANG", "en"))

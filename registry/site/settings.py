@@ -91,7 +91,7 @@ class SiteSettings:
             self.cache = self.output.parent / "cache" / self.output.name
         self.cache = Path(self.cache).resolve()
         if self.workers <= 0:
-            from .output import default_workers
+            from registry.site.output import default_workers
 
             self.workers = default_workers()
         for name in ("site_url", "datasette_url"):
@@ -144,8 +144,8 @@ def pelican_settings(site: SiteSettings, state: BuildState) -> dict[str, Any]:
     """The override dict for `read_settings`: our theme, content layout, relative URLs, and no blog parts."""
     from jinja2 import FileSystemBytecodeCache
 
-    from .jsonld import script_json
-    from .sanitise import markdown_html, safe_url
+    from registry.site.jsonld import script_json
+    from registry.site.sanitise import markdown_html, safe_url
 
     cache = site.cache or site.output.parent / "cache"
     return {

@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
-from .. import vocab
-from ..rules import KINDS, is_stale
-from . import jsonld
-from .data import SiteData
-from .sanitise import safe_url
-from .words import UNTRANSLATED, country_name, money, slugify, term
+from registry.model import vocab
+from registry.model.kinds import KINDS
+from registry.model.rules import is_stale
+from registry.site import jsonld
+from registry.site.data import SiteData
+from registry.site.sanitise import safe_url
+from registry.site.words import UNTRANSLATED, country_name, money, slugify, term
 
 
 @dataclass

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
-from .. import vocab
+from registry.model import vocab
 
 SLUG_MAX = 60
 

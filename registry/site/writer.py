@@ -15,8 +15,8 @@ from typing import Any
 
 from pelican.writers import FileOverwriteFailedError, Writer
 
-from ..publish import write_if_changed
-from .generator import page_location
+from registry.publishing.files import write_if_changed
+from registry.site.generator import page_location
 
 
 class _ChangedOnly(io.StringIO):

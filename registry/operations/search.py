@@ -6,7 +6,7 @@ import re
 import sqlite3
 from dataclasses import dataclass
 
-from .rules import KINDS, get_kind
+from registry.model.kinds import KINDS, get_kind
 
 
 @dataclass

@@ -10,22 +10,21 @@ reproducible and unchanged files are not rewritten.
 from __future__ import annotations
 
 import filecmp
-import json
 import os
 import sqlite3
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from .public_summaries import write_summaries
-from .rules import KINDS, LINKS, Kind
-from .site.cache import digest, file_stamp, files_digest, read_json_cache, write_json_cache
-from .store import Registry, decode_row
-from .tabular import records_to_csv
+from registry.model.kinds import KINDS, LINKS
+from registry.publishing.downloads import write_downloads
+from registry.publishing.summaries import write_summaries
+from registry.store.database import Registry
 
 PUBLIC_TABLES_EXTRA = ("asset_events", "sources", "citations", "districts")
+
+
 PUBLIC_CHANGE_COLUMNS = ("id", "changed_at", "action", "table_name", "record_id", "before", "after")
+
 
 # Indexes beyond the kinds' own: the joins the canned queries make and the
 # columns Datasette facets by, since an unindexed facet at 1M rows silently
@@ -42,6 +41,7 @@ PUBLIC_INDEXES: dict[str, tuple[tuple[str, ...], ...]] = {
     "districts": (("city",),),
     "changes": (("changed_at",), ("table_name", "changed_at"), ("table_name", "record_id", "changed_at"), ("action",)),
 }
+
 
 # Indexes in the order the canned queries of metadata.json sort by, so Datasette
 # streams their first 1,000 rows instead of sorting the whole table (at 1M
@@ -206,91 +206,6 @@ def _public_filter(table: str) -> str:
     if table != "changes":
         return ""
     return f" WHERE NOT (action = 'update' AND {_public_row('before')} IS {_public_row('after')})"
-
-
-def write_if_changed(path: Path, content: str | bytes) -> bool:
-    """Write only when the bytes differ, so unchanged files keep their timestamps."""
-    data = content.encode("utf-8") if isinstance(content, str) else content
-    if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-    return True
-
-
-def public_records(conn: sqlite3.Connection, kind: Kind) -> list[dict[str, Any]]:
-    """Every record of a kind as published (public columns only), ordered by id."""
-    cursor = conn.execute(f"SELECT * FROM [{kind.table}] ORDER BY id")
-    columns = [d[0] for d in cursor.description]
-    return [decode_row(kind, dict(zip(columns, row, strict=True))) for row in cursor]
-
-
-def geojson_features(kind: Kind, records: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """An RFC 7946 FeatureCollection: a record's polygon if it has one, else its point."""
-    features = []
-    for record in records:
-        geometry: dict[str, Any] | None = None
-        if record.get("geometry"):
-            geometry = json.loads(record["geometry"])
-        elif record.get("lat") is not None and record.get("lon") is not None:
-            geometry = {"type": "Point", "coordinates": [record["lon"], record["lat"]]}
-        properties = {k: v for k, v in record.items() if k not in ("geometry",)}
-        features.append({"type": "Feature", "id": record["id"], "geometry": geometry, "properties": properties})
-    return {"type": "FeatureCollection", "features": features}
-
-
-def json_array_by_line(items: list[dict[str, Any]]) -> str:
-    """A JSON array with one compact item per line: diffs show one line per changed record.
-
-    Each item goes through json's C encoder; `indent=` would use the pure-Python
-    one, which took 5 s for 100k records.
-    """
-    if not items:
-        return "[]\n"
-    return "[\n" + ",\n".join(json.dumps(item, ensure_ascii=False) for item in items) + "\n]\n"
-
-
-def write_downloads(conn: sqlite3.Connection, directory: Path, cache: Path | None = None) -> list[Path]:
-    """CSV, JSON and GeoJSON of each kind, made from the public copy only.
-
-    With a cache file (the site build keeps one outside its output), a kind
-    whose published rows are the same as last time, and whose files are still
-    on disk as written, is not serialised again: after one edit only that
-    record's kind is rewritten. The hash covers the rows and the code that
-    formats them, so the files stay what a clean build would write.
-    """
-    previous = read_json_cache(cache)
-    current: dict[str, list[Any]] = {}
-    code = files_digest([Path(__file__), Path(__file__).with_name("tabular.py")])
-    written = []
-    for kind in KINDS.values():
-        base = directory / kind.name
-        paths = [base.with_suffix(".csv"), base.with_suffix(".json")] + (
-            [base.with_suffix(".geojson")] if "lat" in kind.field_names else []
-        )
-        written += paths
-        key = digest(code, conn.execute(f"SELECT * FROM [{kind.table}] ORDER BY id").fetchall())
-        entry = previous.get(kind.name)
-        if entry and entry[0] == key and entry[1] == [file_stamp(p) for p in paths]:
-            current[kind.name] = entry
-            continue
-        _write_kind(conn, kind, base)
-        current[kind.name] = [key, [file_stamp(p) for p in paths]]
-    if cache is not None:
-        write_json_cache(cache, current)
-    return written
-
-
-def _write_kind(conn: sqlite3.Connection, kind: Kind, base: Path) -> None:
-    records = public_records(conn, kind)
-    columns = [f.name for f in kind.public_fields]
-    write_if_changed(base.with_suffix(".csv"), records_to_csv(kind, records, columns))
-    write_if_changed(base.with_suffix(".json"), json_array_by_line([{c: r.get(c) for c in columns} for r in records]))
-    if "lat" in kind.field_names:
-        features = geojson_features(kind, records)
-        write_if_changed(base.with_suffix(".geojson"), json.dumps(features, ensure_ascii=False, separators=(",", ":")) + "\n")
 
 
 def publish_registry(registry: Registry, directory: str | Path, cache: Path | None = None) -> Published:

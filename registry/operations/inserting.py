@@ -17,9 +17,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .errors import Conflict, ValidationError
-from .rules import KINDS, Kind, describe
-from .store import Txn, encode_row
+from registry.model.declaration import Kind
+from registry.model.errors import Conflict, ValidationError
+from registry.model.kinds import KINDS
+from registry.model.rules import describe
+from registry.store.database import Txn, encode_row
 
 DUPLICATE_RADIUS_M = 100.0
 DUPLICATE_NAME_SIMILARITY = 0.8

@@ -20,8 +20,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import Busy, Conflict, NotFound, RegistryError
-from .store import MIGRATION_NAMES, Registry, open_registry, translate_sqlite_errors
+from registry.model.errors import Busy, Conflict, NotFound, RegistryError
+from registry.store.database import MIGRATION_NAMES, Registry, open_registry, translate_sqlite_errors
 
 MIGRATIONS_TABLE = "_sqlite_migrations"
 PROBLEMS_SHOWN = 10
@@ -95,7 +95,7 @@ def restore_backup(src: str | Path, db_path: str | Path, *, by: str | None = Non
 
 def _stage_checked_copy(src: Path, staging: Path, by: str | None) -> int:
     """Copy the backup to `staging` and refuse it unless it is a sound commons registry; returns its record count."""
-    from .checks import check_registry
+    from registry.store.checks import check_registry
 
     try:
         source = sqlite3.connect(f"{src.resolve().as_uri()}?mode=ro", uri=True)

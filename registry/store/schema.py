@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from .rules import KINDS, LINKS
+from registry.model.kinds import KINDS, LINKS
 
 migrations = sqlite_utils.Migrations("commons")
 

@@ -9,10 +9,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .bulk import add_status_events, insert_many
-from .errors import Conflict, NotFound, ValidationError
-from .rules import KINDS, LINKS, Kind, clean_record, describe, get_kind, reference_problems
-from .store import Registry, Txn, decode_row, encode_row, fetch_row, record_exists, transaction
+from registry.model.declaration import Kind
+from registry.model.errors import Conflict, NotFound, ValidationError
+from registry.model.kinds import KINDS, LINKS, get_kind
+from registry.model.rules import clean_record, describe, reference_problems
+from registry.operations.inserting import add_status_events, insert_many
+from registry.store.database import Registry, Txn, decode_row, encode_row, fetch_row, record_exists, transaction
 
 
 @dataclass

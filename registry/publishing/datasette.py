@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import NotFound, RegistryError
-from .store import Registry
+from registry.model.errors import NotFound, RegistryError
+from registry.store.database import Registry
 
 if TYPE_CHECKING:
     from datasette.app import Datasette
@@ -78,7 +78,7 @@ def find_metadata(explicit: Path | None = None) -> Path:
         if not explicit.is_file():
             raise NotFound(f"no metadata file at {explicit}")
         return explicit
-    for candidate in (Path.cwd() / "metadata.json", Path(__file__).resolve().parent.parent / "metadata.json"):
+    for candidate in (Path.cwd() / "metadata.json", Path(__file__).resolve().parents[2] / "metadata.json"):
         if candidate.is_file():
             return candidate
     raise NotFound("no metadata.json in this folder or the project; pass --metadata PATH")
@@ -207,7 +207,7 @@ def open_server(registry: Registry | None, options: ServeOptions) -> PublicServe
     if options.publish:
         if registry is None:
             raise RegistryError("publishing needs a registry; pass one or reuse the existing public copy")
-        from .publish import publish_registry
+        from registry.publishing.public_copy import publish_registry
 
         database = publish_registry(registry, options.directory).database
     elif not database.is_file():

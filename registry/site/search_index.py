@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..rules import KINDS
-from .cache import digest, files_digest, read_json_cache, write_json_cache
+from registry.model.kinds import KINDS
+from registry.publishing.files import digest, files_digest, read_json_cache, write_json_cache
 
 BUNDLE = "pagefind"
 SITE_SHARD = "site"
@@ -177,7 +177,7 @@ def _index_shards(
     shards: list[Shard], scratch: Path, root: Path, language: str, workers: int, on_shard: Callable[[str], None] | None
 ) -> dict[str, list[str]]:
     """Index shards with up to `workers` Pagefind processes; each bundle is synced into place as it is done."""
-    from .pagefind_service import SearchIndexer
+    from registry.site.pagefind_service import SearchIndexer
 
     if not shards:
         return {}

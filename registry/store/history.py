@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .errors import Conflict, NotFound, ValidationError
-from .rules import KINDS, LINKS, get_kind, reference_problems
-from .store import Registry, decode_row, record_exists, transaction
+from registry.model.errors import Conflict, NotFound, ValidationError
+from registry.model.kinds import KINDS, LINKS, get_kind
+from registry.model.rules import reference_problems
+from registry.store.database import Registry, decode_row, record_exists, transaction
 
 
 def read_log(

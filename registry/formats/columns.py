@@ -15,8 +15,8 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ..errors import ValidationError
-from ..rules import Kind, suggest
+from registry.model.declaration import Kind
+from registry.model.errors import ValidationError, suggest
 
 # Fields that do not exist on records but say where a location comes from.
 LOCATION_SOURCES = ("wkt",)

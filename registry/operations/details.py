@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from .rules import KINDS, LINKS, get_kind
-from .store import decode_row, fetch_row
+from registry.model.kinds import KINDS, LINKS, get_kind
+from registry.store.database import decode_row, fetch_row
 
 
 def _rows(conn: sqlite3.Connection, sql: str, params: list[Any]) -> list[dict[str, Any]]:

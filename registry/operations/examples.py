@@ -7,18 +7,19 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .errors import ValidationError
-from .links import cite_in, link_in
-from .records import insert_clean
-from .rules import KINDS, clean_record
-from .store import Registry, create_registry, transaction
+from registry.model.errors import ValidationError
+from registry.model.kinds import KINDS
+from registry.model.rules import clean_record
+from registry.operations.links import cite_in, link_in
+from registry.operations.records import insert_clean
+from registry.store.database import Registry, create_registry, transaction
 
 EXAMPLE_BY = "commons-lab example"
 
 
 def example_data() -> dict[str, Any]:
     """The example's records, links, citations and timelines, as shipped in the package."""
-    text = resources.files("registry.example").joinpath("naples.json").read_text(encoding="utf-8")
+    text = resources.files("registry.operations").joinpath("example", "naples.json").read_text(encoding="utf-8")
     data: dict[str, Any] = json.loads(text)
     return data
 
@@ -47,7 +48,7 @@ def load_example(registry: Registry) -> dict[str, int]:
 
 def _replace_generated_events(txn: Any, events: list[dict[str, Any]]) -> None:
     """The example tells each asset's full story, so its events replace the one-step timeline made on insert."""
-    from .records import delete_rows
+    from registry.operations.records import delete_rows
 
     storied = sorted({e["asset_id"] for e in events})
     for asset_id in storied:

@@ -1,4 +1,4 @@
-"""Records out to GIS users: RFC 7946 GeoJSON and GeoPackage that read back to the same records.
+"""Records as RFC 7946 GeoJSON, for GIS users and the site's downloads, reading back to the same records.
 
 Each record is one feature: its outline when it has one, else its point, else
 no geometry (RFC 7946 allows null). lat/lon stay as attributes too, so a point
@@ -13,14 +13,16 @@ from `commons publish`.
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ValidationError
-from ..rules import Kind, get_kind
+from registry.model.declaration import Kind
+from registry.model.errors import ValidationError
+from registry.model.kinds import get_kind
+from registry.store.database import Registry
 
 if TYPE_CHECKING:
-    from ..store import Registry
+    from registry.store.database import Registry
 
 
 def _spatial_kind(kind_name: str, fmt: str) -> Kind:
@@ -41,7 +43,7 @@ def _geometry(record: dict[str, Any]) -> dict[str, Any] | None:
 
 def export_geojson(registry: Registry, kind_name: str, *, include_private: bool = True) -> str:
     """A kind's records as an RFC 7946 FeatureCollection: WGS84, longitude before latitude, no crs member."""
-    from ..records import list_records
+    from registry.operations.records import list_records
 
     kind = _spatial_kind(kind_name, "geojson")
     columns = [f.name for f in kind.fields if (include_private or not f.private) and f.name != "geometry"]
@@ -59,37 +61,15 @@ def export_geojson(registry: Registry, kind_name: str, *, include_private: bool 
     return json.dumps(collection, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
-def export_geopackage(registry: Registry, kind_name: str, path: str | Path, *, include_private: bool = True) -> Path:
-    """A kind's records as a GeoPackage layer named after the kind, in EPSG:4326.
-
-    List fields are written comma-separated (GeoPackage has no lists), which
-    is how the importer reads them back.
-    """
-    import geopandas
-    from shapely.geometry import shape
-
-    from ..records import list_records
-
-    kind = _spatial_kind(kind_name, "gpkg")
-    path = Path(path)
-    if path.suffix.lower() != ".gpkg":
-        raise ValidationError([f"{path.name}: a GeoPackage file name ends in .gpkg"])
-    columns = [f.name for f in kind.fields if (include_private or not f.private) and f.name != "geometry"]
-    rows, geometries = [], []
-    for record in list_records(registry, kind.name):
-        row = {}
-        for c in columns:
-            value = record.get(c)
-            row[c] = ",".join(value) if isinstance(value, list) else value
-        rows.append(row)
-        geometry = _geometry(record)
-        geometries.append(shape(geometry) if geometry else None)
-    frame = geopandas.GeoDataFrame(rows, columns=columns, geometry=geometries, crs="EPSG:4326")
-    for f in kind.fields:
-        if f.name in frame.columns and f.type == "year":
-            frame[f.name] = frame[f.name].astype("Int64")
-    tmp = path.with_name(path.name + ".tmp.gpkg")
-    tmp.unlink(missing_ok=True)
-    frame.to_file(tmp, layer=kind.name, driver="GPKG", engine="pyogrio", geometry_type="Unknown")
-    tmp.replace(path)
-    return path
+def geojson_features(kind: Kind, records: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """An RFC 7946 FeatureCollection: a record's polygon if it has one, else its point."""
+    features = []
+    for record in records:
+        geometry: dict[str, Any] | None = None
+        if record.get("geometry"):
+            geometry = json.loads(record["geometry"])
+        elif record.get("lat") is not None and record.get("lon") is not None:
+            geometry = {"type": "Point", "coordinates": [record["lon"], record["lat"]]}
+        properties = {k: v for k, v in record.items() if k not in ("geometry",)}
+        features.append({"type": "Feature", "id": record["id"], "geometry": geometry, "properties": properties})
+    return {"type": "FeatureCollection", "features": features}

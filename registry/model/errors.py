@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Mapping
+
 
 class RegistryError(Exception):
     """Base for every failure the CLI reports as a message rather than a traceback."""
@@ -25,3 +28,8 @@ class Conflict(RegistryError):
 
 class Busy(RegistryError):
     """Another process held the registry for longer than the busy timeout."""
+
+
+def suggest(value: str, allowed: Mapping[str, str] | list[str] | tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(value.lower().replace(" ", "_"), list(allowed), n=1, cutoff=0.5)
+    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import Conflict, NotFound, ValidationError
-from .records import suggest_id
-from .rules import KINDS, Field, coerce_value, find_link, get_kind, suggest
-from .store import Registry, Txn, record_exists, transaction
+from registry.model.declaration import Field
+from registry.model.errors import Conflict, NotFound, ValidationError, suggest
+from registry.model.kinds import KINDS, find_link, get_kind
+from registry.model.values import coerce_value
+from registry.operations.records import suggest_id
+from registry.store.database import Registry, Txn, record_exists, transaction
 
 
 def _require(txn: Txn, kind_name: str, record_id: str) -> None:

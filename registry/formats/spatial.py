@@ -3,7 +3,7 @@
 Every location leaves here in WGS84 longitude/latitude, whatever the file's
 CRS, because that is what the registry, the maps and RFC 7946 GeoJSON speak.
 Problems are collected for every feature before any is reported, so one run
-shows all the fixes needed; `tabular.import_or_preview` then keeps the import
+shows all the fixes needed; `importing.import_or_preview` then keeps the import
 all or nothing.
 """
 
@@ -18,15 +18,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import RegistryError, ValidationError
-from ..rules import Kind, get_kind, suggest
-from .columns import ColumnPlan, parse_columns, plan_columns
+from registry.formats.columns import ColumnPlan, parse_columns, plan_columns
+from registry.model.declaration import Kind
+from registry.model.errors import RegistryError, ValidationError, suggest
+from registry.model.kinds import get_kind
 
 if TYPE_CHECKING:
     from shapely.geometry.base import BaseGeometry
 
-    from ..store import Registry
-    from ..tabular import ImportResult
+    from registry.formats.importing import ImportResult
+    from registry.store.database import Registry
 
 GIS_SUFFIXES = (".geojson", ".gpkg", ".zip", ".shp", ".fgb", ".gml", ".kml")
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
@@ -80,7 +81,7 @@ def _looks_like_geojson(path: Path) -> bool:
 
 def _csv_header(path: Path) -> list[str]:
     """The column names of a CSV, split the same way the tabular reader splits its rows."""
-    from ..tabular import read_text, sniff_delimiter
+    from registry.formats.rows import read_text, sniff_delimiter
 
     text = read_text(path)
     first = text.splitlines()[0] if text else ""
@@ -100,7 +101,7 @@ def import_spatial(
     notify: Callable[[str], None] | None = None,
 ) -> ImportResult:
     """Import a GIS file or a CSV with coordinates: read, report guesses, then all rows or none."""
-    from ..tabular import import_or_preview
+    from registry.formats.importing import import_or_preview
 
     spatial = read_spatial_rows(Path(path), kind_name, layer=layer, columns=parse_columns(columns), crs=crs)
     for note in spatial.notes:
@@ -318,7 +319,7 @@ def _plain(value: Any) -> Any:
 
 
 def _read_csv(path: Path, kind: Kind, mapping: dict[str, str], crs: str | None) -> SpatialRows:
-    from ..tabular import read_rows
+    from registry.formats.rows import read_rows
 
     raw_rows = read_rows(path, kind)
     header = _csv_header(path)

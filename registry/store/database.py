@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import Busy, Conflict, NotFound, RegistryError
-from .rules import Kind
+from registry.model.declaration import Kind
+from registry.model.errors import Busy, Conflict, NotFound, RegistryError
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -90,7 +90,7 @@ def open_registry(path: str | Path, *, by: str | None = None, timeout: float = B
     if migrate:
         with translate_sqlite_errors(path):
             if _migrations_pending(conn):
-                from .schema import migrations
+                from registry.store.schema import migrations
 
                 migrations.apply(registry.db)
             if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":

@@ -1,0 +1,1 @@
+"""Files in and out: CSV, JSON, GeoJSON and GeoPackage, the import pipeline and exports."""

@@ -1,0 +1,1 @@
+"""The model: the kinds of record, their fields, values and vocabularies, and the rules a record must pass."""

@@ -1,0 +1,196 @@
+"""The kinds of record the registry holds, each declared once, and how to find them by name."""
+
+from __future__ import annotations
+
+from registry.model import vocab
+from registry.model.declaration import Field, Kind, LinkSpec
+from registry.model.errors import ValidationError, suggest
+
+
+def _id_field(what: str) -> Field:
+    return Field("id", "slug", f"Stable identifier of the {what}: a lowercase slug, its address on the site forever.", required=True)
+
+
+def _place_fields(what: str) -> tuple[Field, ...]:
+    return (
+        Field("city", "text", f"City or municipality of the {what}."),
+        Field("country", "country", f"Country of the {what}, as an ISO 3166-1 alpha-2 code (IT, ES, ...)."),
+        Field("lat", "lat", f"Latitude of the {what} in decimal degrees, WGS84 (-90 to 90)."),
+        Field("lon", "lon", f"Longitude of the {what} in decimal degrees, WGS84 (-180 to 180)."),
+    )
+
+
+def _freshness_fields() -> tuple[Field, ...]:
+    return (
+        Field("last_verified", "date", "Date (YYYY-MM-DD) someone last checked this record against reality; older than a year is stale."),
+        Field("confidence", "text", "Note on how certain the record is: what is estimated, unverified or disputed between sources."),
+        Field("internal_notes", "text", "Staff-only notes. Private: never published.", private=True),
+    )
+
+
+ASSETS = Kind(
+    name="assets",
+    table="assets",
+    singular="asset",
+    title_field="name",
+    fields=(
+        _id_field("asset"),
+        Field("name", "text", "Name of the asset in English or as commonly known.", required=True),
+        Field("name_local", "text", "Name in the local language."),
+        Field("kind", "enum", "What sort of place it is.", required=True, choices=vocab.ASSET_KINDS),
+        Field(
+            "status",
+            "enum",
+            "Where the asset stands in its lifecycle, from mapped to under agreement (or lost).",
+            required=True,
+            choices=vocab.ASSET_STATUSES,
+        ),
+        Field("since", "partial_date", "When the current status began (YYYY, YYYY-MM or YYYY-MM-DD)."),
+        Field("owner", "enum", "Who owns the asset.", choices=vocab.ASSET_OWNERS),
+        Field("description", "markdown", "What the asset is and its story, in Markdown."),
+        Field("address", "text", "Street address."),
+        Field("district", "text", "District or neighbourhood; can be assigned from loaded district boundaries."),
+        *_place_fields("asset"),
+        Field("geometry", "geometry", "Outline of the asset as a GeoJSON Polygon or MultiPolygon in WGS84."),
+        Field("website", "url", "Public website of the asset or its community (http or https)."),
+        Field("opening_hours", "opening_hours", "Opening hours in OpenStreetMap opening_hours syntax, e.g. 'Mo-Fr 10:00-20:00'."),
+        *_freshness_fields(),
+    ),
+    search_fields=("name", "name_local", "description", "address", "district", "city"),
+    index_fields=("kind", "status", "city", "district", "country", "owner"),
+)
+
+
+ACTORS = Kind(
+    name="actors",
+    table="actors",
+    singular="actor",
+    title_field="name",
+    fields=(
+        _id_field("actor"),
+        Field("name", "text", "Name of the organisation, collective or public body.", required=True),
+        Field("kind", "enum", "What sort of actor it is.", required=True, choices=vocab.ACTOR_KINDS),
+        Field("legal_form", "text", "Legal form as registered (e.g. SCCL cooperative, association), if any."),
+        Field("governance", "enum", "How the actor takes decisions.", choices=vocab.GOVERNANCE_MODELS),
+        Field("founded", "partial_date", "When the actor was founded (YYYY, YYYY-MM or YYYY-MM-DD)."),
+        Field("description", "markdown", "Who the actor is and what it does, in Markdown."),
+        *_place_fields("actor"),
+        Field("website", "url", "Public website (http or https)."),
+        Field("email", "email", "Public contact email of the organisation (not of a person)."),
+        Field("phone", "text", "Public contact phone of the organisation (not of a person)."),
+        Field("contact_person", "text", "Name of a contact person. Private: never published.", private=True),
+        Field("contact_person_email", "email", "Personal email of the contact person. Private: never published.", private=True),
+        Field("contact_person_phone", "text", "Personal phone of the contact person. Private: never published.", private=True),
+        *_freshness_fields(),
+    ),
+    search_fields=("name", "legal_form", "description", "city"),
+    index_fields=("kind", "city", "country", "governance"),
+)
+
+
+AGREEMENTS = Kind(
+    name="agreements",
+    table="agreements",
+    singular="agreement",
+    title_field="title",
+    fields=(
+        _id_field("agreement"),
+        Field("title", "text", "What the agreement does, in a line.", required=True),
+        Field("kind", "enum", "The legal instrument's type.", required=True, choices=vocab.AGREEMENT_KINDS),
+        Field("status", "enum", "Whether the agreement is in force.", required=True, choices=vocab.AGREEMENT_STATUSES),
+        Field("asset_id", "ref", "The commons asset the agreement is about, if any (an asset id).", ref="assets"),
+        Field("instrument", "text", "The act that made it, e.g. 'Giunta resolution 446/2016'."),
+        Field("adopted_on", "date", "Date the instrument was adopted (YYYY-MM-DD)."),
+        Field("starts_on", "date", "Date the agreement takes effect (YYYY-MM-DD)."),
+        Field("expires_on", "date", "Date the agreement ends (YYYY-MM-DD); empty means open-ended."),
+        Field("description", "markdown", "What the agreement is and how it came about, in Markdown."),
+        Field("commitments", "markdown", "What each side commits to (e.g. hours of community work, opening to the public)."),
+        Field("rent_eur_per_year", "number", "Rent or fee due per year in euros; 0 when waived, empty when unknown."),
+        Field("fees_waived", "text", "Rents, fees or charges the municipality waives, in words."),
+        Field("maintenance_by", "enum", "Who bears maintenance of the asset.", choices=vocab.COST_BEARERS),
+        Field("utilities_by", "enum", "Who pays utilities (water, energy).", choices=vocab.COST_BEARERS),
+        Field("document_url", "url", "Link to the agreement or resolution text (http or https)."),
+        Field("city", "text", "Municipality that is party to the agreement."),
+        Field("country", "country", "Country, as an ISO 3166-1 alpha-2 code."),
+        *_freshness_fields(),
+    ),
+    search_fields=("title", "instrument", "description", "commitments"),
+    index_fields=("kind", "status", "expires_on", "city", "asset_id"),
+)
+
+
+CASES = Kind(
+    name="cases",
+    table="case_studies",
+    singular="case study",
+    title_field="title",
+    fields=(
+        _id_field("case study"),
+        Field("title", "text", "Title of the co-production case.", required=True),
+        *_place_fields("case"),
+        Field("start_year", "year", "Year the case began."),
+        Field("end_year", "year", "Year the case ended; empty while it goes on."),
+        Field("summary", "markdown", "What happened, in Markdown."),
+        Field("outcomes", "markdown", "What the case achieved, in Markdown."),
+        Field("key_figures", "text", "Figures that tell the case's size and results."),
+        Field("policy_areas", "enum_list", "Policy areas the case serves (a list).", choices=vocab.POLICY_AREAS),
+        Field("level", "enum", "Co-production level: compliance, support or transformation.", choices=vocab.LEVELS),
+        Field("design_by", "enum", "Who designs the service (Bovaird matrix).", choices=vocab.DESIGN_DELIVERY),
+        Field("delivery_by", "enum", "Who delivers the service (Bovaird matrix).", choices=vocab.DESIGN_DELIVERY),
+        Field("scenario", "enum", "Cuts (substitutive) or transformation (additive) scenario.", choices=vocab.SCENARIOS),
+        Field("scope", "enum", "Individual or collective co-production.", choices=vocab.SCOPES),
+        Field("phases", "enum_list", "Phases of a co-production process the case reached (a list).", choices=vocab.PHASES),
+        *_freshness_fields(),
+    ),
+    search_fields=("title", "summary", "outcomes", "key_figures", "city"),
+    index_fields=("city", "country", "level", "design_by", "delivery_by", "scenario", "start_year"),
+)
+
+
+KINDS: dict[str, Kind] = {k.name: k for k in (ASSETS, ACTORS, AGREEMENTS, CASES)}
+
+
+KIND_BY_TABLE: dict[str, Kind] = {k.table: k for k in KINDS.values()}
+
+
+LINKS: tuple[LinkSpec, ...] = (
+    LinkSpec(
+        "agreement_parties",
+        "agreements",
+        "agreement_id",
+        "actors",
+        "actor_id",
+        vocab.PARTY_ROLES,
+        "The parties to each agreement and their role.",
+    ),
+    LinkSpec(
+        "case_study_actors",
+        "cases",
+        "case_study_id",
+        "actors",
+        "actor_id",
+        vocab.CASE_ROLES,
+        "The actors involved in each case study and their role.",
+    ),
+    LinkSpec("case_study_assets", "cases", "case_study_id", "assets", "asset_id", None, "The commons assets each case study involves."),
+)
+
+
+def get_kind(name: str) -> Kind:
+    """Look a kind up by its CLI word, suggesting the closest when it is misspelt."""
+    if name in KINDS:
+        return KINDS[name]
+    if name in KIND_BY_TABLE:
+        return KIND_BY_TABLE[name]
+    raise ValidationError([f"unknown kind {name!r}: use one of {', '.join(KINDS)}{suggest(name, list(KINDS))}"])
+
+
+def find_link(kind_a: str, kind_b: str) -> tuple[LinkSpec, bool]:
+    """The link between two kinds and whether the arguments came in reverse order."""
+    for spec in LINKS:
+        if (spec.left_kind, spec.right_kind) == (kind_a, kind_b):
+            return spec, False
+        if (spec.left_kind, spec.right_kind) == (kind_b, kind_a):
+            return spec, True
+    pairs = ", ".join(f"{s.left_kind}–{s.right_kind}" for s in LINKS)
+    raise ValidationError([f"{kind_a} and {kind_b} cannot be linked: links exist between {pairs}"])

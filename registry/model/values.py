@@ -1,0 +1,218 @@
+"""What makes one value acceptable: a coercer per field type, each turning raw input into its stored form."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from registry.model.declaration import Field
+from registry.model.errors import suggest
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+PARTIAL_DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+MAX_TEXT = 20_000
+
+
+CONTROL_CHARS_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+# Lone surrogates are how Python carries bytes it could not decode (a terminal or file
+# in another encoding); SQLite cannot store them, so they are refused as a wrong encoding.
+SURROGATES_RE = re.compile(r"[\ud800-\udfff]")
+
+
+# Either of the two above, so clean text (nearly all of it) is searched once.
+SUSPECT_CHARS_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+
+
+DEGREE_LIMITS = {"lat": 90.0, "lon": 180.0}
+
+
+def _parse_date(value: str) -> dt.date:
+    if not DATE_RE.fullmatch(value):
+        raise ValueError("not YYYY-MM-DD")
+    return dt.date.fromisoformat(value)
+
+
+def coerce_value(f: Field, value: Any) -> Any:
+    """Turn one raw value into its stored form or raise ValueError with what is allowed."""
+    if f.type == "enum_list":
+        items = _as_list(value)
+        bad = [i for i in items if f.choices is not None and i not in f.choices]
+        if bad:
+            raise ValueError(f"{bad[0]!r} is not allowed{suggest(bad[0], f.choices or {})}; allowed: {', '.join(f.choices or {})}")
+        return sorted(set(items), key=list(f.choices or {}).index) or None
+    if isinstance(value, (dict, list)) and f.type != "geometry":
+        raise ValueError("expected a single value, got a structure")
+    text = value if isinstance(value, str) else None
+    if text is not None:
+        if SUSPECT_CHARS_RE.search(text):
+            if CONTROL_CHARS_RE.search(text):
+                raise ValueError("contains control characters; remove them")
+            raise ValueError("contains bytes that are not valid UTF-8 (a wrong encoding?); retype it or save the file as UTF-8")
+        text = text.strip()
+        if len(text) > MAX_TEXT:
+            raise ValueError(f"is {len(text)} characters long; at most {MAX_TEXT} are allowed")
+    if f.type in ("text", "markdown", "ref"):
+        return text if text is not None else str(value).strip()
+    if f.type == "slug":
+        s = str(value)
+        if not SLUG_RE.fullmatch(s) or len(s) > 120:
+            raise ValueError("must be a slug: lowercase letters, digits and single hyphens, e.g. 'ex-asilo-filangieri'")
+        return s
+    if f.type == "enum":
+        s = str(value).strip()
+        if f.choices is not None and s not in f.choices:
+            raise ValueError(f"{s!r} is not allowed{suggest(s, f.choices)}; allowed: {', '.join(f.choices)}")
+        return s
+    if f.type in ("lat", "lon", "number"):
+        if isinstance(value, bool):
+            raise ValueError("must be a number")
+        try:
+            number = float(value)
+        except (TypeError, ValueError, OverflowError):
+            raise ValueError(f"must be a number, got {value!r}") from None
+        if number != number or number in (float("inf"), float("-inf")):
+            raise ValueError("must be a finite number")
+        limit = DEGREE_LIMITS.get(f.type)
+        if limit is not None and not -limit <= number <= limit:
+            raise ValueError(f"{number} is out of range; allowed -{limit:g} to {limit:g} (decimal degrees, WGS84)")
+        if f.type == "number" and number < 0:
+            raise ValueError("must not be negative")
+        return round(number, 7) if limit is not None else number
+    if f.type == "year":
+        try:
+            year = int(str(value).strip())
+        except ValueError:
+            raise ValueError(f"must be a year like 2016, got {value!r}") from None
+        if not 1000 <= year <= 2999:
+            raise ValueError(f"{year} is not a plausible year (1000–2999)")
+        return year
+    if f.type == "date":
+        s = str(value).strip()
+        try:
+            return _parse_date(s).isoformat()
+        except ValueError:
+            raise ValueError(f"{s!r} is not a date; use YYYY-MM-DD, e.g. 2016-06-01") from None
+    if f.type == "partial_date":
+        s = str(value).strip()
+        if not PARTIAL_DATE_RE.match(s):
+            raise ValueError(f"{s!r} is not a date; use YYYY, YYYY-MM or YYYY-MM-DD")
+        try:
+            dt.date.fromisoformat((s + "-01-01")[:10] if len(s) < 10 else s)
+        except ValueError:
+            raise ValueError(f"{s!r} is not a real date") from None
+        return s
+    if f.type == "url":
+        s = str(value).strip()
+        if not URL_RE.match(s):
+            raise ValueError(f"{s!r} is not a web address; only http:// or https:// URLs are allowed")
+        return s
+    if f.type == "email":
+        s = str(value).strip()
+        if not EMAIL_RE.match(s):
+            raise ValueError(f"{s!r} is not an email address")
+        return s
+    if f.type == "country":
+        return _country_code(str(value))
+    if f.type == "opening_hours":
+        return _opening_hours(str(value))
+    if f.type == "geometry":
+        return _geometry(value)
+    raise ValueError(f"unknown field type {f.type}")  # pragma: no cover - a programming error
+
+
+def _as_list(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [str(v).strip() for v in value if str(v).strip()]
+    s = str(value).strip()
+    if s.startswith("["):
+        try:
+            parsed = json.loads(s)
+        except json.JSONDecodeError:
+            raise ValueError("is not a valid JSON list; use a comma-separated list like 'housing,energy'") from None
+        if not isinstance(parsed, list):
+            raise ValueError("must be a list")
+        return [str(v).strip() for v in parsed if str(v).strip()]
+    return [p.strip() for p in re.split(r"[,;]", s) if p.strip()]
+
+
+def _country_code(value: str) -> str:
+    s = value.strip()
+    if len(s) == 2 and s.upper() in alpha_2_codes():
+        return s.upper()
+    import pycountry
+
+    try:
+        match = pycountry.countries.lookup(s)
+        hint = f" (did you mean {match.alpha_2!r} for {match.name}?)"
+    except LookupError:
+        hint = ""
+    raise ValueError(f"{s!r} is not an ISO 3166-1 alpha-2 country code{hint}")
+
+
+@cache
+def alpha_2_codes() -> frozenset[str]:
+    """Every ISO 3166-1 alpha-2 code pycountry knows.
+
+    Read from pycountry's own data file when it is where pycountry keeps it:
+    importing pycountry reads package metadata, a tenth of a second that an
+    import of a thousand rows would otherwise spend on one country code.
+    """
+    import importlib.util
+
+    spec = importlib.util.find_spec("pycountry")
+    folders = list(spec.submodule_search_locations or []) if spec is not None else []
+    try:
+        data = Path(folders[0], "databases", "iso3166-1.json").read_text(encoding="utf-8")
+        return frozenset(str(entry["alpha_2"]) for entry in json.loads(data)["3166-1"])
+    except (IndexError, OSError, ValueError, KeyError, TypeError):
+        import pycountry
+
+        return frozenset(str(c.alpha_2) for c in pycountry.countries)
+
+
+def _opening_hours(value: str) -> str:
+    import opening_hours
+
+    s = value.strip()
+    try:
+        opening_hours.OpeningHours(s)
+    except Exception:
+        raise ValueError(f"{s!r} is not in OpenStreetMap opening_hours syntax, e.g. 'Mo-Fr 10:00-20:00; Sa 10:00-14:00'") from None
+    return s
+
+
+def _geometry(value: Any) -> str:
+    from shapely.geometry import shape
+
+    try:
+        data = json.loads(value) if isinstance(value, str) else value
+        geom = shape(data)
+    except Exception:
+        raise ValueError("is not valid GeoJSON geometry; give a Polygon or MultiPolygon object") from None
+    if geom.geom_type not in ("Polygon", "MultiPolygon"):
+        raise ValueError(f"must be a Polygon or MultiPolygon, got {geom.geom_type}")
+    if geom.is_empty or not geom.is_valid:
+        raise ValueError("is empty or self-intersecting; fix the outline in a GIS")
+    minx, miny, maxx, maxy = geom.bounds
+    if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+        raise ValueError("has coordinates outside WGS84 longitude/latitude; reproject to EPSG:4326")
+    return json.dumps(data, separators=(",", ":"), sort_keys=True)

@@ -1,0 +1,1 @@
+"""Publishing: the public copy without private data, its downloads, and Datasette serving it."""
