@@ -10,8 +10,9 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from registry.cli import cli
-from registry.formats.importing import dependency_order, files_to_import
+from registry.formats.importing import files_to_import
 from registry.formats.rows import _csv_rows
+from registry.model.kinds import dependency_order
 
 ASSETS = "id,name,kind,status,country,lat,lon\nnap-giardino,Giardino Liberato,garden,recognised,IT,40.8548,14.2473\n"
 ACTORS = "id,name,kind\nnap-comitato,Comitato Giardino,informal_collective\n"

@@ -14,7 +14,23 @@ from registry import __version__
 from registry.model.errors import RegistryError, ValidationError
 from registry.model.kinds import KINDS
 
-KIND = click.Choice(list(KINDS))
+
+class KindChoice(click.Choice):  # type: ignore[type-arg]
+    """The kinds declared when the command runs, so a kind declared after start-up is a choice too."""
+
+    def __init__(self) -> None:
+        super().__init__(())
+
+    @property  # type: ignore[override]
+    def choices(self) -> tuple[str, ...]:
+        return tuple(KINDS)
+
+    @choices.setter
+    def choices(self, value: Any) -> None:
+        """Click sets the choices once; the declared kinds are read each time instead."""
+
+
+KIND = KindChoice()
 F = TypeVar("F", bound=Callable[..., Any])
 
 

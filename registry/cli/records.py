@@ -149,7 +149,7 @@ def list_command(settings: Settings, kind: str, filters: tuple[str, ...], stale:
       commons list assets --where status=recognised --where city=Napoli
       commons list cases --where policy_areas=housing --csv > cases.csv
     """
-    from registry.cli.tables import SUMMARY_COLUMNS, format_table
+    from registry.cli.tables import format_table
     from registry.formats.csv_text import records_to_csv
     from registry.formats.json_text import records_to_json
     from registry.model.rules import is_stale
@@ -165,7 +165,7 @@ def list_command(settings: Settings, kind: str, filters: tuple[str, ...], stale:
     elif fmt == "csv":
         click.echo(records_to_csv(spec, records), nl=False)
     else:
-        click.echo(format_table(records, SUMMARY_COLUMNS[kind]))
+        click.echo(format_table(records, get_kind(kind).summary_columns))
 
 
 @cli.command()

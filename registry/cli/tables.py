@@ -6,13 +6,6 @@ import shutil
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-SUMMARY_COLUMNS = {
-    "assets": ["id", "name", "kind", "status", "city"],
-    "actors": ["id", "name", "kind", "city"],
-    "agreements": ["id", "title", "status", "expires_on"],
-    "cases": ["id", "title", "city", "start_year", "level"],
-}
-
 
 def _cell(value: Any) -> str:
     if value is None:

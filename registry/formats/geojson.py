@@ -32,7 +32,8 @@ def _spatial_kind(kind_name: str, fmt: str) -> Kind:
     return kind
 
 
-def _geometry(record: dict[str, Any]) -> dict[str, Any] | None:
+def record_geometry(record: dict[str, Any]) -> dict[str, Any] | None:
+    """A record's GeoJSON geometry: its outline when it has one, else its point, else None (RFC 7946 allows it)."""
     if record.get("geometry"):
         parsed: dict[str, Any] = json.loads(record["geometry"])
         return parsed
@@ -53,7 +54,7 @@ def export_geojson(registry: Registry, kind_name: str, *, include_private: bool 
             {
                 "type": "Feature",
                 "id": record["id"],
-                "geometry": _geometry(record),
+                "geometry": record_geometry(record),
                 "properties": {c: record.get(c) for c in columns},
             }
         )
@@ -65,11 +66,7 @@ def geojson_features(kind: Kind, records: Iterable[dict[str, Any]]) -> dict[str,
     """An RFC 7946 FeatureCollection: a record's polygon if it has one, else its point."""
     features = []
     for record in records:
-        geometry: dict[str, Any] | None = None
-        if record.get("geometry"):
-            geometry = json.loads(record["geometry"])
-        elif record.get("lat") is not None and record.get("lon") is not None:
-            geometry = {"type": "Point", "coordinates": [record["lon"], record["lat"]]}
+        geometry = record_geometry(record)
         properties = {k: v for k, v in record.items() if k not in ("geometry",)}
         features.append({"type": "Feature", "id": record["id"], "geometry": geometry, "properties": properties})
     return {"type": "FeatureCollection", "features": features}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from registry.formats.geojson import _geometry, _spatial_kind
+from registry.formats.geojson import _spatial_kind, record_geometry
 from registry.model.errors import ValidationError
 from registry.store.database import Registry
 
@@ -32,7 +32,7 @@ def export_geopackage(registry: Registry, kind_name: str, path: str | Path, *, i
             value = record.get(c)
             row[c] = ",".join(value) if isinstance(value, list) else value
         rows.append(row)
-        geometry = _geometry(record)
+        geometry = record_geometry(record)
         geometries.append(shape(geometry) if geometry else None)
     frame = geopandas.GeoDataFrame(rows, columns=columns, geometry=geometries, crs="EPSG:4326")
     for f in kind.fields:

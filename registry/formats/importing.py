@@ -14,7 +14,7 @@ from typing import Any
 from registry.formats.rows import kind_of_file, read_rows
 from registry.model.declaration import Kind
 from registry.model.errors import RegistryError, ValidationError
-from registry.model.kinds import KINDS, get_kind
+from registry.model.kinds import KINDS, dependency_order, get_kind
 from registry.model.rules import clean_record, countries_at, country_warnings
 from registry.operations.inserting import insert_many
 from registry.store.database import Registry, transaction
@@ -94,19 +94,6 @@ def files_to_import(
     order = {name: n for n, name in enumerate(dependency_order())}
     chosen.sort(key=lambda pair: order[pair[0].name])  # stable: files of one kind keep their order
     return [(k.name, p) for k, p in chosen]
-
-
-def dependency_order() -> list[str]:
-    """Every kind after the kinds its fields refer to (agreements name assets)."""
-    done: list[str] = []
-    while len(done) < len(KINDS):
-        for kind in KINDS.values():
-            if kind.name not in done and all(f.ref in done or f.ref == kind.name for f in kind.fields if f.ref):
-                done.append(kind.name)
-                break
-        else:  # pragma: no cover - a cycle of references is a programming error
-            raise RuntimeError("kinds refer to each other in a cycle")
-    return done
 
 
 def _kind_file_names() -> str:

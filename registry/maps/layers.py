@@ -1,9 +1,7 @@
-"""What each map layer shows: which table, which colours, which facts in its popups.
+"""What each map layer shows, as the map script reads it: made from the kinds' declared map layers.
 
-The words come from `registry.vocab`, so a map legend says what the CLI and the
-record pages say. The colours are chosen so that assets (coloured by status),
-actors (by kind) and case studies (purples, by co-production level) stay
-distinguishable when the layers overlap.
+The words come from the kinds and their vocabularies, so a map legend says what
+the CLI and the record pages say.
 """
 
 from __future__ import annotations
@@ -11,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from registry.model import vocab
+from registry.model.declaration import Kind
+from registry.model.kinds import KINDS
 
 
 @dataclass(frozen=True)
@@ -36,6 +35,7 @@ class LayerSpec:
     weight: float = 1.5
     stroke: str = "#ffffff"
     cluster_offset: tuple[int, int] = (0, 0)
+    own_map: str | None = None
 
     def config(self, file: str, names: str) -> dict[str, Any]:
         """The layer's settings as the map script reads them."""
@@ -61,93 +61,34 @@ class LayerSpec:
         }
 
 
-STATUS_COLORS = {
-    "mapped": "#6b7280",
-    "unused": "#b45309",
-    "occupied": "#dc2626",
-    "recognised": "#2563eb",
-    "under_agreement": "#059669",
-    "lost": "#111827",
-}
+def layer_for(kind: Kind) -> LayerSpec:
+    """The map layer a kind declares, in the terms the map script reads."""
+    layer = kind.map_layer
+    if layer is None:
+        raise ValueError(f"{kind.name} declares no map layer")
+    return LayerSpec(
+        key=kind.name,
+        table=kind.table,
+        title_column=kind.title_field,
+        label=layer.label,
+        noun=layer.noun,
+        singular=layer.singular,
+        base=f"../{kind.name}/",
+        color=layer.color,
+        color_by=layer.color_by,
+        color_title=layer.color_title,
+        colors=dict(layer.colors or {}),
+        categories={fact: dict(kind.field(fact).choices or {}) for fact in layer.facts},
+        facts=layer.facts,
+        years=layer.years,
+        radius=layer.radius,
+        weight=layer.weight,
+        stroke=layer.stroke,
+        cluster_offset=layer.cluster_offset,
+        own_map=layer.own_map,
+    )
 
-ACTOR_KIND_COLORS = {
-    "cooperative": "#1f77b4",
-    "association": "#ff7f0e",
-    "foundation": "#2ca02c",
-    "mutual": "#d62728",
-    "social_enterprise": "#9467bd",
-    "community_bank": "#8c564b",
-    "informal_collective": "#e377c2",
-    "network": "#7f7f7f",
-    "ngo": "#bcbd22",
-    "public_body": "#17becf",
-    "university": "#393b79",
-    "other": "#c7c7c7",
-}
 
-LEVEL_COLORS = {
-    "compliance": "#c4b5fd",
-    "support": "#8b5cf6",
-    "transformation": "#4c1d95",
-}
-
-ASSETS = LayerSpec(
-    key="assets",
-    table="assets",
-    title_column="name",
-    label="Commons assets",
-    noun="commons assets",
-    singular="Commons asset",
-    base="../assets/",
-    color="#0f766e",
-    color_by="status",
-    color_title="status",
-    colors=STATUS_COLORS,
-    categories={"kind": vocab.ASSET_KINDS, "status": vocab.ASSET_STATUSES},
-    facts=("kind", "status"),
-    cluster_offset=(-12, 7),
-)
-
-ACTORS = LayerSpec(
-    key="actors",
-    table="actors",
-    title_column="name",
-    label="SSE actors",
-    noun="SSE actors",
-    singular="SSE actor",
-    base="../actors/",
-    color="#c2410c",
-    color_by="kind",
-    color_title="kind",
-    colors=ACTOR_KIND_COLORS,
-    categories={"kind": vocab.ACTOR_KINDS},
-    facts=("kind",),
-    radius=5,
-    weight=1.5,
-    stroke="#222222",
-    cluster_offset=(12, 7),
-)
-
-CASES = LayerSpec(
-    key="cases",
-    table="case_studies",
-    title_column="title",
-    label="Case studies",
-    noun="case studies",
-    singular="Case study",
-    base="../cases/",
-    color="#a78bfa",
-    color_by="level",
-    color_title="co-production level",
-    colors=LEVEL_COLORS,
-    categories={"level": vocab.LEVELS},
-    facts=("level",),
-    years=True,
-    radius=8,
-    weight=2,
-    stroke="#ffffff",
-    cluster_offset=(0, -14),
-)
-
-LAYERS: tuple[LayerSpec, ...] = (ASSETS, ACTORS, CASES)
-LAYER_BY_KEY = {spec.key: spec for spec in LAYERS}
+def map_layers() -> list[LayerSpec]:
+    """Every kind's layer, in the kinds' order: the maps show what the declarations say."""
+    return [layer_for(kind) for kind in KINDS.values() if kind.map_layer is not None]

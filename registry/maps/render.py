@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from registry.maps.data import LayerData, dumps, encode_layer, read_columns, short_hash
-from registry.maps.layers import CASES, LAYERS, LayerSpec
+from registry.maps.layers import LayerSpec, map_layers
 from registry.maps.vendor import Asset, copy_map_static, copy_vendor
 from registry.publishing.files import write_if_changed
 
@@ -84,7 +84,7 @@ def render_site_maps(conn: sqlite3.Connection, output: pathlib.Path, settings: d
     vendor = copy_vendor(output)
     static = copy_map_static(output)
     files = [output / a.path for a in (*vendor.values(), *static.values())]
-    layers = [encode_layer(spec, read_columns(conn, spec), f"{spec.key}-shapes-{{}}.json") for spec in LAYERS]
+    layers = [encode_layer(spec, read_columns(conn, spec), f"{spec.key}-shapes-{{}}.json") for spec in map_layers()]
     data_dir = output / MAP_DIR / DATA_DIR
     data_files: dict[str, tuple[str, str]] = {}
     for layer in layers:
@@ -101,15 +101,13 @@ def render_site_maps(conn: sqlite3.Connection, output: pathlib.Path, settings: d
     pages = {
         "overview.html": Page("Map of the commons", "overview", every, _overview_bounds(layers), collapse_control=False),
         "record.html": Page("Where this record is", "record", every, _union([layer.bounds for layer in layers]), collapse_control=True),
-        "cases.html": Page(
-            "Case studies around the world",
-            "cases",
-            [(CASES, *data_files[CASES.key])],
-            by_key[CASES.key].bounds,
-            collapse_control=True,
-            max_fit_zoom=6,
-        ),
     }
+    for layer in layers:
+        if layer.spec.own_map:
+            key = layer.spec.key
+            pages[f"{key}.html"] = Page(
+                layer.spec.own_map, key, [(layer.spec, *data_files[key])], by_key[key].bounds, collapse_control=True, max_fit_zoom=6
+            )
     for name, page in pages.items():
         path = output / MAP_DIR / name
         config = page.config(options)
@@ -198,8 +196,8 @@ def _union(bounds: list[Bounds | None]) -> Bounds | None:
 
 
 def _overview_bounds(layers: list[LayerData]) -> Bounds | None:
-    """Frame the places (assets and actors); case studies alone only when nothing else is mapped."""
-    local = _union([layer.bounds for layer in layers if layer.spec.key != CASES.key])
+    """Frame the places (assets and actors); layers with a map of their own (case studies) only when nothing else is mapped."""
+    local = _union([layer.bounds for layer in layers if not layer.spec.own_map])
     return local or _union([layer.bounds for layer in layers])
 
 

@@ -1,10 +1,18 @@
-"""How a kind of record is declared: its fields, links and what every layer above asks of it."""
+"""How a kind of record is declared: everything the layers above ask about it, in one place.
+
+A kind's declaration answers the store (table, fields, indexes, search), the
+operations (links, checks, timeline, terms), the CLI (summary columns), the
+public copy (which fields are public), the site (lists, filters, page, JSON-LD)
+and the maps (layer). Code asks the declaration; it never branches on a kind's
+name, so a new kind is one new declaration.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -18,11 +26,91 @@ class Field:
     choices: Mapping[str, str] | None = None
     ref: str | None = None
     private: bool = False
+    label: str = ""  # its name for people; the name itself, made readable, when not given
+
+    @property
+    def title(self) -> str:
+        return self.label or self.name.replace("_", " ").capitalize()
+
+
+@dataclass(frozen=True)
+class LinkSpec:
+    """A many-to-many link between two kinds, stored in its own table, maybe with a role."""
+
+    table: str
+    left_kind: str
+    left_column: str
+    right_kind: str
+    right_column: str
+    roles: Mapping[str, str] | None
+    description: str
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of the kind's lists on the site: its heading, the field it shows and how.
+
+    `show` is one of: "label" (the field's vocabulary label), "text" (the value
+    as stored), "date" (a date, or "Open-ended" when empty), "place" (city and
+    country) and "years" (a start and end year).
+    """
+
+    title: str
+    field: str
+    show: str = "text"
+
+
+@dataclass(frozen=True)
+class Facet:
+    """A field the kind's records can be filtered by on the site: its address word and heading."""
+
+    name: str
+    field: str
+    title: str
+
+
+@dataclass(frozen=True)
+class MapLayer:
+    """How the kind shows on the maps: its words, its colours and the facts in its popups."""
+
+    label: str
+    noun: str
+    singular: str
+    color: str
+    color_by: str | None = None
+    color_title: str = ""
+    colors: Mapping[str, str] | None = None
+    facts: tuple[str, ...] = ()
+    years: bool = False
+    radius: int = 7
+    weight: float = 1.5
+    stroke: str = "#ffffff"
+    cluster_offset: tuple[int, int] = (0, 0)
+    # The title of the layer's own map page (map/<kind>.html), if it has one: its points may lie
+    # far apart, so they do not set the overview's first view.
+    own_map: str | None = None
+
+
+@dataclass(frozen=True)
+class Term:
+    """A kind whose records hold for a term: the fields it starts on (first given wins), ends on, and the status in force."""
+
+    starts: tuple[str, ...]
+    ends: str
+    in_force: str
+
+    def start(self, values: Mapping[str, Any]) -> Any:
+        return next((values[name] for name in self.starts if values.get(name)), None)
+
+
+# A rule that looks at a whole record: it gets the cleaned values and the words
+# naming the record ("line 3: agreement 'x'"), and returns the problems found.
+Check = Callable[[Mapping[str, Any], str], list[str]]
 
 
 @dataclass(frozen=True)
 class Kind:
-    """A kind of record: the CLI word, its table, its fields and what full-text search covers."""
+    """A kind of record, declared once: what it holds, how it links, and how every face shows it."""
 
     name: str
     table: str
@@ -31,6 +119,24 @@ class Kind:
     fields: tuple[Field, ...]
     search_fields: tuple[str, ...]
     index_fields: tuple[str, ...] = ()
+    # Words for people: the heading of its pages, its menu entry, the line under its index heading.
+    title: str = ""
+    menu: str = ""
+    lede: tuple[str, str] = ("{count} record.", "{count} records.")
+    links: tuple[LinkSpec, ...] = ()
+    checks: tuple[Check, ...] = ()
+    # Status changes kept as dated steps. They are stored in asset_events, so
+    # only assets have one until timelines are stored for every kind.
+    timeline: bool = False
+    term: Term | None = None
+    chronology: str | None = None  # the date field that orders its records in time, where one does
+    summary_columns: tuple[str, ...] = ("id",)
+    list_columns: tuple[Column, ...] = ()
+    facets: tuple[Facet, ...] = (Facet("city", "city", "City"),)
+    group_by: str = "city"
+    page: str = "record"
+    jsonld_type: str = "Thing"
+    map_layer: MapLayer | None = None
 
     def field(self, name: str) -> Field:
         for f in self.fields:
@@ -55,15 +161,11 @@ class Kind:
     def private_field_names(self) -> list[str]:
         return [f.name for f in self.fields if f.private]
 
+    @cached_property
+    def has_place(self) -> bool:
+        """Whether its records can stand on a map: it has a point (lat, lon)."""
+        return "lat" in self.field_name_set and "lon" in self.field_name_set
 
-@dataclass(frozen=True)
-class LinkSpec:
-    """A many-to-many link between two kinds, stored in its own table, maybe with a role."""
-
-    table: str
-    left_kind: str
-    left_column: str
-    right_kind: str
-    right_column: str
-    roles: Mapping[str, str] | None
-    description: str
+    @property
+    def plural_title(self) -> str:
+        return self.title or self.name.replace("_", " ").capitalize()

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
 from registry.model import vocab
-from registry.model.declaration import Field, Kind, LinkSpec
+from registry.model.declaration import Column, Facet, Field, Kind, LinkSpec, MapLayer, Term
 from registry.model.errors import ValidationError, suggest
 
 
@@ -26,6 +30,26 @@ def _freshness_fields() -> tuple[Field, ...]:
         Field("confidence", "text", "Note on how certain the record is: what is estimated, unverified or disputed between sources."),
         Field("internal_notes", "text", "Staff-only notes. Private: never published.", private=True),
     )
+
+
+CITY = Facet("city", "city", "City")
+
+
+def ends_after_start(values: Mapping[str, Any], who: str) -> list[str]:
+    """An agreement cannot expire before it starts (or, when no start is given, before it was adopted)."""
+    start = values.get("starts_on") or values.get("adopted_on")
+    end = values.get("expires_on")
+    if start and end and end < start:
+        return [f"{who}: field 'expires_on' ({end}) is before the agreement starts ({start}); an agreement cannot expire before it starts"]
+    return []
+
+
+def years_in_order(values: Mapping[str, Any], who: str) -> list[str]:
+    """A case cannot end before it began."""
+    start, end = values.get("start_year"), values.get("end_year")
+    if start and end and end < start:
+        return [f"{who}: field 'end_year' ({end}) is before 'start_year' ({start})"]
+    return []
 
 
 ASSETS = Kind(
@@ -58,6 +82,29 @@ ASSETS = Kind(
     ),
     search_fields=("name", "name_local", "description", "address", "district", "city"),
     index_fields=("kind", "status", "city", "district", "country", "owner"),
+    title="Commons assets",
+    menu="Assets",
+    lede=(
+        "{count} commons asset: a public place that is, or could become, a commons.",
+        "{count} commons assets: public places that are, or could become, commons.",
+    ),
+    timeline=True,
+    summary_columns=("id", "name", "kind", "status", "city"),
+    list_columns=(Column("Kind", "kind", "label"), Column("Status", "status", "label"), Column("City", "city")),
+    facets=(Facet("status", "status", "Status"), Facet("kind", "kind", "Kind"), CITY),
+    page="asset",
+    jsonld_type="Place",
+    map_layer=MapLayer(
+        label="Commons assets",
+        noun="commons assets",
+        singular="Commons asset",
+        color="#0f766e",
+        color_by="status",
+        color_title="status",
+        colors=vocab.ASSET_STATUS_COLORS,
+        facts=("kind", "status"),
+        cluster_offset=(-12, 7),
+    ),
 )
 
 
@@ -85,6 +132,31 @@ ACTORS = Kind(
     ),
     search_fields=("name", "legal_form", "description", "city"),
     index_fields=("kind", "city", "country", "governance"),
+    title="Actors",
+    menu="Actors",
+    lede=(
+        "{count} actor: an SSE organisation, collective or public body.",
+        "{count} actors: SSE organisations, collectives and public bodies.",
+    ),
+    summary_columns=("id", "name", "kind", "city"),
+    list_columns=(Column("Kind", "kind", "label"), Column("City", "city")),
+    facets=(Facet("kind", "kind", "Kind"), Facet("governance", "governance", "Governance"), CITY),
+    page="actor",
+    jsonld_type="Organization",
+    map_layer=MapLayer(
+        label="SSE actors",
+        noun="SSE actors",
+        singular="SSE actor",
+        color="#c2410c",
+        color_by="kind",
+        color_title="kind",
+        colors=vocab.ACTOR_KIND_COLORS,
+        facts=("kind",),
+        radius=5,
+        weight=1.5,
+        stroke="#222222",
+        cluster_offset=(12, 7),
+    ),
 )
 
 
@@ -116,6 +188,32 @@ AGREEMENTS = Kind(
     ),
     search_fields=("title", "instrument", "description", "commitments"),
     index_fields=("kind", "status", "expires_on", "city", "asset_id"),
+    title="Agreements",
+    menu="Agreements",
+    lede=(
+        "{count} agreement binding a municipality and the people who run a commons.",
+        "{count} agreements binding municipalities and the people who run commons.",
+    ),
+    links=(
+        LinkSpec(
+            "agreement_parties",
+            "agreements",
+            "agreement_id",
+            "actors",
+            "actor_id",
+            vocab.PARTY_ROLES,
+            "The parties to each agreement and their role.",
+        ),
+    ),
+    checks=(ends_after_start,),
+    term=Term(starts=("starts_on", "adopted_on"), ends="expires_on", in_force="active"),
+    chronology="adopted_on",
+    summary_columns=("id", "title", "status", "expires_on"),
+    list_columns=(Column("Instrument", "kind", "label"), Column("Status", "status", "label"), Column("Expires", "expires_on", "date")),
+    facets=(Facet("status", "status", "Status"), Facet("kind", "kind", "Instrument"), CITY),
+    group_by="status",
+    page="agreement",
+    jsonld_type="Legislation",
 )
 
 
@@ -144,36 +242,51 @@ CASES = Kind(
     ),
     search_fields=("title", "summary", "outcomes", "key_figures", "city"),
     index_fields=("city", "country", "level", "design_by", "delivery_by", "scenario", "start_year"),
+    title="Case studies",
+    menu="Case studies",
+    lede=("{count} co-production case study.", "{count} co-production case studies."),
+    links=(
+        LinkSpec(
+            "case_study_actors",
+            "cases",
+            "case_study_id",
+            "actors",
+            "actor_id",
+            vocab.CASE_ROLES,
+            "The actors involved in each case study and their role.",
+        ),
+        LinkSpec("case_study_assets", "cases", "case_study_id", "assets", "asset_id", None, "The commons assets each case study involves."),
+    ),
+    checks=(years_in_order,),
+    summary_columns=("id", "title", "city", "start_year", "level"),
+    list_columns=(Column("Place", "city", "place"), Column("Years", "start_year", "years"), Column("Level", "level", "label")),
+    facets=(Facet("policy-area", "policy_areas", "Policy area"), Facet("level", "level", "Co-production level"), CITY),
+    group_by="policy-area",
+    page="case",
+    jsonld_type="CreativeWork",
+    map_layer=MapLayer(
+        label="Case studies",
+        noun="case studies",
+        singular="Case study",
+        color="#a78bfa",
+        color_by="level",
+        color_title="co-production level",
+        colors=vocab.LEVEL_COLORS,
+        facts=("level",),
+        years=True,
+        radius=8,
+        weight=2,
+        stroke="#ffffff",
+        cluster_offset=(0, -14),
+        own_map="Case studies around the world",
+    ),
 )
 
 
 KINDS: dict[str, Kind] = {k.name: k for k in (ASSETS, ACTORS, AGREEMENTS, CASES)}
-
-
 KIND_BY_TABLE: dict[str, Kind] = {k.table: k for k in KINDS.values()}
-
-
-LINKS: tuple[LinkSpec, ...] = (
-    LinkSpec(
-        "agreement_parties",
-        "agreements",
-        "agreement_id",
-        "actors",
-        "actor_id",
-        vocab.PARTY_ROLES,
-        "The parties to each agreement and their role.",
-    ),
-    LinkSpec(
-        "case_study_actors",
-        "cases",
-        "case_study_id",
-        "actors",
-        "actor_id",
-        vocab.CASE_ROLES,
-        "The actors involved in each case study and their role.",
-    ),
-    LinkSpec("case_study_assets", "cases", "case_study_id", "assets", "asset_id", None, "The commons assets each case study involves."),
-)
+# Every link between kinds, declared with the kind on its left; a list, so a declared kind adds its own.
+LINKS: list[LinkSpec] = [link for kind in KINDS.values() for link in kind.links]
 
 
 def get_kind(name: str) -> Kind:
@@ -194,3 +307,41 @@ def find_link(kind_a: str, kind_b: str) -> tuple[LinkSpec, bool]:
             return spec, True
     pairs = ", ".join(f"{s.left_kind}–{s.right_kind}" for s in LINKS)
     raise ValidationError([f"{kind_a} and {kind_b} cannot be linked: links exist between {pairs}"])
+
+
+def dependency_order() -> list[str]:
+    """Every kind after the kinds its fields refer to (agreements name assets)."""
+    done: list[str] = []
+    while len(done) < len(KINDS):
+        for kind in KINDS.values():
+            if kind.name not in done and all(f.ref in done or f.ref == kind.name for f in kind.fields if f.ref):
+                done.append(kind.name)
+                break
+        else:  # pragma: no cover - a cycle of references is a programming error
+            raise RuntimeError("kinds refer to each other in a cycle")
+    return done
+
+
+def referring_fields(kind_name: str) -> list[tuple[Kind, Field]]:
+    """The fields of other kinds that name a record of this kind (an agreement's asset_id names an asset)."""
+    return [(other, f) for other in KINDS.values() for f in other.fields if f.ref == kind_name]
+
+
+@contextmanager
+def declared(kind: Kind) -> Iterator[Kind]:
+    """Add a kind to the registry's kinds while the block runs: how a lab or a test declares a new one.
+
+    Every layer reads KINDS and LINKS when it works, not when it is imported,
+    so a kind declared here is stored, listed, published and built like ours.
+    """
+    if kind.name in KINDS or kind.table in KIND_BY_TABLE:
+        raise ValueError(f"a kind named {kind.name!r} or stored in {kind.table!r} is already declared")
+    KINDS[kind.name] = kind
+    KIND_BY_TABLE[kind.table] = kind
+    LINKS.extend(kind.links)
+    try:
+        yield kind
+    finally:
+        del KINDS[kind.name], KIND_BY_TABLE[kind.table]
+        for link in kind.links:
+            LINKS.remove(link)

@@ -85,17 +85,8 @@ def _cross_field_problems(kind: Kind, values: Mapping[str, Any], who: str) -> li
     has_lat, has_lon = values.get("lat") is not None, values.get("lon") is not None
     if has_lat != has_lon and "lat" in kind.field_name_set and ("lat" in values or "lon" in values):
         problems.append(f"{who}: fields 'lat' and 'lon' go together: give both or neither")
-    if kind.name == "agreements":
-        start = values.get("starts_on") or values.get("adopted_on")
-        end = values.get("expires_on")
-        if start and end and end < start:
-            problems.append(
-                f"{who}: field 'expires_on' ({end}) is before the agreement starts ({start}); an agreement cannot expire before it starts"
-            )
-    if kind.name == "cases":
-        start, end = values.get("start_year"), values.get("end_year")
-        if start and end and end < start:
-            problems.append(f"{who}: field 'end_year' ({end}) is before 'start_year' ({start})")
+    for check in kind.checks:
+        problems.extend(check(values, who))
     return problems
 
 

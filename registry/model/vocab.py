@@ -185,7 +185,37 @@ PHASES = {
     "review": "Review",
 }
 
-SOURCE_LINK_KINDS = ("assets", "actors", "agreements", "cases")
+# Map colours per value: assets by status, actors by kind, case studies in purples by level,
+# chosen so the three layers stay distinguishable where they overlap.
+ASSET_STATUS_COLORS = {
+    "mapped": "#6b7280",
+    "unused": "#b45309",
+    "occupied": "#dc2626",
+    "recognised": "#2563eb",
+    "under_agreement": "#059669",
+    "lost": "#111827",
+}
+
+ACTOR_KIND_COLORS = {
+    "cooperative": "#1f77b4",
+    "association": "#ff7f0e",
+    "foundation": "#2ca02c",
+    "mutual": "#d62728",
+    "social_enterprise": "#9467bd",
+    "community_bank": "#8c564b",
+    "informal_collective": "#e377c2",
+    "network": "#7f7f7f",
+    "ngo": "#bcbd22",
+    "public_body": "#17becf",
+    "university": "#393b79",
+    "other": "#c7c7c7",
+}
+
+LEVEL_COLORS = {
+    "compliance": "#c4b5fd",
+    "support": "#8b5cf6",
+    "transformation": "#4c1d95",
+}
 
 
 def label(vocabulary: dict[str, str], value: str | None) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from registry.model.kinds import KINDS, LINKS, get_kind
+from registry.model.kinds import KINDS, LINKS, get_kind, referring_fields
 from registry.store.database import decode_row, fetch_row
 
 
@@ -35,12 +35,14 @@ def linked_records(conn: sqlite3.Connection, kind_name: str, record_id: str) -> 
                 f"JOIN [{other.table}] o ON o.id = l.[{theirs}] WHERE l.[{mine}] = ? ORDER BY o.id"
             )
             found.setdefault(other.name, []).extend(_rows(conn, sql, [record_id]))
-    if kind.name == "assets":
-        found["agreements"] = _rows(
-            conn,
-            "SELECT id, title, status, expires_on, NULL AS role FROM agreements WHERE asset_id = ? ORDER BY adopted_on, id",
-            [record_id],
+    for other, f in referring_fields(kind.name):
+        columns = ", ".join(f"[{c}]" for c in other.summary_columns if c not in ("id", other.title_field))
+        order = f"[{other.chronology}], id" if other.chronology else "id"
+        sql = (
+            f"SELECT id, [{other.title_field}] AS title{', ' + columns if columns else ''}, NULL AS role "
+            f"FROM [{other.table}] WHERE [{f.name}] = ? ORDER BY {order}"
         )
+        found[other.name] = _rows(conn, sql, [record_id])
     return {k: v for k, v in found.items() if v}
 
 
@@ -71,6 +73,6 @@ def record_details(conn: sqlite3.Connection, kind_name: str, record_id: str) -> 
     details = decode_row(kind, row)
     details["links"] = linked_records(conn, kind.name, record_id)
     details["sources"] = record_sources(conn, kind.name, record_id)
-    if kind.name == "assets":
+    if kind.timeline:
         details["timeline"] = asset_timeline(conn, record_id)
     return details

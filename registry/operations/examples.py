@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from registry.model.errors import ValidationError
-from registry.model.kinds import KINDS
+from registry.model.kinds import KINDS, dependency_order
 from registry.model.rules import clean_record
 from registry.operations.links import cite_in, link_in
 from registry.operations.records import insert_clean
@@ -29,7 +29,7 @@ def load_example(registry: Registry) -> dict[str, int]:
     data = example_data()
     counts: dict[str, int] = {}
     with transaction(registry) as txn:
-        for kind_name in ("assets", "actors", "agreements", "cases"):
+        for kind_name in dependency_order():
             kind = KINDS[kind_name]
             for n, raw in enumerate(data.get(kind_name, []), start=1):
                 where = f"example {kind_name} item {n}: "

@@ -159,7 +159,7 @@ def insert_many(txn: Txn, kind: Kind, items: Sequence[Item]) -> list[str]:
         [list(map(row.get, columns)) for row in rows],
     )
     txn.log_many("insert", kind.table, [(row["id"], None, row) for row in rows])
-    if kind.name == "assets":
+    if kind.timeline:
         add_status_events(txn, [(row["id"], row["status"], row.get("since"), None) for row in rows if row.get("status")])
     return warnings
 

@@ -110,7 +110,7 @@ def update_record(registry: Registry, kind_name: str, record_id: str, values: Ma
         if problems:
             raise ValidationError(problems)
         txn.update(kind.table, {"id": record_id}, before, changes, record_id)
-        if kind.name == "assets" and "status" in changes:
+        if kind.timeline and "status" in changes:
             record_status_event(txn, record_id, new_row["status"], new_row.get("since") if "since" in changes else None)
     return Outcome(get_record(registry, kind.name, record_id), checked.warnings)
 
@@ -126,7 +126,7 @@ class Owned:
 def owned_tables(kind: Kind) -> list[Owned]:
     """Links this record holds, its timeline and its citations: removed along with it."""
     owned = [Owned(spec.table, spec.left_column) for spec in LINKS if spec.left_kind == kind.name]
-    if kind.name == "assets":
+    if kind.timeline:
         owned.append(Owned("asset_events", "asset_id"))
     return owned
 

@@ -17,10 +17,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from registry.model.errors import RegistryError
+from registry.model.kinds import KINDS
 from registry.publishing.files import digest, file_stamp, files_digest, read_json_cache, write_json_cache
 from registry.site.settings import BuildState, SiteSettings, pelican_settings
 
-MAP_FILES = {"overview": "map/overview.html", "record": "map/record.html", "cases": "map/cases.html"}
+
+def map_files() -> dict[str, str]:
+    """The map pages: the overview, the one every record page embeds, and one per kind with a map of its own."""
+    own = {kind.name: f"map/{kind.name}.html" for kind in KINDS.values() if kind.map_layer and kind.map_layer.own_map}
+    return {"overview": "map/overview.html", "record": "map/record.html", **own}
 
 
 @dataclass
@@ -89,12 +94,14 @@ def build_site(db: Path, site: SiteSettings, on_step: Callable[[str], None] = _n
     report.details = dict(state.timings)
 
     if site.search:
+        from registry.model.kinds import KINDS
         from registry.site.search_index import build_search_index
         from registry.site.settings import translations
-        from registry.site.words import translated_vocabulary
+        from registry.site.words import Words
 
         with _timed(report, "search", on_step):
-            kind_titles = translated_vocabulary(translations(site.language).gettext).KIND_TITLES
+            words = Words(translations(site.language))
+            kind_titles = {kind: words.kind_title(kind) for kind in KINDS}
             files, indexed = build_search_index(site.output, site.public_db, site.language, kind_titles, _cache_dir(site), site.workers)
             produced.update(files)
             report.search_shards = indexed
@@ -107,7 +114,7 @@ def build_site(db: Path, site: SiteSettings, on_step: Callable[[str], None] = _n
 def _render_maps(site: SiteSettings, state: BuildState, report: BuildReport) -> list[Path]:
     """Draw the maps when the maps package is installed; pages embed only the maps that exist."""
     if not site.maps:
-        state.maps = {name: False for name in MAP_FILES}
+        state.maps = {name: False for name in map_files()}
         return []
     try:
         from registry.maps import render_site_maps  # type: ignore[import-not-found,unused-ignore]
@@ -115,7 +122,7 @@ def _render_maps(site: SiteSettings, state: BuildState, report: BuildReport) -> 
         if exc.name not in ("registry.maps",):
             raise
         report.notes.append("maps skipped: the registry.maps package is not installed")
-        state.maps = {name: False for name in MAP_FILES}
+        state.maps = {name: False for name in map_files()}
         return []
     settings: dict[str, str | None] = {"TILES_URL": site.tiles_url, "TILES_ATTRIBUTION": site.tiles_attribution}
     cache_path = _cache_dir(site) / "maps.json"
@@ -136,7 +143,7 @@ def _render_maps(site: SiteSettings, state: BuildState, report: BuildReport) -> 
             write_json_cache(cache_path, {"key": key, "files": paths, "stamps": [file_stamp(Path(p)) for p in paths]})
     finally:
         conn.close()
-    state.maps = {name: (site.output / path).is_file() for name, path in MAP_FILES.items()}
+    state.maps = {name: (site.output / path).is_file() for name, path in map_files().items()}
     report.maps = dict(state.maps)
     return [Path(p) for p in paths]
 
@@ -144,10 +151,10 @@ def _render_maps(site: SiteSettings, state: BuildState, report: BuildReport) -> 
 def _maps_key(conn: sqlite3.Connection, settings: dict[str, str | None]) -> str:
     """Everything the maps are drawn from: the records' places and names, the settings, the maps code."""
     from registry.maps.data import read_columns
-    from registry.maps.layers import LAYERS
+    from registry.maps.layers import map_layers
 
     code = files_digest(p for p in (Path(__file__).parent.parent / "maps").rglob("*") if p.is_file() and "__pycache__" not in p.parts)
-    columns = [vars(read_columns(conn, spec)) for spec in LAYERS]
+    columns = [vars(read_columns(conn, spec)) for spec in map_layers()]
     return digest(code, settings, columns)
 
 

@@ -27,7 +27,8 @@ class SiteData:
 
     records: dict[str, dict[str, dict[str, Any]]]
     links: dict[Key, dict[str, list[tuple[str, str | None]]]] = field(default_factory=dict)
-    agreements_by_asset: dict[str, list[str]] = field(default_factory=dict)
+    # Records that name this one in a field (an agreement's asset_id), by kind, in time order where the kind has one.
+    referrers: dict[Key, dict[str, list[str]]] = field(default_factory=dict)
     sources: dict[Key, list[dict[str, Any]]] = field(default_factory=dict)
     events: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     last_changed: dict[Key, str] = field(default_factory=dict)
@@ -42,6 +43,10 @@ class SiteData:
     def title(self, kind: str, record_id: str) -> str:
         record = self.get(kind, record_id)
         return str(record[KINDS[kind].title_field]) if record else record_id
+
+    def referring(self, kind: str, record_id: str, other_kind: str) -> list[str]:
+        """Ids of the records of another kind that name this one in a field."""
+        return self.referrers.get((kind, record_id), {}).get(other_kind, [])
 
     def linked(self, kind: str, record_id: str, other_kind: str) -> list[tuple[str, str | None]]:
         """(id, role) of the records of another kind linked to this one, existing ones only."""
@@ -83,11 +88,7 @@ def _load(conn: sqlite3.Connection) -> SiteData:
             links[(spec.left_kind, left)][spec.right_kind].append((right, link_role))
             links[(spec.right_kind, right)][spec.left_kind].append((left, link_role))
     data.links = {k: dict(v) for k, v in links.items()}
-    by_asset: dict[str, list[str]] = defaultdict(list)
-    for agreement in sorted(records["agreements"].values(), key=lambda a: (a.get("adopted_on") or "", a["id"])):
-        if agreement.get("asset_id"):
-            by_asset[agreement["asset_id"]].append(agreement["id"])
-    data.agreements_by_asset = dict(by_asset)
+    data.referrers = _referrers(records)
     sources: dict[Key, list[dict[str, Any]]] = defaultdict(list)
     sql = (
         "SELECT c.record_kind, c.record_id, s.url, s.title, s.publisher, s.year FROM citations c "
@@ -104,6 +105,21 @@ def _load(conn: sqlite3.Connection) -> SiteData:
     data.recent_changes = _changes(conn, tuple(TABLE_TO_KIND), RECENT_CHANGES)
     data.agreement_changes = _changes(conn, ("agreements",), FEED_CHANGES)
     return data
+
+
+def _referrers(records: dict[str, dict[str, dict[str, Any]]]) -> dict[Key, dict[str, list[str]]]:
+    """For each record, the records that name it in a field, by kind, in their kind's time order."""
+    found: dict[Key, dict[str, list[str]]] = defaultdict(dict)
+    for kind in KINDS.values():
+        refs = [f for f in kind.fields if f.ref]
+        if not refs:
+            continue
+        when = kind.chronology
+        for record in sorted(records[kind.name].values(), key=lambda r: ((r.get(when) or "") if when else "", r["id"])):
+            for f in refs:
+                if record.get(f.name):
+                    found[(f.ref or "", record[f.name])].setdefault(kind.name, []).append(record["id"])
+    return dict(found)
 
 
 def _last_changed(conn: sqlite3.Connection) -> dict[Key, str]:
@@ -173,7 +189,7 @@ def record_signatures(data: SiteData) -> dict[str, str]:
     signatures = {}
     blake2b, dumps = hashlib.blake2b, marshal.dumps
     for kind, records in data.records.items():
-        is_asset = kind == "assets"
+        has_timeline = KINDS[kind].timeline
         for record_id, record in records.items():
             key = (kind, record_id)
             parts = (
@@ -181,8 +197,8 @@ def record_signatures(data: SiteData) -> dict[str, str]:
                 data.links.get(key),
                 data.sources.get(key),
                 data.last_changed.get(key),
-                data.events.get(record_id) if is_asset else None,
-                data.agreements_by_asset.get(record_id) if is_asset else None,
+                data.events.get(record_id) if has_timeline else None,
+                data.referrers.get(key),
             )
             try:
                 serialised = dumps(parts, 2)
@@ -193,14 +209,13 @@ def record_signatures(data: SiteData) -> dict[str, str]:
 
 
 def neighbours(data: SiteData, kind: str, record_id: str) -> set[Key]:
-    """Records one step away: linked records, an agreement's asset, an asset's agreements."""
+    """Records one step away: linked records, the records it names in a field (an agreement's asset), those naming it."""
     found: set[Key] = {(other, i) for other, items in data.links.get((kind, record_id), {}).items() for i, _ in items}
-    if kind == "agreements":
-        record = data.get("agreements", record_id)
-        if record and record.get("asset_id"):
-            found.add(("assets", record["asset_id"]))
-    elif kind == "assets":
-        found.update(("agreements", a) for a in data.agreements_by_asset.get(record_id, []))
+    record = data.get(kind, record_id)
+    for f in KINDS[kind].fields:
+        if f.ref and record and record.get(f.name):
+            found.add((f.ref, record[f.name]))
+    found.update((other, i) for other, ids in data.referrers.get((kind, record_id), {}).items() for i in ids)
     return found
 
 

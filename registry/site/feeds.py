@@ -105,7 +105,7 @@ def agreements_feed(data: SiteData, site_name: str, site_url: str | None, gettex
 def expiring_feed(data: SiteData, site_name: str, site_url: str | None, today: dt.date, gettext: Gettext = _same) -> str:
     """Active agreements ending within a year, soonest first; an entry is dated by its agreement's last change."""
     _ = gettext
-    rows = expiring_rows(data, today)
+    rows = expiring_rows(data, "agreements", today)
     stamps = [_timestamp(data.last_changed.get(("agreements", r["id"]))) for r in rows]
     latest_change = _timestamp(data.agreement_changes[0]["changed_at"]) if data.agreement_changes else EPOCH
     updated = max(stamps) if stamps else latest_change

@@ -32,11 +32,10 @@ from registry.site.indexes import index_pages, row
 from registry.site.output import render_all, write_text
 from registry.site.settings import GUIDE_LINKS, BuildState, SiteSettings, translations
 from registry.site.sitemap import render_sitemap
-from registry.site.views import VIEWS, ViewContext, dump_json, record_json
-from registry.site.words import translated_vocabulary
+from registry.site.views import ViewContext, dump_json, page_view, record_json
+from registry.site.words import Words
 
 GLOBAL = "site"
-TEMPLATE_BY_KIND = {"assets": "asset", "actors": "actor", "agreements": "agreement", "cases": "case"}
 HOME_CHANGES = 8
 
 
@@ -97,7 +96,7 @@ class RecordFile:
     def _inputs(self) -> tuple[str, dict[str, Any]]:
         if self.document:
             return "json", record_json(self.owner.data, self.kind, self.record)
-        return TEMPLATE_BY_KIND[self.kind], VIEWS[self.kind](self.owner.data, self.ctx, self.record)
+        return KINDS[self.kind].page, page_view(self.owner.data, self.ctx, self.kind, self.record)
 
     def inputs_key(self) -> str:
         return digest(*self._inputs())
@@ -117,7 +116,7 @@ class RecordsGenerator(Generator):  # type: ignore[misc]
         self.site: SiteSettings = self.settings["COMMONS_SITE"]
         self.state: BuildState = self.settings["COMMONS_STATE"]
         self.data: SiteData = load_site_data(self.site.public_db)
-        self.words = translated_vocabulary(translations(self.site.language).gettext)
+        self.words = Words(translations(self.site.language))
         self.chapters = order_chapters(self.context.get("pages", []))
         self.context["guide_chapters"] = self.chapters
         self.context["registry_cases"] = [row("cases", r, self.words) for r in self.data.records["cases"].values()]
@@ -207,7 +206,7 @@ class RecordsGenerator(Generator):  # type: ignore[misc]
                     "date": change["changed_at"][:10],
                     "action": change["action"],
                     "kind": change["kind"],
-                    "kind_title": self.words.KIND_TITLES[change["kind"]],
+                    "kind_title": self.words.kind_title(change["kind"]),
                     "title": data.title(change["kind"], change["record_id"]) if exists else change["title"],
                     "url": f"{change['kind']}/{change['record_id']}/" if exists else None,
                     "fields": change["fields"],
@@ -235,7 +234,7 @@ class RecordsGenerator(Generator):  # type: ignore[misc]
 
         limit = self.site.list_limit
         sections = []
-        for kind in ("assets", "actors", "cases"):
+        for kind in (k.name for k in KINDS.values() if k.map_layer is not None):
             title = KINDS[kind].title_field
             located = [r for r in self.data.records[kind].values() if r.get("lat") is not None and r.get("lon") is not None]
             groups: dict[str, dict[str, Any]] = {}
@@ -249,7 +248,7 @@ class RecordsGenerator(Generator):  # type: ignore[misc]
                 if len(located) <= limit:
                     group["rows"].append(row(kind, record, self.words))
             ordered = [groups[k] for k in sorted(groups, key=lambda k: (k == "", (groups[k]["label"] or "").casefold()))]
-            sections.append({"kind": kind, "kind_title": self.words.KIND_TITLES[kind], "count": len(located), "groups": ordered})
+            sections.append({"kind": kind, "kind_title": self.words.kind_title(kind), "count": len(located), "groups": ordered})
         return {"sections": sections, "count": sum(s["count"] for s in sections)}
 
     def _data_view(self) -> dict[str, Any]:
@@ -258,7 +257,7 @@ class RecordsGenerator(Generator):  # type: ignore[misc]
         for kind in KINDS.values():
             entry: dict[str, Any] = {
                 "kind": kind.name,
-                "kind_title": self.words.KIND_TITLES[kind.name],
+                "kind_title": self.words.kind_title(kind.name),
                 "count": len(self.data.records[kind.name]),
                 "files": [],
             }
@@ -277,7 +276,7 @@ class RecordsGenerator(Generator):  # type: ignore[misc]
         codebook = [
             {
                 "kind": kind.name,
-                "kind_title": self.words.KIND_TITLES[kind.name],
+                "kind_title": self.words.kind_title(kind.name),
                 "table": kind.table,
                 "fields": [
                     {"name": f.name, "type": f.type, "description": f.description, "required": f.required, "choices": list(f.choices or [])}

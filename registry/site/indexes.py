@@ -12,47 +12,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Any
 
-from registry.model import vocab
+from registry.model.declaration import Facet
 from registry.model.kinds import KINDS
 from registry.site.data import SiteData
 from registry.site.views import record_url, years
-from registry.site.words import UNTRANSLATED, country_name, slugify
+from registry.site.words import UNTRANSLATED, Words, country_name, slugify
 
-
-@dataclass(frozen=True)
-class Facet:
-    """A field the records of a kind can be filtered by, and the words for it."""
-
-    name: str
-    field: str
-    title: str
-    vocabulary: str | None = None
-
-
-def _city() -> Facet:
-    return Facet("city", "city", "City")
-
-
-FACETS: dict[str, tuple[Facet, ...]] = {
-    "assets": (Facet("status", "status", "Status", "ASSET_STATUSES"), Facet("kind", "kind", "Kind", "ASSET_KINDS"), _city()),
-    "actors": (Facet("kind", "kind", "Kind", "ACTOR_KINDS"), Facet("governance", "governance", "Governance", "GOVERNANCE_MODELS"), _city()),
-    "agreements": (
-        Facet("status", "status", "Status", "AGREEMENT_STATUSES"),
-        Facet("kind", "kind", "Instrument", "AGREEMENT_KINDS"),
-        _city(),
-    ),
-    "cases": (
-        Facet("policy-area", "policy_areas", "Policy area", "POLICY_AREAS"),
-        Facet("level", "level", "Co-production level", "LEVELS"),
-        _city(),
-    ),
-}
-
-# How each kind's index groups its full list (the facet whose values become anchored sections).
-GROUP_BY = {"assets": "city", "actors": "city", "agreements": "status", "cases": "policy-area"}
 EXPIRING_DAYS = 365
 
 
@@ -63,34 +30,46 @@ def _values(record: dict[str, Any], facet: Facet) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
 
-def row(kind: str, record: dict[str, Any], w: SimpleNamespace = UNTRANSLATED) -> dict[str, Any]:
-    """One line of a list: enough to recognise the record and choose to open it."""
-    base = {"id": record["id"], "url": record_url(kind, record["id"]), "title": record.get(KINDS[kind].title_field) or record["id"]}
-    if kind == "assets":
-        base.update(
-            kind_label=vocab.label(w.ASSET_KINDS, record.get("kind")),
-            status_label=vocab.label(w.ASSET_STATUSES, record.get("status")),
-            city=record.get("city"),
-        )
-    elif kind == "actors":
-        base.update(kind_label=vocab.label(w.ACTOR_KINDS, record.get("kind")), city=record.get("city"))
-    elif kind == "agreements":
-        base.update(
-            kind_label=vocab.label(w.AGREEMENT_KINDS, record.get("kind")),
-            status_label=vocab.label(w.AGREEMENT_STATUSES, record.get("status")),
-            expires_on=record.get("expires_on"),
-            city=record.get("city"),
-        )
-    else:
-        base.update(
-            city=record.get("city"),
-            country=country_name(record.get("country")),
-            start_year=record.get("start_year"),
-            end_year=record.get("end_year"),
-            years=years(record),
-            level_label=vocab.label(w.LEVELS, record.get("level")) or None,
-        )
+def row(kind: str, record: dict[str, Any], w: Words = UNTRANSLATED) -> dict[str, Any]:
+    """One line of a list: enough to recognise the record and choose to open it, in the kind's declared columns.
+
+    Each column's value is also kept under its own name (`status_label`,
+    `city`, `years`...), for the lists that show one or two of them.
+    """
+    spec = KINDS[kind]
+    base: dict[str, Any] = {
+        "id": record["id"],
+        "url": record_url(kind, record["id"]),
+        "title": record.get(spec.title_field) or record["id"],
+    }
+    cells = []
+    for column in spec.list_columns:
+        value: Any
+        if column.show == "label":
+            value = w.label(spec, column.field, record.get(column.field)) or None
+            base[f"{column.field}_label"] = value
+        elif column.show == "place":
+            city, country = record.get("city"), country_name(record.get("country"))
+            base.update(city=city, country=country)
+            value = ", ".join(part for part in (city, country) if part) or None
+        elif column.show == "years":
+            value = years(record)
+            base.update(years=value, start_year=record.get("start_year"), end_year=record.get("end_year"))
+        else:
+            value = record.get(column.field)
+            base[column.field] = value
+        cells.append({"show": column.show, "value": value})
+    base["cells"] = cells
     return base
+
+
+def list_columns(kind: str, w: Words = UNTRANSLATED) -> dict[str, Any]:
+    """The head of a kind's lists: the title column's heading, then each declared column's."""
+    spec = KINDS[kind]
+    return {
+        "heading": w.gettext("Name") if spec.title_field == "name" else w.gettext("Title"),
+        "columns": [w.gettext(column.title) for column in spec.list_columns],
+    }
 
 
 @dataclass
@@ -102,14 +81,15 @@ class FacetValue:
     ids: list[str]
 
 
-def facet_values(data: SiteData, kind: str, facet: Facet, w: SimpleNamespace = UNTRANSLATED) -> list[FacetValue]:
+def facet_values(data: SiteData, kind: str, facet: Facet, w: Words = UNTRANSLATED) -> list[FacetValue]:
     """The values present, in vocabulary order (or alphabetically for free text), each with its records."""
     found: dict[str, FacetValue] = {}
-    labels: dict[str, str] | None = getattr(w, facet.vocabulary) if facet.vocabulary else None
+    spec = KINDS[kind]
+    labels = spec.field(facet.field).choices
     for record in data.records[kind].values():
         for value in _values(record, facet):
             slug = slugify(value)
-            label = vocab.label(labels, value) if labels else value
+            label = w.label(spec, facet.field, value) if labels else value
             entry = found.setdefault(slug, FacetValue(slug, label, []))
             entry.ids.append(record["id"])
     if labels:
@@ -124,7 +104,7 @@ def _facet_nav(
     current: tuple[str, str] | None = None,
     *,
     full: bool = True,
-    w: SimpleNamespace = UNTRANSLATED,
+    w: Words = UNTRANSLATED,
 ) -> list[dict[str, Any]]:
     """Filter links for each facet. On a value page (`full=False`) counts and free-text values are left
     out: they would change the page whenever any record changed, and a city list can be long."""
@@ -132,7 +112,7 @@ def _facet_nav(
     for facet, values in facets:
         if not values:
             continue
-        listed = full or facet.vocabulary is not None
+        listed = full or KINDS[kind].field(facet.field).choices is not None
         nav.append(
             {
                 "name": facet.name,
@@ -155,7 +135,7 @@ def _facet_nav(
     return nav
 
 
-def _rows(data: SiteData, kind: str, ids: list[str], w: SimpleNamespace) -> list[dict[str, Any]]:
+def _rows(data: SiteData, kind: str, ids: list[str], w: Words) -> list[dict[str, Any]]:
     title = KINDS[kind].title_field
     records = [data.records[kind][i] for i in ids]
     return [row(kind, r, w) for r in sorted(records, key=lambda r: (str(r.get(title) or "").casefold(), r["id"]))]
@@ -166,7 +146,7 @@ def downloads(kind: str) -> dict[str, str | None]:
     return {
         "csv": f"data/{kind}.csv",
         "json": f"data/{kind}.json",
-        "geojson": f"data/{kind}.geojson" if "lat" in KINDS[kind].field_names else None,
+        "geojson": f"data/{kind}.geojson" if KINDS[kind].has_place else None,
     }
 
 
@@ -179,11 +159,12 @@ class IndexPage:
     view: dict[str, Any]
 
 
-def index_pages(data: SiteData, kind: str, today: dt.date, list_limit: int, w: SimpleNamespace = UNTRANSLATED) -> Iterator[IndexPage]:
+def index_pages(data: SiteData, kind: str, today: dt.date, list_limit: int, w: Words = UNTRANSLATED) -> Iterator[IndexPage]:
     """The kind's index, a page per facet listing its values, and a page per facet value."""
-    facets = [(facet, facet_values(data, kind, facet, w)) for facet in FACETS[kind]]
+    spec = KINDS[kind]
+    facets = [(facet, facet_values(data, kind, facet, w)) for facet in spec.facets]
     total = len(data.records[kind])
-    group_facet, group_values = next((f, v) for f, v in facets if f.name == GROUP_BY[kind])
+    group_facet, group_values = next((f, v) for f, v in facets if f.name == spec.group_by)
     grouped_ids = {i for v in group_values for i in v.ids}
     rest = [i for i in data.records[kind] if i not in grouped_ids]
     groups = [
@@ -208,7 +189,9 @@ def index_pages(data: SiteData, kind: str, today: dt.date, list_limit: int, w: S
         )
     view: dict[str, Any] = {
         "kind": kind,
-        "kind_title": w.KIND_TITLES[kind],
+        "kind_title": w.kind_title(kind),
+        "lede": w.ngettext(*spec.lede, total).format(count=total),
+        "list": list_columns(kind, w),
         "count": total,
         "facets": _facet_nav(kind, facets, w=w),
         "group_title": w.gettext(group_facet.title),
@@ -216,8 +199,8 @@ def index_pages(data: SiteData, kind: str, today: dt.date, list_limit: int, w: S
         "listed": total <= list_limit,
         "downloads": downloads(kind),
     }
-    if kind == "agreements":
-        view["expiring"] = expiring_rows(data, today, w=w)
+    if spec.term is not None:
+        view["expiring"] = expiring_rows(data, kind, today, w=w)
     yield IndexPage(f"{kind}/index.html", "kind_index", view)
     for facet, values in facets:
         if not values:
@@ -228,7 +211,7 @@ def index_pages(data: SiteData, kind: str, today: dt.date, list_limit: int, w: S
             "facet_list",
             {
                 "kind": kind,
-                "kind_title": w.KIND_TITLES[kind],
+                "kind_title": w.kind_title(kind),
                 "facet": {"name": facet.name, "title": w.gettext(facet.title)},
                 "facets": nav,
                 "values": next(f["values"] for f in nav if f["name"] == facet.name),
@@ -241,7 +224,8 @@ def index_pages(data: SiteData, kind: str, today: dt.date, list_limit: int, w: S
                 "facet",
                 {
                     "kind": kind,
-                    "kind_title": w.KIND_TITLES[kind],
+                    "kind_title": w.kind_title(kind),
+                    "list": list_columns(kind, w),
                     "facet": {"name": facet.name, "title": w.gettext(facet.title)},
                     "value": value.label,
                     "count": len(value.ids),
@@ -252,16 +236,17 @@ def index_pages(data: SiteData, kind: str, today: dt.date, list_limit: int, w: S
             )
 
 
-def expiring_rows(data: SiteData, today: dt.date, days: int = EXPIRING_DAYS, w: SimpleNamespace = UNTRANSLATED) -> list[dict[str, Any]]:
-    """Active agreements that end within the period, soonest first: what a community must renew."""
+def expiring_rows(data: SiteData, kind: str, today: dt.date, days: int = EXPIRING_DAYS, w: Words = UNTRANSLATED) -> list[dict[str, Any]]:
+    """Records in force whose term ends within the period, soonest first: what a community must renew."""
+    term = KINDS[kind].term
+    if term is None:
+        return []
     until = (today + dt.timedelta(days=days)).isoformat()
     now = today.isoformat()
     found = [
-        a
-        for a in data.records["agreements"].values()
-        if a.get("status") == "active" and a.get("expires_on") and now <= a["expires_on"] <= until
+        r for r in data.records[kind].values() if r.get("status") == term.in_force and r.get(term.ends) and now <= r[term.ends] <= until
     ]
     return [
-        {**row("agreements", a, w), "days_left": (dt.date.fromisoformat(a["expires_on"]) - today).days}
-        for a in sorted(found, key=lambda a: (a["expires_on"], a["id"]))
+        {**row(kind, r, w), "days_left": (dt.date.fromisoformat(r[term.ends]) - today).days}
+        for r in sorted(found, key=lambda r: (r[term.ends], r["id"]))
     ]

@@ -139,3 +139,21 @@ def case_study(record: dict[str, Any], url: str | None) -> dict[str, Any]:
             "keywords": [vocab.label(vocab.POLICY_AREAS, p) for p in record.get("policy_areas") or []],
         }
     )
+
+
+def thing(schema_type: str, title_field: str, record: dict[str, Any], url: str | None) -> dict[str, Any]:
+    """Any kind's record as the schema.org type its kind declares: a name, an identifier, a place if it has one."""
+    return _prune(
+        {
+            "@context": CONTEXT,
+            "@type": schema_type,
+            "@id": url,
+            "url": url,
+            "identifier": record["id"],
+            "name": record.get(title_field),
+            "description": record.get("description"),
+            "address": _address(record),
+            "geo": _geo(record) if schema_type == "Place" else None,
+            "location": _prune({"@type": "Place", "geo": _geo(record)}) if _geo(record) and schema_type != "Place" else None,
+        }
+    )

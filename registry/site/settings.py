@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from registry.model.kinds import KINDS
+
 T = TypeVar("T")
 
 DEFAULT_TILES_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
@@ -148,6 +150,7 @@ def pelican_settings(site: SiteSettings, state: BuildState) -> dict[str, Any]:
     from registry.site.sanitise import markdown_html, safe_url
 
     cache = site.cache or site.output.parent / "cache"
+    catalogue = translations(site.language)
     return {
         "PATH": str(site.content),
         "THEME": str(site.theme),
@@ -228,6 +231,8 @@ def pelican_settings(site: SiteSettings, state: BuildState) -> dict[str, Any]:
             "SITE_DIR": site.direction,
             "DATASETTE_URL": site.datasette_url,
             "SEARCH_ENABLED": site.search,
+            # The menu entry of every kind, in the kinds' order, in the site's language.
+            "KIND_MENU": [(kind.name, catalogue.gettext(kind.menu or kind.plural_title)) for kind in KINDS.values()],
         },
         "COMMONS_SITE": site,
         "COMMONS_STATE": state,

@@ -11,16 +11,16 @@ import datetime as dt
 import functools
 import json
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import Any
 
+from registry.formats.geojson import record_geometry
 from registry.model import vocab
-from registry.model.kinds import KINDS
+from registry.model.kinds import KINDS, LINKS, referring_fields
 from registry.model.rules import is_stale
 from registry.site import jsonld
 from registry.site.data import SiteData
 from registry.site.sanitise import safe_url
-from registry.site.words import UNTRANSLATED, country_name, money, slugify, term
+from registry.site.words import UNTRANSLATED, Words, country_name, money, slugify, term
 
 
 @dataclass
@@ -33,7 +33,7 @@ class ViewContext:
     datasette_database: str = "public"
     record_map: bool = False
     chapters: dict[str, str] = field(default_factory=dict)
-    words: SimpleNamespace = field(default_factory=lambda: UNTRANSLATED)
+    words: Words = field(default_factory=lambda: UNTRANSLATED)
 
 
 def years(record: dict[str, Any]) -> dict[str, Any] | None:
@@ -72,11 +72,6 @@ def _public_names(kind: str) -> tuple[str, ...]:
     return tuple(f.name for f in KINDS[kind].public_fields)
 
 
-@functools.cache
-def _has_place(kind: str) -> bool:
-    return "lat" in KINDS[kind].field_names
-
-
 def _common(data: SiteData, ctx: ViewContext, kind: str, record: dict[str, Any]) -> dict[str, Any]:
     """What every record page has: sources, freshness, last change, data links, place."""
     spec = KINDS[kind]
@@ -88,7 +83,7 @@ def _common(data: SiteData, ctx: ViewContext, kind: str, record: dict[str, Any])
         datasette = f"{ctx.datasette_url}{ctx.datasette_database}/{spec.table}/{record_id}"
     return {
         "kind": kind,
-        "kind_title": ctx.words.KIND_TITLES[kind],
+        "kind_title": ctx.words.kind_title(kind),
         "id": record_id,
         "title": record.get(spec.title_field) or record_id,
         "url": record_url(kind, record_id),
@@ -101,7 +96,7 @@ def _common(data: SiteData, ctx: ViewContext, kind: str, record: dict[str, Any])
         "last_changed": data.last_changed.get((kind, record_id)),
         "has_point": has_point,
         "map_hash": f"{kind}/{record_id}" if has_point and ctx.record_map else None,
-        "downloads": {"json": f"{record_id}.json", "feature": _has_place(kind), "datasette": datasette},
+        "downloads": {"json": f"{record_id}.json", "feature": spec.has_place, "datasette": datasette},
     }
 
 
@@ -110,7 +105,7 @@ def asset_view(data: SiteData, ctx: ViewContext, record: dict[str, Any]) -> dict
     w = ctx.words
     view = _common(data, ctx, "assets", record)
     agreements = []
-    for agreement_id in data.agreements_by_asset.get(record["id"], []):
+    for agreement_id in data.referring("assets", record["id"], "agreements"):
         agreement = data.records["agreements"][agreement_id]
         agreements.append(
             {
@@ -188,7 +183,7 @@ def agreement_view(data: SiteData, ctx: ViewContext, record: dict[str, Any]) -> 
         kind_url=facet_url("agreements", "kind", record["kind"]) if record.get("kind") else None,
         status_label=vocab.label(w.AGREEMENT_STATUSES, record.get("status")),
         status_url=facet_url("agreements", "status", record["status"]) if record.get("status") else None,
-        term=term(record, ctx.today),
+        term=term(record, ctx.today, KINDS["agreements"].term),
         parties_by_role=[
             {"role": role, "role_label": vocab.label(w.PARTY_ROLES, role), "parties": members} for role, members in by_role.items()
         ],
@@ -240,7 +235,63 @@ def case_view(data: SiteData, ctx: ViewContext, record: dict[str, Any]) -> dict[
     return view
 
 
-VIEWS = {"assets": asset_view, "actors": actor_view, "agreements": agreement_view, "cases": case_view}
+# Fields every record page shows in its own places (title, place, freshness), not in the list of facts.
+SHOWN_ELSEWHERE = frozenset({"id", "lat", "lon", "geometry", "city", "country", "last_verified", "confidence"})
+
+
+def record_view(data: SiteData, ctx: ViewContext, kind: str, record: dict[str, Any]) -> dict[str, Any]:
+    """Any kind's record page: its public facts with their labels, its texts, and every record it links to."""
+    w = ctx.words
+    spec = KINDS[kind]
+    view = _common(data, ctx, kind, record)
+    facts, texts = [], []
+    for f in spec.public_fields:
+        value = record.get(f.name)
+        if f.name in SHOWN_ELSEWHERE or f.name == spec.title_field or value in (None, "", []):
+            continue
+        if f.type == "markdown":
+            texts.append({"name": f.name, "title": w.gettext(f.title), "text": value})
+        elif f.ref:
+            target = data.get(f.ref, value)
+            facts.append({"title": w.gettext(f.title), "ref": _ref(data, f.ref, value) if target else None, "value": value})
+        elif f.type == "url":
+            facts.append({"title": w.gettext(f.title), "url": safe_url(value), "value": value})
+        elif f.choices is not None:
+            shown = value if isinstance(value, list) else [value]
+            facts.append({"title": w.gettext(f.title), "value": ", ".join(w.label(spec, f.name, v) for v in shown)})
+        else:
+            facts.append({"title": w.gettext(f.title), "value": str(value)})
+    linked = []
+    for other in KINDS.values():
+        refs = [_ref(data, other.name, i, r, _roles(kind, other.name)) for i, r in data.linked(kind, record["id"], other.name)]
+        refs += [_ref(data, other.name, i) for i in data.referring(kind, record["id"], other.name)]
+        if refs:
+            linked.append({"kind": other.name, "title": w.kind_title(other.name), "records": refs})
+    view.update(
+        facts=facts,
+        texts=texts,
+        linked=linked,
+        jsonld=jsonld.thing(spec.jsonld_type, spec.title_field, record, _absolute(ctx, view["url"])),
+    )
+    return view
+
+
+def _roles(kind: str, other: str) -> dict[str, str] | None:
+    """The words for the roles of a link between two kinds, if its records have roles."""
+    for spec in LINKS:
+        if {spec.left_kind, spec.right_kind} == {kind, other}:
+            return dict(spec.roles) if spec.roles else None
+    return None
+
+
+# Pages a kind can declare: ours have their own view and template; any other kind gets the page every record has.
+PAGE_VIEWS = {"asset": asset_view, "actor": actor_view, "agreement": agreement_view, "case": case_view}
+
+
+def page_view(data: SiteData, ctx: ViewContext, kind: str, record: dict[str, Any]) -> dict[str, Any]:
+    """What a record's page shows, by the page its kind declares."""
+    own = PAGE_VIEWS.get(KINDS[kind].page)
+    return own(data, ctx, record) if own else record_view(data, ctx, kind, record)
 
 
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
@@ -257,18 +308,15 @@ def record_json(data: SiteData, kind: str, record: dict[str, Any]) -> dict[str, 
     Kinds with a place are written as a GeoJSON Feature (its outline or point),
     which is plain JSON too, so one file per record serves both uses.
     """
+    spec = KINDS[kind]
     document: dict[str, Any] = {name: record.get(name) for name in _public_names(kind) if name != "geometry"}
     links = data.links.get((kind, record["id"]), {})
     document["links"] = {other: [{"id": i, "role": r} if r else {"id": i} for i, r in found] for other, found in sorted(links.items())}
-    if kind == "assets":
-        document["agreements"] = data.agreements_by_asset.get(record["id"], [])
+    for other, _ in referring_fields(kind):
+        document[other.name] = data.referring(kind, record["id"], other.name)
+    if spec.timeline:
         document["timeline"] = data.events.get(record["id"], [])
     document["sources"] = data.sources.get((kind, record["id"]), [])
-    if _has_place(kind):
-        geometry: Any = None
-        if record.get("geometry"):
-            geometry = json.loads(record["geometry"])
-        elif record.get("lat") is not None and record.get("lon") is not None:
-            geometry = {"type": "Point", "coordinates": [record["lon"], record["lat"]]}
-        document = {"type": "Feature", "id": record["id"], "geometry": geometry, "properties": document}
+    if spec.has_place:
+        document = {"type": "Feature", "id": record["id"], "geometry": record_geometry(record), "properties": document}
     return document

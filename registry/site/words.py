@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import gettext
 import hashlib
 import re
 import unicodedata
 from collections.abc import Callable
-from types import SimpleNamespace
 from typing import Any
 
 from registry.model import vocab
+from registry.model.declaration import Kind, Term
+from registry.model.kinds import KINDS
 
 SLUG_MAX = 60
 
@@ -57,10 +59,10 @@ def months_between(start: dt.date, end: dt.date) -> int:
     return months
 
 
-def term(agreement: dict[str, Any], today: dt.date) -> dict[str, Any]:
-    """Where an agreement stands in its term: not started, running (and for how long still), ended, open-ended."""
-    starts = agreement.get("starts_on") or agreement.get("adopted_on")
-    expires = agreement.get("expires_on")
+def term(record: dict[str, Any], today: dt.date, spec: Term | None) -> dict[str, Any]:
+    """Where a record stands in its term: not started, running (and for how long still), ended, open-ended."""
+    starts = spec.start(record) if spec else None
+    expires = record.get(spec.ends) if spec else None
     start_date = dt.date.fromisoformat(starts) if starts else None
     end_date = dt.date.fromisoformat(expires) if expires else None
     info: dict[str, Any] = {"starts_on": starts, "expires_on": expires, "years": None, "months": None, "length_years": None}
@@ -85,25 +87,40 @@ def money(value: float | None) -> str | None:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
 
 
-KIND_TITLES = {"assets": "Commons assets", "actors": "Actors", "agreements": "Agreements", "cases": "Case studies"}
+class Words:
+    """The words pages print, in the build's language: vocabulary labels, kind titles, gettext itself.
 
-
-def translated_vocabulary(gettext: Callable[[str], str]) -> SimpleNamespace:
-    """Every vocabulary of `registry.vocab` with its labels and explanations translated once for the build.
-
-    Pages print labels as they are; translating here rather than in templates
-    costs one lookup per label per build instead of one per label per page.
+    Pages print labels as they are; translating each vocabulary once here rather
+    than in templates costs one lookup per label per build instead of one per
+    label per page. Kinds are asked when a page needs them, so a kind declared
+    after start-up has its words too.
     """
-    words = SimpleNamespace(gettext=gettext, KIND_TITLES={k: gettext(v) for k, v in KIND_TITLES.items()})
-    for name in dir(vocab):
-        value = getattr(vocab, name)
-        if name.isupper() and isinstance(value, dict):
-            setattr(words, name, {k: gettext(v) if isinstance(v, str) else v for k, v in value.items()})
-    return words
+
+    def __init__(self, catalogue: gettext.NullTranslations) -> None:
+        self.gettext: Callable[[str], str] = catalogue.gettext
+        self.ngettext: Callable[[str, str, int], str] = catalogue.ngettext
+        self._labels: dict[tuple[str, str], dict[str, str]] = {}
+        for name in dir(vocab):
+            value = getattr(vocab, name)
+            if name.isupper() and isinstance(value, dict):
+                setattr(self, name, {k: self.gettext(v) if isinstance(v, str) else v for k, v in value.items()})
+
+    def __getattr__(self, name: str) -> Any:  # the vocabularies set in __init__, for type checkers
+        raise AttributeError(name)
+
+    def kind_title(self, kind_name: str) -> str:
+        """The heading of a kind's pages: 'Commons assets'."""
+        return self.gettext(KINDS[kind_name].plural_title)
+
+    def label(self, kind: Kind, field_name: str, value: Any) -> str:
+        """The label of a field's stored value, translated; the value itself when the vocabulary does not know it."""
+        if value is None:
+            return ""
+        labels = self._labels.get((kind.name, field_name))
+        if labels is None:
+            labels = {k: self.gettext(v) for k, v in (kind.field(field_name).choices or {}).items()}
+            self._labels[(kind.name, field_name)] = labels
+        return labels.get(value, value)
 
 
-def _identity(text: str) -> str:
-    return text
-
-
-UNTRANSLATED = translated_vocabulary(_identity)
+UNTRANSLATED = Words(gettext.NullTranslations())

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from registry.model.declaration import Kind
 from registry.model.errors import Busy, Conflict, NotFound, RegistryError
+from registry.model.kinds import KINDS, LINKS
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -75,6 +76,12 @@ def _migrations_pending(conn: sqlite3.Connection) -> bool:
     return not set(MIGRATION_NAMES) <= applied
 
 
+def _declared_tables_missing(conn: sqlite3.Connection) -> bool:
+    """Whether a kind or link declared after the migrations were written has no table yet in this file."""
+    existing = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    return any(kind.table not in existing for kind in KINDS.values()) or any(link.table not in existing for link in LINKS)
+
+
 def open_registry(path: str | Path, *, by: str | None = None, timeout: float = BUSY_TIMEOUT_SECONDS, migrate: bool = True) -> Registry:
     """Open an existing registry, bringing an older schema up to date in place."""
     path = Path(path)
@@ -93,6 +100,11 @@ def open_registry(path: str | Path, *, by: str | None = None, timeout: float = B
                 from registry.store.schema import migrations
 
                 migrations.apply(registry.db)
+            if _declared_tables_missing(conn):
+                from registry.store.schema import create_declared_tables
+
+                with conn:
+                    create_declared_tables(registry.db)
             if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 conn.execute("PRAGMA journal_mode = WAL")
     return registry

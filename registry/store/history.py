@@ -19,7 +19,7 @@ def read_log(
     if kind_name:
         kind = get_kind(kind_name)
         tables = [kind.table] + [s.table for s in LINKS if kind.name in (s.left_kind, s.right_kind)]
-        if kind.name == "assets":
+        if kind.timeline:
             tables.append("asset_events")
         if record_id:
             clauses.append(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
+from registry.model.declaration import Kind, LinkSpec
 from registry.model.kinds import KINDS, LINKS
 
 migrations = sqlite_utils.Migrations("commons")
@@ -97,23 +98,22 @@ KIND_COLUMNS_V1: dict[str, dict[str, type]] = {
 }
 
 
+# The links m001 made, spelled out for the same reason: (table, left table, left column, right table, right column, has roles).
+LINKS_V1 = (
+    ("agreement_parties", "agreements", "agreement_id", "actors", "actor_id", True),
+    ("case_study_actors", "case_studies", "case_study_id", "actors", "actor_id", True),
+    ("case_study_assets", "case_studies", "case_study_id", "assets", "asset_id", False),
+)
+
+
 @migrations(name="m001_initial")
 def m001_initial(db: sqlite_utils.Database) -> None:
     """Records, links, sources and the change log."""
     for table, columns in KIND_COLUMNS_V1.items():
         foreign_keys = [("asset_id", "assets", "id")] if table == "agreements" else None
         db.table(table).create(columns, pk="id", not_null={"id"}, foreign_keys=foreign_keys)
-    for spec in LINKS:
-        left, right = KINDS[spec.left_kind].table, KINDS[spec.right_kind].table
-        link_columns: dict[str, type] = {spec.left_column: str, spec.right_column: str}
-        if spec.roles is not None:
-            link_columns["role"] = str
-        db.table(spec.table).create(
-            link_columns,
-            pk=(spec.left_column, spec.right_column),
-            foreign_keys=[(spec.left_column, left, "id"), (spec.right_column, right, "id")],
-        )
-        db.table(spec.table).create_index([spec.right_column])
+    for link_table, left, left_column, right, right_column, has_roles in LINKS_V1:
+        _create_link_table(db, link_table, left, left_column, right, right_column, has_roles)
     db.table("sources").create({"id": int, "url": str, "title": str, "publisher": str, "year": int}, pk="id")
     db.table("sources").create_index(["url"], unique=True)
     db.table("citations").create(
@@ -191,3 +191,51 @@ def m004_point_indexes(db: sqlite_utils.Database) -> None:
     """Index latitude so the ~100 m duplicate check reads a thin slice, not the whole table."""
     for table in ("assets", "actors", "case_studies"):
         db.table(table).create_index(["lat", "lon"], if_not_exists=True)
+
+
+def _create_link_table(
+    db: sqlite_utils.Database, table: str, left: str, left_column: str, right: str, right_column: str, has_roles: bool
+) -> None:
+    columns: dict[str, type] = {left_column: str, right_column: str}
+    if has_roles:
+        columns["role"] = str
+    db.table(table).create(columns, pk=(left_column, right_column), foreign_keys=[(left_column, left, "id"), (right_column, right, "id")])
+    db.table(table).create_index([right_column])
+
+
+# How each field type is stored: numbers as REAL, years as INTEGER, everything else (lists as JSON) as TEXT.
+COLUMN_TYPES: dict[str, type] = {"lat": float, "lon": float, "number": float, "year": int}
+
+
+def create_declared_tables(db: sqlite_utils.Database) -> list[str]:
+    """Give every declared kind and link without a table one, made from its declaration; return the tables made.
+
+    Our own kinds are made by the migrations above; this is how a kind that a
+    lab declares gets its table, its indexes and its full-text search.
+    """
+    made = []
+    for kind in KINDS.values():
+        if not db[kind.table].exists():
+            _create_kind_table(db, kind)
+            made.append(kind.table)
+    for link in LINKS:
+        if not db[link.table].exists():
+            _create_declared_link(db, link)
+            made.append(link.table)
+    return made
+
+
+def _create_kind_table(db: sqlite_utils.Database, kind: Kind) -> None:
+    columns = {f.name: COLUMN_TYPES.get(f.type, str) for f in kind.fields}
+    foreign_keys = [(f.name, KINDS[f.ref].table, "id") for f in kind.fields if f.ref]
+    db.table(kind.table).create(columns, pk="id", not_null={"id"}, foreign_keys=foreign_keys or None)
+    for column in kind.index_fields:
+        db.table(kind.table).create_index([column], if_not_exists=True)
+    if kind.has_place:
+        db.table(kind.table).create_index(["lat", "lon"], if_not_exists=True)
+    db.table(kind.table).enable_fts(list(kind.search_fields), fts_version="FTS5", create_triggers=True, tokenize="porter")
+
+
+def _create_declared_link(db: sqlite_utils.Database, link: LinkSpec) -> None:
+    left, right = KINDS[link.left_kind].table, KINDS[link.right_kind].table
+    _create_link_table(db, link.table, left, link.left_column, right, link.right_column, link.roles is not None)
