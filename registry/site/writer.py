@@ -16,7 +16,7 @@ from typing import Any
 from pelican.writers import FileOverwriteFailedError, Writer
 
 from registry.publishing.files import write_if_changed
-from registry.site.generator import page_location
+from registry.site.pages.planning import page_location
 
 
 class _ChangedOnly(io.StringIO):

@@ -9,13 +9,16 @@ feeds work under any subpath like the rest of the site.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from registry.model import vocab
+from registry.publishing.files import digest
 from registry.site.data import SiteData
-from registry.site.indexes import expiring_rows
+from registry.site.pages.indexes import expiring_rows
+from registry.site.pages.planning import PageBuild, Planned
 from registry.site.views import record_url
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -123,3 +126,16 @@ def expiring_feed(data: SiteData, site_name: str, site_url: str | None, today: d
             % {"kind": _(kind), "date": row["expires_on"], "days": row["days_left"]},
         )
     return _serialise(feed)
+
+
+def plan(build: PageBuild) -> Iterator[Planned]:
+    """The feeds page, and the feeds themselves."""
+    site, gettext = build.site, build.words.gettext
+    feeds = [{"name": k, "file": f, "title": gettext(t)} for k, (f, t) in FEEDS.items()]
+    yield build.page("feeds/index.html", "feeds_page", {"feeds": feeds})
+    feed_texts = {
+        "agreements": agreements_feed(build.data, site.site_name, site.site_url, gettext),
+        "expiring": expiring_feed(build.data, site.site_name, site.site_url, site.today, gettext),
+    }
+    for name, text in feed_texts.items():
+        yield Planned(f"feeds/{FEEDS[name][0]}", digest("feed", text), functools.partial(str, text))

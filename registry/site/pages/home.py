@@ -1,0 +1,47 @@
+"""The home page: where to start, the counts, the map, the latest changes and the first chapters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from registry.site.guide import chapter_list
+from registry.site.pages.planning import PageBuild, Planned
+from registry.site.words import slugify
+
+HOME_CHANGES = 8
+
+
+def plan(build: PageBuild) -> Iterator[Planned]:
+    yield build.page("index.html", "home", home_view(build))
+
+
+def home_view(build: PageBuild) -> dict[str, Any]:
+    data = build.data
+    changes = []
+    for change in data.recent_changes[:HOME_CHANGES]:
+        exists = data.get(change["kind"], change["record_id"]) is not None
+        changes.append(
+            {
+                "date": change["changed_at"][:10],
+                "action": change["action"],
+                "kind": change["kind"],
+                "kind_title": build.words.kind_title(change["kind"]),
+                "title": data.title(change["kind"], change["record_id"]) if exists else change["title"],
+                "url": f"{change['kind']}/{change['record_id']}/" if exists else None,
+                "fields": change["fields"],
+            }
+        )
+    cities: dict[str, int] = {}
+    for asset in data.records["assets"].values():
+        if asset.get("city"):
+            cities[asset["city"]] = cities.get(asset["city"], 0) + 1
+    return {
+        "counts": {kind: len(records) for kind, records in data.records.items()},
+        "changes": changes,
+        "cities": [
+            {"label": c, "count": n, "url": f"assets/city/{slugify(c)}/"}
+            for c, n in sorted(cities.items(), key=lambda item: (-item[1], item[0].casefold()))[:12]
+        ],
+        "chapters": chapter_list(build.chapters)[:4],
+    }

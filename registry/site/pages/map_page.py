@@ -1,0 +1,37 @@
+"""The map page: the overview map and, beside it, every mapped record listed by city, for readers without the map."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from registry.model.kinds import KINDS
+from registry.site.pages.indexes import row
+from registry.site.pages.planning import PageBuild, Planned
+from registry.site.words import slugify
+
+
+def plan(build: PageBuild) -> Iterator[Planned]:
+    yield build.page("map/index.html", "map_page", map_view(build))
+
+
+def map_view(build: PageBuild) -> dict[str, Any]:
+    """What the overview map shows, as lists: places by city per kind; past the limit, links to city pages."""
+    limit = build.site.list_limit
+    sections = []
+    for kind in (k.name for k in KINDS.values() if k.map_layer is not None):
+        title = KINDS[kind].title_field
+        located = [r for r in build.data.records[kind].values() if r.get("lat") is not None and r.get("lon") is not None]
+        groups: dict[str, dict[str, Any]] = {}
+        for record in sorted(located, key=lambda r: (str(r.get(title) or "").casefold(), r["id"])):
+            city = record.get("city") or ""
+            group = groups.setdefault(
+                slugify(city) if city else "",
+                {"label": city or None, "url": f"{kind}/city/{slugify(city)}/" if city else None, "rows": [], "count": 0},
+            )
+            group["count"] += 1
+            if len(located) <= limit:
+                group["rows"].append(row(kind, record, build.words))
+        ordered = [groups[k] for k in sorted(groups, key=lambda k: (k == "", (groups[k]["label"] or "").casefold()))]
+        sections.append({"kind": kind, "kind_title": build.words.kind_title(kind), "count": len(located), "groups": ordered})
+    return {"sections": sections, "count": sum(s["count"] for s in sections)}
