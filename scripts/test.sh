@@ -21,4 +21,5 @@ fi
 .venv/bin/ruff check registry tests build.py benchmarks
 .venv/bin/ruff format --check registry tests build.py benchmarks
 .venv/bin/mypy
+.venv/bin/lint-imports --no-cache
 .venv/bin/python -m pytest -q "$@"

@@ -53,13 +53,13 @@ def example_registry(example_master: Path, tmp_path: Path) -> Path:
     return path
 
 
-# --- Reliability figures: collected by tests/reliability.py, written into README.md ---
+# --- Reliability figures: collected by tests/reliability.py, saved for scripts/reliability_figures.py ---
 
 _reliability_outcomes: dict[str, set[str]] = {}
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    """Remember how each reliability module's tests ended, so only a passing run rewrites the README."""
+    """Remember how each reliability module's tests ended, so only a passing run's figures are kept."""
     import reliability
 
     module = Path(report.nodeid.split("::", 1)[0]).name
@@ -68,13 +68,16 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Write the README's Reliability section when every reliability module ran and none failed."""
+    """Save the reliability figures, when asked for them and every reliability module ran and none failed."""
+    import os
+
     import reliability
 
+    target = os.environ.get(reliability.FIGURES_ENV)
     ran_all = all("passed" in _reliability_outcomes.get(m, set()) for m in reliability.MODULES)
     failed = any("failed" in outcomes for outcomes in _reliability_outcomes.values())
-    if ran_all and not failed:
-        reliability.write_readme_section(Path(__file__).resolve().parent.parent / "README.md")
+    if target and ran_all and not failed:
+        reliability.save_counts(Path(target))
 
 
 # --- The built website: the example registry built once per session (tests/test_site.py, test_browser_site.py) ---

@@ -1,13 +1,16 @@
-"""Figures from the reliability tests, counted over one pytest session and written into the README.
+"""Figures from the reliability tests, counted over one pytest session, for the README.
 
-Tests call `record(name, count)`; conftest's `pytest_sessionfinish` calls
-`write_readme_section` once every reliability module has run and passed, so the
-README's numbers are always ones a real run produced.
+Tests call `record(name, count)`. A test run never edits the README: when
+COMMONS_RELIABILITY_FIGURES names a file, conftest's `pytest_sessionfinish`
+saves the counts there once every reliability module has run and passed, and
+`scripts/reliability_figures.py` (which runs those modules that way) writes
+them into the README. Its numbers are always ones a real run produced.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections import Counter
 from pathlib import Path
@@ -24,6 +27,20 @@ MODULES = (
 )
 
 START, END = "<!-- reliability:start -->", "<!-- reliability:end -->"
+
+
+FIGURES_ENV = "COMMONS_RELIABILITY_FIGURES"
+
+
+def save_counts(path: Path) -> None:
+    """Keep this session's figures in a file, for the script that writes them into the README."""
+    path.write_text(json.dumps(dict(COUNTS), sort_keys=True), encoding="utf-8")
+
+
+def load_counts(path: Path) -> None:
+    """Read figures a test session saved."""
+    COUNTS.clear()
+    COUNTS.update(json.loads(path.read_text(encoding="utf-8")))
 
 
 def record(name: str, count: int = 1) -> None:
@@ -89,8 +106,8 @@ def rows() -> list[tuple[str, str]]:
 def render(today: dt.date) -> str:
     """The text between the README markers."""
     lines = [
-        f"Written by the test suite (`pytest tests/test_fuzz_inputs.py tests/test_crash_safety.py "
-        f"tests/test_concurrency.py tests/test_backup.py tests/test_check_detects.py`) on {today.isoformat()}.",
+        f"Written by `python scripts/reliability_figures.py`, which runs `pytest tests/test_fuzz_inputs.py "
+        f"tests/test_crash_safety.py tests/test_concurrency.py tests/test_backup.py tests/test_check_detects.py`, on {today.isoformat()}.",
         "",
         "| What holds | Figures from the last run |",
         "| --- | --- |",

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from registry.cli.base import KIND, Settings, cli, pass_settings, reports_errors, warn
+from registry.formats.writers import FORMAT_BY_NAME, FORMATS
 from registry.model.errors import suggest
 from registry.model.kinds import KINDS
 
@@ -56,7 +57,7 @@ def import_command(
     kind, files = _kind_and_files(sources)
     results: list[ImportResult]
     if layer or columns or crs:
-        from registry.formats.spatial import import_spatial
+        from registry.formats.importing import import_spatial
 
         if kind is None or len(files) != 1:
             raise click.UsageError(
@@ -106,7 +107,7 @@ def _kind_and_files(sources: tuple[str, ...]) -> tuple[str | None, list[str]]:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["csv", "json", "geojson", "gpkg"]),
+    type=click.Choice([f.name for f in FORMATS]),
     default="csv",
     show_default=True,
     help="csv and json for spreadsheets; geojson (RFC 7946) and gpkg (GeoPackage, needs -o) for GIS.",
@@ -125,27 +126,24 @@ def export(settings: Settings, kind: str, fmt: str, output: Path | None) -> None
       commons export agreements --format json -o agreements.json
       commons export assets --format gpkg -o assets.gpkg
     """
-    if fmt == "gpkg":
-        from registry.formats.geopackage import export_geopackage
+    from registry.formats.exporting import export_records
 
-        if output is None:
-            raise click.UsageError("--format gpkg writes a file: give it with -o FILE.gpkg")
-        export_geopackage(settings.open(), kind, output)
-        click.echo(f"Wrote {output}")
+    chosen = FORMAT_BY_NAME[fmt]
+    if chosen.binary and output is None:
+        raise click.UsageError(f"--format {fmt} writes a file: give it with -o FILE{chosen.suffix}")
+    if chosen.binary and output is not None and output.suffix.lower() != chosen.suffix:
+        raise click.ClickException(f"{output.name}: a {chosen.title} file name ends in {chosen.suffix}")
+    content = export_records(settings.open(), kind, fmt)
+    if output is None:
+        click.echo(content, nl=False)
         return
-    if fmt == "geojson":
-        from registry.formats.geojson import export_geojson
-
-        text = export_geojson(settings.open(), kind)
+    partial = output.with_name(output.name + ".partial")
+    if isinstance(content, bytes):
+        partial.write_bytes(content)
     else:
-        from registry.formats.exporting import export_records
-
-        text = export_records(settings.open(), kind, fmt)
-    if output:
-        output.write_text(text, encoding="utf-8")
-        click.echo(f"Wrote {output}")
-    else:
-        click.echo(text, nl=False)
+        partial.write_text(content, encoding="utf-8")
+    partial.replace(output)
+    click.echo(f"Wrote {output}")
 
 
 @cli.group()

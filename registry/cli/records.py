@@ -150,8 +150,7 @@ def list_command(settings: Settings, kind: str, filters: tuple[str, ...], stale:
       commons list cases --where policy_areas=housing --csv > cases.csv
     """
     from registry.cli.tables import format_table
-    from registry.formats.csv_text import records_to_csv
-    from registry.formats.json_text import records_to_json
+    from registry.formats.writers import FORMAT_BY_NAME
     from registry.model.rules import is_stale
     from registry.operations.records import list_records
 
@@ -160,12 +159,10 @@ def list_command(settings: Settings, kind: str, filters: tuple[str, ...], stale:
     if stale:
         records = [r for r in records if is_stale(r.get("last_verified"))]
     spec = get_kind(kind)
-    if fmt == "json":
-        click.echo(records_to_json(records, spec.field_names), nl=False)
-    elif fmt == "csv":
-        click.echo(records_to_csv(spec, records), nl=False)
+    if fmt is not None:
+        click.echo(FORMAT_BY_NAME[fmt].write(spec, records, spec.field_names), nl=False)
     else:
-        click.echo(format_table(records, get_kind(kind).summary_columns))
+        click.echo(format_table(records, spec.summary_columns))
 
 
 @cli.command()

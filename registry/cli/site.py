@@ -138,42 +138,15 @@ def build(
     from registry.site.build import build_site
     from registry.site.settings import SiteSettings
 
-    db = db_override or settings.db
-    if example and not db.is_file():
-        from registry.operations.examples import init_registry
-
-        registry, counts = init_registry(db, example=True, by=settings.by)
-        registry.close()
-        click.echo(f"Created {db} from the embedded example ({', '.join(f'{n} {k}' for k, n in counts.items())})", err=True)
-    if not db.is_file():
-        raise click.ClickException(f"no registry at {db}: create one with `commons --db {db} init --example`, or pass --db")
-
-    def progress(items: Any, length: int, label: str) -> Any:
-        if quiet or length < 8:
-            yield from items
-            return
-        with click.progressbar(items, length=length, label=label, file=sys.stderr) as bar:
-            yield from bar
-
-    site = SiteSettings(output=output, site_url=site_url, datasette_url=datasette_url, search=not no_search, force=force, progress=progress)
+    db = _registry_to_build(db_override or settings.db, example, settings.by)
+    site = SiteSettings(
+        output=output, site_url=site_url, datasette_url=datasette_url, search=not no_search, force=force, progress=_progress_bar(quiet)
+    )
     if tiles_url:
         site.tiles_url = tiles_url
     if tiles_attribution:
         site.tiles_attribution = tiles_attribution
-
-    steps = {
-        "publish": "Publishing the public copy",
-        "maps": "Drawing the maps",
-        "pelican": "Writing the guide and record pages",
-        "search": "Indexing every page for search (Pagefind)",
-        "prune": "Removing files the site no longer has",
-    }
-
-    def on_step(step: str) -> None:
-        if not quiet:
-            click.echo(f"{steps.get(step, step)}…", err=True)
-
-    report = build_site(db, site, on_step=on_step)
+    report = build_site(db, site, on_step=_announce_steps(quiet))
     if not quiet:
         for note in report.notes:
             click.secho(note, fg="yellow", err=True)
@@ -185,6 +158,51 @@ def build(
     click.echo(
         f"The site is in {report.output}/\nView it with: commons preview --output {output}   (or: python -m http.server -d {output})"
     )
+
+
+def _registry_to_build(db: Path, example: bool, by: str | None) -> Path:
+    """The registry file, made from the embedded example first when asked and missing."""
+    if example and not db.is_file():
+        from registry.operations.examples import init_registry
+
+        registry, counts = init_registry(db, example=True, by=by)
+        registry.close()
+        click.echo(f"Created {db} from the embedded example ({', '.join(f'{n} {k}' for k, n in counts.items())})", err=True)
+    if not db.is_file():
+        raise click.ClickException(f"no registry at {db}: create one with `commons --db {db} init --example`, or pass --db")
+    return db
+
+
+def _progress_bar(quiet: bool) -> Any:
+    """A progress bar on stderr for long steps, unless quiet."""
+
+    def progress(items: Any, length: int, label: str) -> Any:
+        if quiet or length < 8:
+            yield from items
+            return
+        with click.progressbar(items, length=length, label=label, file=sys.stderr) as bar:
+            yield from bar
+
+    return progress
+
+
+BUILD_STEPS = {
+    "publish": "Publishing the public copy",
+    "maps": "Drawing the maps",
+    "pelican": "Writing the guide and record pages",
+    "search": "Indexing every page for search (Pagefind)",
+    "prune": "Removing files the site no longer has",
+}
+
+
+def _announce_steps(quiet: bool) -> Any:
+    """Say each step of the build as it starts, unless quiet."""
+
+    def on_step(step: str) -> None:
+        if not quiet:
+            click.echo(f"{BUILD_STEPS.get(step, step)}…", err=True)
+
+    return on_step
 
 
 @cli.command()

@@ -1,15 +1,17 @@
-"""Records out to a GeoPackage that reads back to the same records."""
+"""Records as a GeoPackage layer that reads back to the same records."""
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
-from registry.formats.geojson import _spatial_kind, record_geometry
-from registry.model.errors import ValidationError
-from registry.store.database import Registry
+from registry.formats.geojson import record_geometry
+from registry.model.declaration import Kind
 
 
-def export_geopackage(registry: Registry, kind_name: str, path: str | Path, *, include_private: bool = True) -> Path:
+def write_geopackage(kind: Kind, records: Sequence[Mapping[str, Any]], columns: list[str]) -> bytes:
     """A kind's records as a GeoPackage layer named after the kind, in EPSG:4326.
 
     List fields are written comma-separated (GeoPackage has no lists), which
@@ -18,15 +20,9 @@ def export_geopackage(registry: Registry, kind_name: str, path: str | Path, *, i
     import geopandas
     from shapely.geometry import shape
 
-    from registry.operations.records import list_records
-
-    kind = _spatial_kind(kind_name, "gpkg")
-    path = Path(path)
-    if path.suffix.lower() != ".gpkg":
-        raise ValidationError([f"{path.name}: a GeoPackage file name ends in .gpkg"])
-    columns = [f.name for f in kind.fields if (include_private or not f.private) and f.name != "geometry"]
+    columns = [c for c in columns if c != "geometry"]
     rows, geometries = [], []
-    for record in list_records(registry, kind.name):
+    for record in records:
         row = {}
         for c in columns:
             value = record.get(c)
@@ -38,8 +34,7 @@ def export_geopackage(registry: Registry, kind_name: str, path: str | Path, *, i
     for f in kind.fields:
         if f.name in frame.columns and f.type == "year":
             frame[f.name] = frame[f.name].astype("Int64")
-    tmp = path.with_name(path.name + ".tmp.gpkg")
-    tmp.unlink(missing_ok=True)
-    frame.to_file(tmp, layer=kind.name, driver="GPKG", engine="pyogrio", geometry_type="Unknown")
-    tmp.replace(path)
-    return path
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"{kind.name}.gpkg"
+        frame.to_file(path, layer=kind.name, driver="GPKG", engine="pyogrio", geometry_type="Unknown")
+        return path.read_bytes()

@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from registry.formats.columns import parse_columns
 from registry.formats.rows import kind_of_file, read_rows
+from registry.formats.spatial import CSV_SUFFIXES, GIS_SUFFIXES, is_spatial_import, read_spatial_rows
 from registry.model.declaration import Kind
 from registry.model.errors import RegistryError, ValidationError
 from registry.model.kinds import KINDS, dependency_order, get_kind
@@ -48,8 +50,6 @@ def files_to_import(
     says its kind (assets.csv, agreements.json ...), and a folder stands for the
     files in it named so; `notify` hears of the others it leaves out.
     """
-    from registry.formats.spatial import CSV_SUFFIXES, GIS_SUFFIXES
-
     readable = (*CSV_SUFFIXES, ".json", *GIS_SUFFIXES)
     kind = get_kind(kind_name) if kind_name is not None else None
     chosen: list[tuple[Kind, Path]] = []
@@ -132,8 +132,6 @@ def import_files(
 
 
 def _read_any(path: Path, kind_name: str, notify: Callable[[str], None] | None) -> list[Row]:
-    from registry.formats.spatial import is_spatial_import, read_spatial_rows
-
     if not is_spatial_import(path, kind_name):
         return read_rows(path, get_kind(kind_name))
     spatial = read_spatial_rows(path, kind_name)
@@ -250,3 +248,22 @@ def _capped(problems: list[str]) -> list[str]:
     if len(problems) <= MAX_PROBLEMS_SHOWN:
         return problems
     return problems[:MAX_PROBLEMS_SHOWN] + [f"... and {len(problems) - MAX_PROBLEMS_SHOWN} more problems"]
+
+
+def import_spatial(
+    registry: Registry,
+    kind_name: str,
+    path: str | Path,
+    *,
+    dry_run: bool = False,
+    layer: str | None = None,
+    columns: tuple[str, ...] = (),
+    crs: str | None = None,
+    notify: Callable[[str], None] | None = None,
+) -> ImportResult:
+    """Import a GIS file or a CSV with coordinates: read, report guesses, then all rows or none."""
+    spatial = read_spatial_rows(Path(path), kind_name, layer=layer, columns=parse_columns(columns), crs=crs)
+    for note in spatial.notes:
+        if notify is not None:
+            notify(note)
+    return import_or_preview(registry, kind_name, path, dry_run=dry_run, rows=spatial.rows)

@@ -1,16 +1,9 @@
-"""Records as JSON text: an array for export, one record per line for downloads."""
+"""Records as JSON text: an array with one compact record per line, for exports, listings and downloads."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
 from typing import Any
-
-
-def records_to_json(records: Iterable[Mapping[str, Any]], columns: list[str] | None = None) -> str:
-    """A JSON list of records, keys in field order."""
-    rows = [{c: r.get(c) for c in columns} if columns else dict(r) for r in records]
-    return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
 
 
 def json_array_by_line(items: list[dict[str, Any]]) -> str:

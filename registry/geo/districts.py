@@ -93,14 +93,33 @@ def load_districts(
     file no longer holds are removed, so loading a corrected file replaces the
     old boundaries rather than piling up next to them.
     """
+    path = Path(path)
+    frame, crs_note = _read_boundaries(path, layer, crs)
+    columns = [str(c) for c in frame.columns if c != frame.geometry.name]
+    name_col = _pick(columns, name_column, NAME_GUESSES, "name", "--name-column")
+    if name_col is None:
+        raise ValidationError(
+            [f"{path.name}: which column holds the district names? give it with --name-column; the columns are: {', '.join(columns)}"]
+        )
+    id_col = _pick(columns, id_column, ID_GUESSES, "id", "--id-column")
+    result = DistrictsLoaded(notes=[crs_note] if crs_note else [])
+    result.notes.append(f"district names from column {name_col!r}, ids from " + (f"column {id_col!r}" if id_col else "the names"))
+    incoming = _districts(frame, path.name, name_col, id_col, city)
+    from registry.store.database import transaction
+
+    with transaction(registry) as txn:
+        _store_districts(txn, incoming, city, result)
+        result.assignment = _assign(txn)
+    return result
+
+
+def _read_boundaries(path: Path, layer: str | None, crs: str | None) -> tuple[Any, str | None]:
+    """The file's one layer (or the one asked for) as a GeoDataFrame in WGS84, and a note on the CRS it came in."""
     import geopandas
     import pyogrio
-    import shapely
-    from shapely.validation import explain_validity
 
-    from registry.formats.spatial import _first_line, _to_wgs84
+    from registry.formats.locations import first_line, to_wgs84
 
-    path = Path(path)
     if not path.is_file():
         raise RegistryError(f"no file at {path}")
     try:
@@ -113,46 +132,27 @@ def load_districts(
     except ValidationError:
         raise
     except Exception as exc:  # noqa: BLE001 - GDAL raises many kinds; all mean "cannot read"
-        raise ValidationError([f"{path.name}: cannot read it as a GIS file ({_first_line(exc)})"]) from None
-    frame, crs_note = _to_wgs84(frame, path, crs)
-    columns = [str(c) for c in frame.columns if c != frame.geometry.name]
-    name_col = _pick(columns, name_column, NAME_GUESSES, "name", "--name-column")
-    if name_col is None:
-        raise ValidationError(
-            [f"{path.name}: which column holds the district names? give it with --name-column; the columns are: {', '.join(columns)}"]
-        )
-    id_col = _pick(columns, id_column, ID_GUESSES, "id", "--id-column")
-    result = DistrictsLoaded(notes=[crs_note] if crs_note else [])
-    result.notes.append(f"district names from column {name_col!r}, ids from " + (f"column {id_col!r}" if id_col else "the names"))
+        raise ValidationError([f"{path.name}: cannot read it as a GIS file ({first_line(exc)})"]) from None
+    return to_wgs84(frame, path, crs)
+
+
+def _districts(frame: Any, file_name: str, name_col: str, id_col: str | None, city: str | None) -> dict[str, dict[str, Any]]:
+    """Every feature as a district row, by id; all problems found are raised together, before anything is stored."""
+    import shapely
+
     problems: list[str] = []
     incoming: dict[str, dict[str, Any]] = {}
-    for n, (attributes, geometry) in enumerate(
-        zip(frame.drop(columns=[frame.geometry.name]).to_dict("records"), frame.geometry, strict=True), start=1
-    ):
-        where = f"{path.name} feature {n}"
-        name = _text(attributes.get(name_col))
-        district_id = _text(attributes.get(id_col)) if id_col else _slug(name or "")
-        if not name:
-            problems.append(f"{where}: column {name_col!r} is empty; every district needs a name")
+    attributes = frame.drop(columns=[frame.geometry.name]).to_dict("records")
+    for n, (row, geometry) in enumerate(zip(attributes, frame.geometry, strict=True), start=1):
+        where = f"{file_name} feature {n}"
+        name = _text(row.get(name_col))
+        district_id = _text(row.get(id_col)) if id_col else _slug(name or "")
+        problem = _feature_problem(where, name, name_col, district_id, geometry, incoming)
+        if problem:
+            problems.append(problem)
             continue
-        if not district_id:
-            problems.append(f"{where} ({name}): no id; give an id column with --id-column")
-            continue
-        if geometry is None or geometry.is_empty:
-            problems.append(f"{where} ({name}): geometry is empty")
-            continue
-        geometry = shapely.force_2d(geometry)
-        if geometry.geom_type not in ("Polygon", "MultiPolygon"):
-            problems.append(f"{where} ({name}): geometry is a {geometry.geom_type}; district boundaries must be polygons")
-            continue
-        if not geometry.is_valid:
-            problems.append(f"{where} ({name}): geometry is invalid ({explain_validity(geometry)}); fix it in a GIS (QGIS: Fix Geometries)")
-            continue
-        if district_id in incoming:
-            problems.append(f"{where} ({name}): id {district_id!r} appears twice; choose a unique --id-column")
-            continue
-        rounded = shapely.set_precision(geometry, 1e-7, mode="pointwise")
-        incoming[district_id] = {
+        rounded = shapely.set_precision(shapely.force_2d(geometry), 1e-7, mode="pointwise")
+        incoming[str(district_id)] = {
             "id": district_id,
             "name": name,
             "city": city,
@@ -160,12 +160,30 @@ def load_districts(
         }
     if problems:
         raise ValidationError(problems[:20] + ["no district was loaded; fix these features and load again"])
-    from registry.store.database import transaction
+    return incoming
 
-    with transaction(registry) as txn:
-        _store_districts(txn, incoming, city, result)
-        result.assignment = _assign(txn)
-    return result
+
+def _feature_problem(
+    where: str, name: str | None, name_col: str, district_id: str | None, geometry: Any, seen: dict[str, Any]
+) -> str | None:
+    """What keeps one feature from being a district, in words; None when it can be one."""
+    import shapely
+    from shapely.validation import explain_validity
+
+    if not name:
+        return f"{where}: column {name_col!r} is empty; every district needs a name"
+    if not district_id:
+        return f"{where} ({name}): no id; give an id column with --id-column"
+    if geometry is None or geometry.is_empty:
+        return f"{where} ({name}): geometry is empty"
+    geometry = shapely.force_2d(geometry)
+    if geometry.geom_type not in ("Polygon", "MultiPolygon"):
+        return f"{where} ({name}): geometry is a {geometry.geom_type}; district boundaries must be polygons"
+    if not geometry.is_valid:
+        return f"{where} ({name}): geometry is invalid ({explain_validity(geometry)}); fix it in a GIS (QGIS: Fix Geometries)"
+    if district_id in seen:
+        return f"{where} ({name}): id {district_id!r} appears twice; choose a unique --id-column"
+    return None
 
 
 def _text(value: Any) -> str | None:

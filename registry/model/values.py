@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -53,90 +54,136 @@ def _parse_date(value: str) -> dt.date:
 
 def coerce_value(f: Field, value: Any) -> Any:
     """Turn one raw value into its stored form or raise ValueError with what is allowed."""
-    if f.type == "enum_list":
-        items = _as_list(value)
-        bad = [i for i in items if f.choices is not None and i not in f.choices]
-        if bad:
-            raise ValueError(f"{bad[0]!r} is not allowed{suggest(bad[0], f.choices or {})}; allowed: {', '.join(f.choices or {})}")
-        return sorted(set(items), key=list(f.choices or {}).index) or None
-    if isinstance(value, (dict, list)) and f.type != "geometry":
-        raise ValueError("expected a single value, got a structure")
-    text = value if isinstance(value, str) else None
-    if text is not None:
-        if SUSPECT_CHARS_RE.search(text):
-            if CONTROL_CHARS_RE.search(text):
-                raise ValueError("contains control characters; remove them")
-            raise ValueError("contains bytes that are not valid UTF-8 (a wrong encoding?); retype it or save the file as UTF-8")
-        text = text.strip()
-        if len(text) > MAX_TEXT:
-            raise ValueError(f"is {len(text)} characters long; at most {MAX_TEXT} are allowed")
-    if f.type in ("text", "markdown", "ref"):
-        return text if text is not None else str(value).strip()
-    if f.type == "slug":
-        s = str(value)
-        if not SLUG_RE.fullmatch(s) or len(s) > 120:
-            raise ValueError("must be a slug: lowercase letters, digits and single hyphens, e.g. 'ex-asilo-filangieri'")
-        return s
-    if f.type == "enum":
-        s = str(value).strip()
-        if f.choices is not None and s not in f.choices:
-            raise ValueError(f"{s!r} is not allowed{suggest(s, f.choices)}; allowed: {', '.join(f.choices)}")
-        return s
-    if f.type in ("lat", "lon", "number"):
-        if isinstance(value, bool):
-            raise ValueError("must be a number")
-        try:
-            number = float(value)
-        except (TypeError, ValueError, OverflowError):
-            raise ValueError(f"must be a number, got {value!r}") from None
-        if number != number or number in (float("inf"), float("-inf")):
-            raise ValueError("must be a finite number")
-        limit = DEGREE_LIMITS.get(f.type)
-        if limit is not None and not -limit <= number <= limit:
+    coerce = COERCERS.get(f.type)
+    if coerce is None:  # pragma: no cover - a declaration naming a type nobody wrote is a programming error
+        raise ValueError(f"unknown field type {f.type}")
+    if f.type != "enum_list":  # a list's items are checked one by one
+        if isinstance(value, (dict, list)) and f.type != "geometry":
+            raise ValueError("expected a single value, got a structure")
+        if isinstance(value, str):
+            _check_text(value)
+    return coerce(f, value)
+
+
+def _check_text(text: str) -> None:
+    """Refuse text holding control characters or undecodable bytes, or too long once its surrounding spaces go."""
+    if SUSPECT_CHARS_RE.search(text):
+        if CONTROL_CHARS_RE.search(text):
+            raise ValueError("contains control characters; remove them")
+        raise ValueError("contains bytes that are not valid UTF-8 (a wrong encoding?); retype it or save the file as UTF-8")
+    length = len(text.strip())
+    if length > MAX_TEXT:
+        raise ValueError(f"is {length} characters long; at most {MAX_TEXT} are allowed")
+
+
+def _text(f: Field, value: Any) -> str:
+    return str(value).strip()
+
+
+def _slug(f: Field, value: Any) -> str:
+    s = str(value)
+    if not SLUG_RE.fullmatch(s) or len(s) > 120:
+        raise ValueError("must be a slug: lowercase letters, digits and single hyphens, e.g. 'ex-asilo-filangieri'")
+    return s
+
+
+def _enum(f: Field, value: Any) -> str:
+    s = str(value).strip()
+    if f.choices is not None and s not in f.choices:
+        raise ValueError(f"{s!r} is not allowed{suggest(s, f.choices)}; allowed: {', '.join(f.choices)}")
+    return s
+
+
+def _enum_list(f: Field, value: Any) -> list[str] | None:
+    items = _as_list(value)
+    bad = [i for i in items if f.choices is not None and i not in f.choices]
+    if bad:
+        raise ValueError(f"{bad[0]!r} is not allowed{suggest(bad[0], f.choices or {})}; allowed: {', '.join(f.choices or {})}")
+    return sorted(set(items), key=list(f.choices or {}).index) or None
+
+
+def _number(f: Field, value: Any) -> float:
+    if isinstance(value, bool):
+        raise ValueError("must be a number")
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"must be a number, got {value!r}") from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ValueError("must be a finite number")
+    limit = DEGREE_LIMITS.get(f.type)
+    if limit is not None:
+        if not -limit <= number <= limit:
             raise ValueError(f"{number} is out of range; allowed -{limit:g} to {limit:g} (decimal degrees, WGS84)")
-        if f.type == "number" and number < 0:
-            raise ValueError("must not be negative")
-        return round(number, 7) if limit is not None else number
-    if f.type == "year":
-        try:
-            year = int(str(value).strip())
-        except ValueError:
-            raise ValueError(f"must be a year like 2016, got {value!r}") from None
-        if not 1000 <= year <= 2999:
-            raise ValueError(f"{year} is not a plausible year (1000–2999)")
-        return year
-    if f.type == "date":
-        s = str(value).strip()
-        try:
-            return _parse_date(s).isoformat()
-        except ValueError:
-            raise ValueError(f"{s!r} is not a date; use YYYY-MM-DD, e.g. 2016-06-01") from None
-    if f.type == "partial_date":
-        s = str(value).strip()
-        if not PARTIAL_DATE_RE.match(s):
-            raise ValueError(f"{s!r} is not a date; use YYYY, YYYY-MM or YYYY-MM-DD")
-        try:
-            dt.date.fromisoformat((s + "-01-01")[:10] if len(s) < 10 else s)
-        except ValueError:
-            raise ValueError(f"{s!r} is not a real date") from None
-        return s
-    if f.type == "url":
-        s = str(value).strip()
-        if not URL_RE.match(s):
-            raise ValueError(f"{s!r} is not a web address; only http:// or https:// URLs are allowed")
-        return s
-    if f.type == "email":
-        s = str(value).strip()
-        if not EMAIL_RE.match(s):
-            raise ValueError(f"{s!r} is not an email address")
-        return s
-    if f.type == "country":
-        return _country_code(str(value))
-    if f.type == "opening_hours":
-        return _opening_hours(str(value))
-    if f.type == "geometry":
-        return _geometry(value)
-    raise ValueError(f"unknown field type {f.type}")  # pragma: no cover - a programming error
+        return round(number, 7)
+    if number < 0:
+        raise ValueError("must not be negative")
+    return number
+
+
+def _year(f: Field, value: Any) -> int:
+    try:
+        year = int(str(value).strip())
+    except ValueError:
+        raise ValueError(f"must be a year like 2016, got {value!r}") from None
+    if not 1000 <= year <= 2999:
+        raise ValueError(f"{year} is not a plausible year (1000–2999)")
+    return year
+
+
+def _date(f: Field, value: Any) -> str:
+    s = str(value).strip()
+    try:
+        return _parse_date(s).isoformat()
+    except ValueError:
+        raise ValueError(f"{s!r} is not a date; use YYYY-MM-DD, e.g. 2016-06-01") from None
+
+
+def _partial_date(f: Field, value: Any) -> str:
+    s = str(value).strip()
+    if not PARTIAL_DATE_RE.match(s):
+        raise ValueError(f"{s!r} is not a date; use YYYY, YYYY-MM or YYYY-MM-DD")
+    try:
+        dt.date.fromisoformat((s + "-01-01")[:10] if len(s) < 10 else s)
+    except ValueError:
+        raise ValueError(f"{s!r} is not a real date") from None
+    return s
+
+
+def _url(f: Field, value: Any) -> str:
+    s = str(value).strip()
+    if not URL_RE.match(s):
+        raise ValueError(f"{s!r} is not a web address; only http:// or https:// URLs are allowed")
+    return s
+
+
+def _email(f: Field, value: Any) -> str:
+    s = str(value).strip()
+    if not EMAIL_RE.match(s):
+        raise ValueError(f"{s!r} is not an email address")
+    return s
+
+
+# One coercer per field type: the table a new type is added to.
+COERCERS: dict[str, Callable[[Field, Any], Any]] = {
+    "text": _text,
+    "markdown": _text,
+    "ref": _text,
+    "slug": _slug,
+    "enum": _enum,
+    "enum_list": _enum_list,
+    "lat": _number,
+    "lon": _number,
+    "number": _number,
+    "year": _year,
+    "date": _date,
+    "partial_date": _partial_date,
+    "url": _url,
+    "email": _email,
+    "country": lambda f, value: _country_code(str(value)),
+    "opening_hours": lambda f, value: _opening_hours(str(value)),
+    "geometry": lambda f, value: _geometry(value),
+}
 
 
 def _as_list(value: Any) -> list[str]:

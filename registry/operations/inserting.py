@@ -9,7 +9,6 @@ rows, log entries and timeline steps with `executemany`.
 from __future__ import annotations
 
 import difflib
-import json
 import math
 import re
 import sqlite3
@@ -179,7 +178,3 @@ def add_status_events(txn: Txn, steps: Sequence[tuple[str, str, str | None, str 
         [list(e.values()) for e in events],
     )
     txn.log_many("insert", "asset_events", [(str(e["id"]), None, e) for e in events])
-
-
-def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import difflib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -82,11 +80,6 @@ def insert_clean(txn: Txn, kind: Kind, values: dict[str, Any], where: str = "") 
     return insert_many(txn, kind, [(where, values)])
 
 
-def record_status_event(txn: Txn, asset_id: str, status: str, since: str | None, document: str | None = None) -> None:
-    """Each status an asset reaches becomes a step of its timeline."""
-    add_status_events(txn, [(asset_id, status, since, document)])
-
-
 def update_record(registry: Registry, kind_name: str, record_id: str, values: Mapping[str, Any]) -> Outcome:
     """Change some fields of a record; the id never changes, so its address stays valid."""
     kind = get_kind(kind_name)
@@ -111,7 +104,7 @@ def update_record(registry: Registry, kind_name: str, record_id: str, values: Ma
             raise ValidationError(problems)
         txn.update(kind.table, {"id": record_id}, before, changes, record_id)
         if kind.timeline and "status" in changes:
-            record_status_event(txn, record_id, new_row["status"], new_row.get("since") if "since" in changes else None)
+            add_status_events(txn, [(record_id, new_row["status"], new_row.get("since") if "since" in changes else None, None)])
     return Outcome(get_record(registry, kind.name, record_id), checked.warnings)
 
 
@@ -186,12 +179,3 @@ def delete_rows(txn: Txn, table: str, condition: str, params: list[Any]) -> int:
         key = {c: row[c] for c in pk}
         txn.delete(table, key, row, "/".join(str(v) for v in key.values()))
     return len(rows)
-
-
-def today() -> dt.date:
-    return dt.date.today()
-
-
-def as_json(record: Mapping[str, Any]) -> str:
-    """Machine output of a record: stable key order, UTF-8 kept readable."""
-    return json.dumps(record, ensure_ascii=False, indent=2, sort_keys=False)

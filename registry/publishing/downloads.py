@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from pathlib import Path
 from typing import Any
 
-from registry.formats import json_text
-from registry.formats.csv_text import records_to_csv
-from registry.formats.geojson import geojson_features
-from registry.formats.json_text import json_array_by_line
+from registry.formats import writers
+from registry.formats.writers import downloads_of
 from registry.model.declaration import Kind
 from registry.model.kinds import KINDS
 from registry.publishing.files import digest, file_stamp, files_digest, read_json_cache, write_if_changed, write_json_cache
@@ -35,13 +32,11 @@ def write_downloads(conn: sqlite3.Connection, directory: Path, cache: Path | Non
     """
     previous = read_json_cache(cache)
     current: dict[str, list[Any]] = {}
-    code = files_digest([Path(__file__), *sorted(Path(json_text.__file__).parent.glob("*.py"))])
+    code = files_digest([Path(__file__), *sorted(Path(writers.__file__).parent.glob("*.py"))])
     written = []
     for kind in KINDS.values():
         base = directory / kind.name
-        paths = [base.with_suffix(".csv"), base.with_suffix(".json")] + (
-            [base.with_suffix(".geojson")] if "lat" in kind.field_names else []
-        )
+        paths = [base.with_suffix(f.suffix) for f in downloads_of(kind)]
         written += paths
         key = digest(code, conn.execute(f"SELECT * FROM [{kind.table}] ORDER BY id").fetchall())
         entry = previous.get(kind.name)
@@ -58,8 +53,5 @@ def write_downloads(conn: sqlite3.Connection, directory: Path, cache: Path | Non
 def _write_kind(conn: sqlite3.Connection, kind: Kind, base: Path) -> None:
     records = public_records(conn, kind)
     columns = [f.name for f in kind.public_fields]
-    write_if_changed(base.with_suffix(".csv"), records_to_csv(kind, records, columns))
-    write_if_changed(base.with_suffix(".json"), json_array_by_line([{c: r.get(c) for c in columns} for r in records]))
-    if "lat" in kind.field_names:
-        features = geojson_features(kind, records)
-        write_if_changed(base.with_suffix(".geojson"), json.dumps(features, ensure_ascii=False, separators=(",", ":")) + "\n")
+    for fmt in downloads_of(kind):
+        write_if_changed(base.with_suffix(fmt.suffix), fmt.write(kind, records, columns))

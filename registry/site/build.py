@@ -75,7 +75,7 @@ def build_site(db: Path, site: SiteSettings, on_step: Callable[[str], None] = _n
     with _timed(report, "publish", on_step):
         registry = open_registry(db)
         try:
-            published = publish_registry(registry, site.data_dir, _cache_dir(site) / "downloads.json")
+            published = publish_registry(registry, site.data_dir, site.cache_dir / "downloads.json")
         finally:
             registry.close()
         produced.update(_relative(published.files, site.output))
@@ -102,7 +102,7 @@ def build_site(db: Path, site: SiteSettings, on_step: Callable[[str], None] = _n
         with _timed(report, "search", on_step):
             words = Words(translations(site.language))
             kind_titles = {kind: words.kind_title(kind) for kind in KINDS}
-            files, indexed = build_search_index(site.output, site.public_db, site.language, kind_titles, _cache_dir(site), site.workers)
+            files, indexed = build_search_index(site.output, site.public_db, site.language, kind_titles, site.cache_dir, site.workers)
             produced.update(files)
             report.search_shards = indexed
 
@@ -125,7 +125,7 @@ def _render_maps(site: SiteSettings, state: BuildState, report: BuildReport) -> 
         state.maps = {name: False for name in map_files()}
         return []
     settings: dict[str, str | None] = {"TILES_URL": site.tiles_url, "TILES_ATTRIBUTION": site.tiles_attribution}
-    cache_path = _cache_dir(site) / "maps.json"
+    cache_path = site.cache_dir / "maps.json"
     previous = read_json_cache(cache_path)
     conn = sqlite3.connect(f"file:{site.public_db}?mode=ro", uri=True)
     try:
@@ -181,13 +181,8 @@ def _relative(paths: Iterable[Path], output: Path) -> Iterator[str]:
             continue
 
 
-def _cache_dir(site: SiteSettings) -> Path:
-    """Where a build keeps what it needs to know next time: outside the output, so the site stays as a clean build makes it."""
-    return Path(site.cache or site.output.parent / "cache")
-
-
 def _manifest_path(site: SiteSettings) -> Path:
-    return _cache_dir(site) / "manifest.json"
+    return site.cache_dir / "manifest.json"
 
 
 def _previous_files(site: SiteSettings) -> set[str]:

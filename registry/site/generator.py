@@ -94,7 +94,7 @@ class RecordsGenerator(Generator):  # type: ignore[misc]
         started = time.perf_counter()
         site, state = self.site, self.state
         cache = PageCache(
-            Path(site.cache or site.output.parent / "cache") / "pages.marshal",
+            site.cache_dir / "pages.marshal",
             site.output,
             self._fingerprint(),
             site.today.isoformat(),

@@ -85,13 +85,16 @@ class SiteSettings:
     force: bool = False
     progress: Progress = _no_progress
 
+    @property
+    def cache_dir(self) -> Path:
+        """Where a build keeps what it needs to know next time: beside the output, so the site stays as a clean build makes it."""
+        return Path(self.cache or self.output.parent / "cache" / self.output.name)
+
     def __post_init__(self) -> None:
         self.output = Path(self.output).resolve()
         self.content = Path(self.content).resolve()
         self.theme = Path(self.theme).resolve()
-        if self.cache is None:
-            self.cache = self.output.parent / "cache" / self.output.name
-        self.cache = Path(self.cache).resolve()
+        self.cache = Path(self.cache or self.output.parent / "cache" / self.output.name).resolve()
         if self.workers <= 0:
             from registry.site.output import default_workers
 
@@ -142,15 +145,36 @@ def _bytecode_folder(cache: Path) -> Path:
     return folder
 
 
+# The blog machinery Pelican offers is not part of this site.
+NO_BLOG: dict[str, Any] = {
+    "DIRECT_TEMPLATES": [],
+    "PAGINATED_TEMPLATES": {},
+    "ARCHIVES_SAVE_AS": "",
+    "AUTHOR_SAVE_AS": "",
+    "AUTHORS_SAVE_AS": "",
+    "CATEGORY_SAVE_AS": "",
+    "CATEGORIES_SAVE_AS": "",
+    "TAG_SAVE_AS": "",
+    "TAGS_SAVE_AS": "",
+    "DRAFT_PAGE_SAVE_AS": "",
+    "FEED_ALL_ATOM": None,
+    "FEED_ALL_RSS": None,
+    "CATEGORY_FEED_ATOM": None,
+    "CATEGORY_FEED_RSS": None,
+    "AUTHOR_FEED_ATOM": None,
+    "AUTHOR_FEED_RSS": None,
+    "TRANSLATION_FEED_ATOM": None,
+    "TRANSLATION_FEED_RSS": None,
+    "TAG_FEED_ATOM": None,
+    "TAG_FEED_RSS": None,
+    "FEED_ATOM": None,
+    "FEED_RSS": None,
+}
+
+
 def pelican_settings(site: SiteSettings, state: BuildState) -> dict[str, Any]:
     """The override dict for `read_settings`: our theme, content layout, relative URLs, and no blog parts."""
-    from jinja2 import FileSystemBytecodeCache
-
-    from registry.site.jsonld import script_json
-    from registry.site.sanitise import markdown_html, safe_url
-
-    cache = site.cache or site.output.parent / "cache"
-    catalogue = translations(site.language)
+    cache = site.cache_dir
     return {
         "PATH": str(site.content),
         "THEME": str(site.theme),
@@ -183,29 +207,7 @@ def pelican_settings(site: SiteSettings, state: BuildState) -> dict[str, Any]:
         "PAGE_ORDER_BY": "basename",
         "THEME_STATIC_DIR": "theme",
         "THEME_STATIC_PATHS": ["static"],
-        # The blog machinery Pelican offers is not part of this site.
-        "DIRECT_TEMPLATES": [],
-        "PAGINATED_TEMPLATES": {},
-        "ARCHIVES_SAVE_AS": "",
-        "AUTHOR_SAVE_AS": "",
-        "AUTHORS_SAVE_AS": "",
-        "CATEGORY_SAVE_AS": "",
-        "CATEGORIES_SAVE_AS": "",
-        "TAG_SAVE_AS": "",
-        "TAGS_SAVE_AS": "",
-        "DRAFT_PAGE_SAVE_AS": "",
-        "FEED_ALL_ATOM": None,
-        "FEED_ALL_RSS": None,
-        "CATEGORY_FEED_ATOM": None,
-        "CATEGORY_FEED_RSS": None,
-        "AUTHOR_FEED_ATOM": None,
-        "AUTHOR_FEED_RSS": None,
-        "TRANSLATION_FEED_ATOM": None,
-        "TRANSLATION_FEED_RSS": None,
-        "TAG_FEED_ATOM": None,
-        "TAG_FEED_RSS": None,
-        "FEED_ATOM": None,
-        "FEED_RSS": None,
+        **NO_BLOG,
         "MARKDOWN": {
             "extension_configs": {
                 "markdown.extensions.extra": {},
@@ -214,6 +216,21 @@ def pelican_settings(site: SiteSettings, state: BuildState) -> dict[str, Any]:
             },
             "output_format": "html5",
         },
+        **_jinja_settings(site, cache),
+        "COMMONS_SITE": site,
+        "COMMONS_STATE": state,
+    }
+
+
+def _jinja_settings(site: SiteSettings, cache: Path) -> dict[str, Any]:
+    """Templates: trimmed blocks, autoescaping, gettext compiled in, our filters, and the globals every page reads."""
+    from jinja2 import FileSystemBytecodeCache
+
+    from registry.site.jsonld import script_json
+    from registry.site.sanitise import markdown_html, safe_url
+
+    catalogue = translations(site.language)
+    return {
         "JINJA_ENVIRONMENT": {
             "trim_blocks": True,
             "lstrip_blocks": True,
@@ -234,6 +251,4 @@ def pelican_settings(site: SiteSettings, state: BuildState) -> dict[str, Any]:
             # The menu entry of every kind, in the kinds' order, in the site's language.
             "KIND_MENU": [(kind.name, catalogue.gettext(kind.menu or kind.plural_title)) for kind in KINDS.values()],
         },
-        "COMMONS_SITE": site,
-        "COMMONS_STATE": state,
     }

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from registry.formats.geojson import record_geometry
+from registry.formats.geojson import feature
 from registry.model import vocab
 from registry.model.kinds import KINDS, LINKS, referring_fields
 from registry.model.rules import is_stale
@@ -318,5 +318,5 @@ def record_json(data: SiteData, kind: str, record: dict[str, Any]) -> dict[str, 
         document["timeline"] = data.events.get(record["id"], [])
     document["sources"] = data.sources.get((kind, record["id"]), [])
     if spec.has_place:
-        document = {"type": "Feature", "id": record["id"], "geometry": record_geometry(record), "properties": document}
+        document = feature(record, document)
     return document

@@ -90,7 +90,7 @@ def _can_reinsert(conn: Any, table: str, row: dict[str, Any]) -> bool:
     for spec in LINKS:
         if spec.table == table:
             other_ok = all(
-                record_exists_conn(conn, KINDS[k].table, row[col])
+                record_exists(conn, KINDS[k], row[col])
                 for k, col in ((spec.left_kind, spec.left_column), (spec.right_kind, spec.right_column))
             )
             duplicate = conn.execute(
@@ -110,7 +110,3 @@ def _can_reinsert(conn: Any, table: str, row: dict[str, Any]) -> bool:
     if table == "asset_events":
         return conn.execute("SELECT 1 FROM asset_events WHERE id = ?", [row["id"]]).fetchone() is None
     return False
-
-
-def record_exists_conn(conn: Any, table: str, record_id: str) -> bool:
-    return conn.execute(f"SELECT 1 FROM [{table}] WHERE id = ?", [record_id]).fetchone() is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from registry.formats.writers import downloads_of
 from registry.model.kinds import KINDS
 from registry.site.pages.planning import PageBuild, Planned
 
@@ -23,16 +24,10 @@ def data_view(build: PageBuild) -> dict[str, Any]:
             "count": len(build.data.records[kind.name]),
             "files": [],
         }
-        for ext in ("csv", "json", "geojson"):
-            path = site.data_dir / f"{kind.name}.{ext}"
+        for fmt in downloads_of(kind):
+            path = site.data_dir / f"{kind.name}{fmt.suffix}"
             if path.is_file():
-                entry["files"].append(
-                    {
-                        "format": ext.upper() if ext != "geojson" else "GeoJSON",
-                        "href": f"data/{path.name}",
-                        "bytes": path.stat().st_size,
-                    }
-                )
+                entry["files"].append({"format": fmt.title, "href": f"data/{path.name}", "bytes": path.stat().st_size})
         files.append(entry)
     database = {"href": "data/public.db", "bytes": site.public_db.stat().st_size} if site.public_db.is_file() else None
     codebook = [

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from registry.formats.writers import FORMATS
 from registry.model.declaration import Facet
 from registry.model.kinds import KINDS
 from registry.site.data import SiteData
@@ -144,11 +145,8 @@ def _rows(data: SiteData, kind: str, ids: list[str], w: Words) -> list[dict[str,
 
 def downloads(kind: str) -> dict[str, str | None]:
     """The kind's open-data files, relative to the site root."""
-    return {
-        "csv": f"data/{kind}.csv",
-        "json": f"data/{kind}.json",
-        "geojson": f"data/{kind}.geojson" if KINDS[kind].has_place else None,
-    }
+    spec = KINDS[kind]
+    return {f.name: f"data/{kind}{f.suffix}" if f.applies_to(spec) else None for f in FORMATS if f.download}
 
 
 @dataclass
@@ -162,8 +160,19 @@ class IndexPage:
 
 def index_pages(data: SiteData, kind: str, today: dt.date, list_limit: int, w: Words = UNTRANSLATED) -> Iterator[IndexPage]:
     """The kind's index, a page per facet listing its values, and a page per facet value."""
+    facets = [(facet, facet_values(data, kind, facet, w)) for facet in KINDS[kind].facets]
+    yield IndexPage(f"{kind}/index.html", "kind_index", _index_view(data, kind, facets, today, list_limit, w))
+    for facet, values in facets:
+        if values:
+            yield from _facet_pages(data, kind, facets, facet, values, w)
+
+
+FacetsFound = list[tuple[Facet, list[FacetValue]]]
+
+
+def _index_view(data: SiteData, kind: str, facets: FacetsFound, today: dt.date, list_limit: int, w: Words) -> dict[str, Any]:
+    """A kind's index: its records in anchored groups (by the facet it declares), each linking to its own page."""
     spec = KINDS[kind]
-    facets = [(facet, facet_values(data, kind, facet, w)) for facet in spec.facets]
     total = len(data.records[kind])
     group_facet, group_values = next((f, v) for f, v in facets if f.name == spec.group_by)
     grouped_ids = {i for v in group_values for i in v.ids}
@@ -202,39 +211,41 @@ def index_pages(data: SiteData, kind: str, today: dt.date, list_limit: int, w: W
     }
     if spec.term is not None:
         view["expiring"] = expiring_rows(data, kind, today, w=w)
-    yield IndexPage(f"{kind}/index.html", "kind_index", view)
-    for facet, values in facets:
-        if not values:
-            continue
-        nav = _facet_nav(kind, facets, w=w)
+    return view
+
+
+def _facet_pages(data: SiteData, kind: str, facets: FacetsFound, facet: Facet, values: list[FacetValue], w: Words) -> Iterator[IndexPage]:
+    """A facet's page listing its values, and a page per value listing its records."""
+    nav = _facet_nav(kind, facets, w=w)
+    title = {"name": facet.name, "title": w.gettext(facet.title)}
+    yield IndexPage(
+        f"{kind}/{facet.name}/index.html",
+        "facet_list",
+        {
+            "kind": kind,
+            "kind_title": w.kind_title(kind),
+            "facet": title,
+            "facets": nav,
+            "values": next(f["values"] for f in nav if f["name"] == facet.name),
+            "downloads": downloads(kind),
+        },
+    )
+    for value in values:
         yield IndexPage(
-            f"{kind}/{facet.name}/index.html",
-            "facet_list",
+            f"{kind}/{facet.name}/{value.slug}/index.html",
+            "facet",
             {
                 "kind": kind,
                 "kind_title": w.kind_title(kind),
-                "facet": {"name": facet.name, "title": w.gettext(facet.title)},
-                "facets": nav,
-                "values": next(f["values"] for f in nav if f["name"] == facet.name),
+                "list": list_columns(kind, w),
+                "facet": title,
+                "value": value.label,
+                "count": len(value.ids),
+                "rows": _rows(data, kind, value.ids, w),
+                "facets": _facet_nav(kind, facets, (facet.name, value.slug), full=False, w=w),
                 "downloads": downloads(kind),
             },
         )
-        for value in values:
-            yield IndexPage(
-                f"{kind}/{facet.name}/{value.slug}/index.html",
-                "facet",
-                {
-                    "kind": kind,
-                    "kind_title": w.kind_title(kind),
-                    "list": list_columns(kind, w),
-                    "facet": {"name": facet.name, "title": w.gettext(facet.title)},
-                    "value": value.label,
-                    "count": len(value.ids),
-                    "rows": _rows(data, kind, value.ids, w),
-                    "facets": _facet_nav(kind, facets, (facet.name, value.slug), full=False, w=w),
-                    "downloads": downloads(kind),
-                },
-            )
 
 
 def expiring_rows(data: SiteData, kind: str, today: dt.date, days: int = EXPIRING_DAYS, w: Words = UNTRANSLATED) -> list[dict[str, Any]]:

@@ -1,0 +1,69 @@
+"""Every format records are written in, one row each: `commons export`, the site's downloads and each record's JSON use this table.
+
+A new format is a writer function and a row in FORMATS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from registry.formats.csv_text import records_to_csv
+from registry.formats.geojson import write_geojson
+from registry.formats.geopackage import write_geopackage
+from registry.formats.json_text import json_array_by_line
+from registry.model.declaration import Kind
+from registry.model.errors import ValidationError
+
+Writer = Callable[[Kind, Sequence[Mapping[str, Any]], list[str]], "str | bytes"]
+
+
+@dataclass(frozen=True)
+class Format:
+    """A file format: its name on the command line, its title and suffix, and how it writes a kind's records."""
+
+    name: str
+    title: str
+    suffix: str
+    media_type: str
+    write: Writer
+    spatial: bool = False  # only for kinds whose records have a place
+    binary: bool = False  # written to a file, never to standard output
+    download: bool = True  # one of the site's downloads
+
+    def applies_to(self, kind: Kind) -> bool:
+        return kind.has_place or not self.spatial
+
+
+def write_csv(kind: Kind, records: Sequence[Mapping[str, Any]], columns: list[str]) -> str:
+    return records_to_csv(kind, records, columns)
+
+
+def write_json(kind: Kind, records: Sequence[Mapping[str, Any]], columns: list[str]) -> str:
+    return json_array_by_line([{c: r.get(c) for c in columns} for r in records])
+
+
+FORMATS: tuple[Format, ...] = (
+    Format("csv", "CSV", ".csv", "text/csv", write_csv),
+    Format("json", "JSON", ".json", "application/json", write_json),
+    Format("geojson", "GeoJSON", ".geojson", "application/geo+json", write_geojson, spatial=True),
+    Format("gpkg", "GeoPackage", ".gpkg", "application/geopackage+sqlite3", write_geopackage, spatial=True, binary=True, download=False),
+)
+FORMAT_BY_NAME = {f.name: f for f in FORMATS}
+
+
+def get_format(name: str, kind: Kind) -> Format:
+    """A format by name, refused with the reason when it cannot hold this kind's records."""
+    fmt = FORMAT_BY_NAME.get(name)
+    if fmt is None:
+        raise ValidationError([f"--format {name!r} is not a format: use one of {', '.join(FORMAT_BY_NAME)}"])
+    if not fmt.applies_to(kind):
+        flat = " or ".join(f.name for f in FORMATS if not f.spatial)
+        raise ValidationError([f"{kind.name} have no location, so there is nothing to put on a map; export them with --format {flat}"])
+    return fmt
+
+
+def downloads_of(kind: Kind) -> list[Format]:
+    """The formats the site offers a kind's records in."""
+    return [f for f in FORMATS if f.download and f.applies_to(kind)]
