@@ -330,15 +330,19 @@ def check(settings: Settings) -> None:
     """Check integrity and foreign keys, and re-validate every record.
 
     Exits 1 when a problem is found; records without sources or not verified
-    for a year are listed as notices.
+    for a year, and translated chapters that follow an older English text,
+    are listed as notices.
 
     \b
     Example:
       commons check
     """
+    from registry.site.settings import project_root
+    from registry.site.translated_content import stale_translations
     from registry.store.checks import check_registry
 
     report = check_registry(settings.open())
+    report.notices += [f"stale translation: {status.describe()}" for status in stale_translations(project_root() / "content")]
     for notice in report.notices:
         click.echo(f"notice: {notice}")
     if not report.ok:

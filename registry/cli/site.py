@@ -99,6 +99,17 @@ def serve(settings: Settings, directory: Path, host: str, port: int, no_publish:
 @click.option(
     "--tiles-attribution", envvar="COMMONS_TILES_ATTRIBUTION", help="Credit line for the map tiles (also COMMONS_TILES_ATTRIBUTION)."
 )
+@click.option(
+    "--default-lang",
+    default="en",
+    show_default=True,
+    help="The language at the site's root; every other language goes under /<code>/.",
+)
+@click.option(
+    "--lang",
+    "languages",
+    help="Build only these other languages, comma-separated (e.g. es,it); default: every language with a catalogue in locale/.",
+)
 @click.option("--no-search", is_flag=True, help="Skip the search index (faster while writing chapters).")
 @click.option(
     "--example", is_flag=True, help="Build the embedded Naples example: create the registry from it first if the file does not exist."
@@ -119,6 +130,8 @@ def build(
     datasette_url: str | None,
     tiles_url: str | None,
     tiles_attribution: str | None,
+    default_lang: str,
+    languages: str | None,
     no_search: bool,
     example: bool,
     force: bool,
@@ -134,13 +147,23 @@ def build(
       commons build
       commons --db example.db build --example
       commons --db naples.db build --output site --datasette-url https://data.example.org/
+      commons build --default-lang it --lang es,fr
     """
     from registry.site.build import build_site
-    from registry.site.settings import SiteSettings
+    from registry.site.languages import site_languages
+    from registry.site.settings import SiteSettings, project_root
 
     db = _registry_to_build(db_override or settings.db, example, settings.by)
+    chosen = [code.strip() for code in languages.split(",") if code.strip()] if languages is not None else None
     site = SiteSettings(
-        output=output, site_url=site_url, datasette_url=datasette_url, search=not no_search, force=force, progress=_progress_bar(quiet)
+        output=output,
+        site_url=site_url,
+        datasette_url=datasette_url,
+        search=not no_search,
+        force=force,
+        progress=_progress_bar(quiet),
+        language=default_lang,
+        languages=site_languages(project_root() / "locale", default_lang, chosen),
     )
     if tiles_url:
         site.tiles_url = tiles_url

@@ -19,7 +19,9 @@ from pathlib import Path
 from registry.model.errors import RegistryError
 from registry.model.kinds import KINDS
 from registry.publishing.files import digest, file_stamp, files_digest, read_json_cache, write_json_cache
+from registry.site.languages import SOURCE_LANGUAGE
 from registry.site.settings import BuildState, SiteSettings, pelican_settings
+from registry.site.translated_content import ChapterStatus, stage_content
 
 
 def map_files() -> dict[str, str]:
@@ -84,31 +86,52 @@ def build_site(db: Path, site: SiteSettings, on_step: Callable[[str], None] = _n
     with _timed(report, "maps", on_step):
         produced.update(_relative(_render_maps(site, state, report), site.output))
 
-    with _timed(report, "pelican", on_step):
-        _run_pelican(site, state)
-        produced.update(state.produced)
-        static = site.theme / "static"
-        produced.update(f"theme/{p.relative_to(static).as_posix()}" for p in static.rglob("*") if p.is_file())
-    report.rendered = list(state.rendered)
-    report.skipped = state.skipped
-    report.details = dict(state.timings)
-
-    if site.search:
-        from registry.model.kinds import KINDS
-        from registry.site.search_index import build_search_index
-        from registry.site.settings import translations
-        from registry.site.words import Words
-
-        with _timed(report, "search", on_step):
-            words = Words(translations(site.language))
-            kind_titles = {kind: words.kind_title(kind) for kind in KINDS}
-            files, indexed = build_search_index(site.output, site.public_db, site.language, kind_titles, site.cache_dir, site.workers)
-            produced.update(files)
-            report.search_shards = indexed
+    for code in site.languages:
+        produced.update(_build_language(site.for_language(code), state, report, on_step))
 
     with _timed(report, "prune", on_step):
         report.removed = prune(site, produced)
     return report
+
+
+def _build_language(site: SiteSettings, shared: BuildState, report: BuildReport, on_step: Callable[[str], None]) -> set[str]:
+    """One language's pages, feeds and search index, in its own folder; return the files made, from the site's root."""
+    state = BuildState(maps=dict(shared.maps))
+    made: set[str] = set()
+    with _timed(report, "pelican", on_step):
+        for status in _stage_content(site):
+            report.notes.append(status.describe())
+        _run_pelican(site, state)
+        made.update(state.produced)
+        static = site.theme / "static"
+        made.update(f"theme/{p.relative_to(static).as_posix()}" for p in static.rglob("*") if p.is_file())
+    prefix = site.prefix(site.language)
+    report.rendered += [prefix + path for path in state.rendered]
+    report.skipped += state.skipped
+    for step, seconds in state.timings.items():
+        report.details[step] = report.details.get(step, 0.0) + seconds
+    if site.search:
+        from registry.model.kinds import KINDS
+        from registry.site.search_index import build_search_index
+        from registry.site.words import Words
+
+        with _timed(report, "search", on_step):
+            words = Words(site.catalogue())
+            kind_titles = {kind: words.kind_title(kind) for kind in KINDS}
+            files, indexed = build_search_index(site.output, site.public_db, site.language, kind_titles, site.cache_dir, site.workers)
+            made.update(files)
+            report.search_shards += [prefix + shard for shard in indexed]
+    return {prefix + path for path in made}
+
+
+def _stage_content(site: SiteSettings) -> list[ChapterStatus]:
+    """Point the build at what this language shows: the chapters as written, or their translations staged with notices."""
+    if site.language == SOURCE_LANGUAGE:
+        return []
+    staged = site.cache_dir / "content"
+    notes = stage_content(site.content, site.language, staged)
+    site.content = staged
+    return [n for n in notes if n.state == "stale"]
 
 
 def _render_maps(site: SiteSettings, state: BuildState, report: BuildReport) -> list[Path]:

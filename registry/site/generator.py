@@ -29,7 +29,7 @@ from registry.site.pages import data_page, feeds, guide, home, indexes, map_page
 from registry.site.pages.indexes import row
 from registry.site.pages.planning import GLOBAL, PageBuild, attributes, page_location
 from registry.site.pages.sitemap import write_sitemap
-from registry.site.settings import GUIDE_LINKS, BuildState, SiteSettings, translations
+from registry.site.settings import GUIDE_LINKS, BuildState, SiteSettings
 from registry.site.views import ViewContext
 from registry.site.words import Words
 
@@ -45,7 +45,7 @@ class RecordsGenerator(Generator):  # type: ignore[misc]
         self.site: SiteSettings = self.settings["COMMONS_SITE"]
         self.state: BuildState = self.settings["COMMONS_STATE"]
         self.data: SiteData = load_site_data(self.site.public_db)
-        self.words = Words(translations(self.site.language))
+        self.words = Words(self.site.catalogue(), self.site.language)
         self.chapters = order_chapters(self.context.get("pages", []))
         self.context["guide_chapters"] = self.chapters
         self.context["registry_cases"] = [row("cases", r, self.words) for r in self.data.records["cases"].values()]

@@ -26,12 +26,11 @@ def get_writer(pelican: Any) -> Any:
 
 
 def prepare_environment(generator: Any) -> None:
-    """Install gettext (strings pass through until catalogues exist) and the cached page chrome."""
+    """Install the build language's catalogue and the cached page chrome."""
     from registry.site.i18n import page_chrome
-    from registry.site.settings import translations
 
     env = generator.env
-    catalogue = translations(generator.settings.get("DEFAULT_LANG", "en"))
+    catalogue = generator.settings["COMMONS_SITE"].catalogue()
     env.site_translations = catalogue  # read by CompiledTranslations when templates compile
     env.install_gettext_translations(catalogue, newstyle=False)
     env.globals["chrome"] = page_chrome(env)

@@ -8,14 +8,17 @@ CLI, build.py and the tests configure a build the same way.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gettext
 import os
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 from registry.model.kinds import KINDS
+from registry.site.languages import catalogue_digest, language
+from registry.site.languages import translations as catalogue_for
 
 T = TypeVar("T")
 
@@ -49,9 +52,9 @@ def build_date() -> dt.date:
     return dt.date.today()
 
 
-def translations(language: str) -> gettext.NullTranslations:
-    """The message catalogue for the site's language; none exist yet, so strings pass through as written."""
-    return gettext.translation("commons-site", localedir=str(project_root() / "locale"), languages=[language], fallback=True)
+def translations(language: str, locale_dir: Path | None = None) -> gettext.NullTranslations:
+    """The message catalogue of a language, from the checkout's locale/ unless another folder is given."""
+    return catalogue_for(locale_dir or project_root() / "locale", language)
 
 
 def _no_progress(items: Iterable[T], length: int, label: str) -> Iterator[T]:
@@ -75,8 +78,11 @@ class SiteSettings:
     datasette_database: str = "public"
     tiles_url: str = DEFAULT_TILES_URL
     tiles_attribution: str = DEFAULT_TILES_ATTRIBUTION
-    language: str = "en"
-    direction: str = "ltr"
+    language: str = "en"  # the language this build writes
+    direction: str = "ltr"  # derived from the language
+    languages: tuple[str, ...] = ()  # every language of the site, the default (at the root) first
+    locale: Path = field(default_factory=lambda: project_root() / "locale")
+    root: Path | None = None  # the whole site's folder; other languages are built into root/<code>/
     today: dt.date = field(default_factory=build_date)
     search: bool = True
     maps: bool = True
@@ -95,6 +101,10 @@ class SiteSettings:
         self.content = Path(self.content).resolve()
         self.theme = Path(self.theme).resolve()
         self.cache = Path(self.cache or self.output.parent / "cache" / self.output.name).resolve()
+        self.root = Path(self.root or self.output).resolve()
+        self.locale = Path(self.locale).resolve()
+        self.languages = tuple(self.languages) or (self.language,)
+        self.direction = language(self.language).direction
         if self.workers <= 0:
             from registry.site.output import default_workers
 
@@ -106,8 +116,36 @@ class SiteSettings:
 
     @property
     def data_dir(self) -> Path:
-        """Where the public copy and its downloads go: inside the site, so they are published with it."""
-        return self.output / "data"
+        """Where the public copy and its downloads go: inside the site, once for every language."""
+        return Path(self.root or self.output) / "data"
+
+    @property
+    def default_language(self) -> str:
+        return self.languages[0]
+
+    @property
+    def to_site_root(self) -> str:
+        """The way from this language's root to the site's: the default language is at the root, others one folder down."""
+        return "" if self.language == self.default_language else "../"
+
+    def prefix(self, code: str) -> str:
+        """Where a language's pages are, from the site's root."""
+        return "" if code == self.default_language else f"{code}/"
+
+    def catalogue(self) -> gettext.NullTranslations:
+        return catalogue_for(self.locale, self.language)
+
+    def for_language(self, code: str) -> SiteSettings:
+        """The same build in another language of the site: its own folder (but the default's) and cache."""
+        root = Path(self.root or self.output)
+        default = code == self.default_language
+        return replace(
+            self,
+            language=code,
+            output=root if default else root / code,
+            root=root,
+            cache=self.cache_dir if default else self.cache_dir / "languages" / code,
+        )
 
     @property
     def public_db(self) -> Path:
@@ -122,7 +160,8 @@ class SiteSettings:
             "datasette_database": self.datasette_database,
             "tiles_url": self.tiles_url,
             "language": self.language,
-            "direction": self.direction,
+            "languages": self.languages,
+            "catalogue": catalogue_digest(self.locale, self.language),
             "search": self.search,
         }
 
@@ -139,8 +178,9 @@ class BuildState:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def _bytecode_folder(cache: Path) -> Path:
-    folder = cache / "jinja"
+def _bytecode_folder(cache: Path, site: SiteSettings) -> Path:
+    """Compiled templates hold their translated strings, so each language and catalogue has its own folder."""
+    folder = cache / "jinja" / f"{site.language}-{catalogue_digest(site.locale, site.language)}"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
@@ -187,6 +227,8 @@ def pelican_settings(site: SiteSettings, state: BuildState) -> dict[str, Any]:
         "RELATIVE_URLS": True,
         "TIMEZONE": "UTC",
         "DEFAULT_LANG": site.language,
+        # Chapters are Markdown; docutils would only warn that it has no words for some of our languages.
+        "DOCUTILS_SETTINGS": {"language_code": "en"},
         "DEFAULT_DATE_FORMAT": "%Y-%m-%d",
         "DELETE_OUTPUT_DIRECTORY": False,
         # Chapters are parsed again only when their file changes.
@@ -228,8 +270,9 @@ def _jinja_settings(site: SiteSettings, cache: Path) -> dict[str, Any]:
 
     from registry.site.jsonld import script_json
     from registry.site.sanitise import markdown_html, safe_url
+    from registry.site.words import local_date, local_number
 
-    catalogue = translations(site.language)
+    catalogue = site.catalogue()
     return {
         "JINJA_ENVIRONMENT": {
             "trim_blocks": True,
@@ -239,9 +282,15 @@ def _jinja_settings(site: SiteSettings, cache: Path) -> dict[str, Any]:
             "extensions": ["registry.site.i18n.CompiledTranslations"],
             # Compiling the templates cost half a second of every rebuild; Jinja keys
             # the cached code by each template's source, so an edited template recompiles.
-            "bytecode_cache": FileSystemBytecodeCache(str(_bytecode_folder(cache))),
+            "bytecode_cache": FileSystemBytecodeCache(str(_bytecode_folder(cache, site))),
         },
-        "JINJA_FILTERS": {"markdown": markdown_html, "safe_url": safe_url, "script_json": script_json},
+        "JINJA_FILTERS": {
+            "markdown": markdown_html,
+            "safe_url": safe_url,
+            "script_json": script_json,
+            "date": functools.partial(local_date, code=site.language),
+            "number": functools.partial(local_number, code=site.language),
+        },
         "JINJA_GLOBALS": {
             "SITENAME": site.site_name,
             "SITE_LANG": site.language,
@@ -250,5 +299,13 @@ def _jinja_settings(site: SiteSettings, cache: Path) -> dict[str, Any]:
             "SEARCH_ENABLED": site.search,
             # The menu entry of every kind, in the kinds' order, in the site's language.
             "KIND_MENU": [(kind.name, catalogue.gettext(kind.menu or kind.plural_title)) for kind in KINDS.values()],
+            # Every language of the site, for the language switcher and the hreflang alternates of each page.
+            "LANGUAGES": [
+                {"code": code, "name": language(code).name, "dir": language(code).direction, "prefix": site.prefix(code)}
+                for code in site.languages
+            ],
+            "DEFAULT_LANG": site.default_language,
+            "TO_SITE_ROOT": site.to_site_root,
+            "SITE_URL": site.site_url,
         },
     }

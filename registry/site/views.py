@@ -188,7 +188,7 @@ def agreement_view(data: SiteData, ctx: ViewContext, record: dict[str, Any]) -> 
             {"role": role, "role_label": vocab.label(w.PARTY_ROLES, role), "parties": members} for role, members in by_role.items()
         ],
         asset=asset_ref,
-        rent=money(record.get("rent_eur_per_year")),
+        rent=money(record.get("rent_eur_per_year"), ctx.words.code),
         maintenance_label=vocab.label(w.COST_BEARERS, record.get("maintenance_by")),
         utilities_label=vocab.label(w.COST_BEARERS, record.get("utilities_by")),
         document_url=safe_url(record.get("document_url")),

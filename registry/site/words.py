@@ -80,11 +80,51 @@ def term(record: dict[str, Any], today: dt.date, spec: Term | None) -> dict[str,
     return info
 
 
-def money(value: float | None) -> str | None:
-    """Euros with thousands separators and no needless decimals; None when unknown."""
+def money(value: float | None, code: str = "en") -> str | None:
+    """Euros with the language's separators and no needless decimals; None when unknown."""
     if value is None:
         return None
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+    from babel.numbers import format_decimal
+
+    pattern = "#,##0" if float(value).is_integer() else "#,##0.00"
+    return str(format_decimal(value, format=pattern, locale=babel_locale(code)))
+
+
+def babel_locale(code: str) -> Any:
+    """Babel's locale for a language code of the site."""
+    from babel import Locale
+
+    return Locale.parse(code.replace("-", "_"))
+
+
+def local_date(value: str | None, code: str) -> str:
+    """A date as people of the language write it: a year stays a year, a month is named, a day in full (medium length).
+
+    The registry keeps dates as ISO text (YYYY, YYYY-MM or YYYY-MM-DD); pages keep that in
+    `<time datetime>` and show this.
+    """
+    if not value:
+        return ""
+    from babel.dates import format_date, format_skeleton
+
+    text = str(value)
+    try:
+        if len(text) == 4:
+            return text
+        if len(text) == 7:
+            return format_skeleton("yMMM", dt.date.fromisoformat(text + "-01"), locale=babel_locale(code))
+        return format_date(dt.date.fromisoformat(text[:10]), format="medium", locale=babel_locale(code))
+    except ValueError:
+        return text
+
+
+def local_number(value: Any, code: str) -> str:
+    """A number with the language's digits and separators."""
+    if value is None or value == "":
+        return ""
+    from babel.numbers import format_decimal
+
+    return str(format_decimal(value, locale=babel_locale(code)))
 
 
 class Words:
@@ -96,7 +136,8 @@ class Words:
     after start-up has its words too.
     """
 
-    def __init__(self, catalogue: gettext.NullTranslations) -> None:
+    def __init__(self, catalogue: gettext.NullTranslations, code: str = "en") -> None:
+        self.code = code
         self.gettext: Callable[[str], str] = catalogue.gettext
         self.ngettext: Callable[[str, str, int], str] = catalogue.ngettext
         self._labels: dict[tuple[str, str], dict[str, str]] = {}

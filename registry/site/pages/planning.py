@@ -39,9 +39,21 @@ def attributes(value: Any) -> Any:
     return value
 
 
+def page_url(path: str) -> str:
+    """A page's address from its file: folders end with a slash, index.html is dropped."""
+    if path == "index.html":
+        return ""
+    return path[: -len("index.html")] if path.endswith("/index.html") else path
+
+
 def page_location(path: str) -> dict[str, str]:
-    """What a template needs to know about where its page is: the way to the root and the site section."""
-    return {"root": relative_root(path), "output_file": path, "section": path.split("/", 1)[0] if "/" in path else ""}
+    """What a template needs to know about where its page is: the way to the root, the site section, its address."""
+    return {
+        "root": relative_root(path),
+        "output_file": path,
+        "section": path.split("/", 1)[0] if "/" in path else "",
+        "page_path": page_url(path),
+    }
 
 
 @dataclass(slots=True)

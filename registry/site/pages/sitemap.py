@@ -14,17 +14,10 @@ from pathlib import Path
 from registry.publishing.files import digest
 from registry.site.cache import PageCache
 from registry.site.output import write_text
-from registry.site.pages.planning import GLOBAL
+from registry.site.pages.planning import GLOBAL, page_url
 from registry.site.settings import BuildState
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
-
-
-def page_url(path: str) -> str:
-    """A page's address from its file: folders end with a slash, index.html is dropped."""
-    if path == "index.html":
-        return ""
-    return path[: -len("index.html")] if path.endswith("/index.html") else path
 
 
 def render_sitemap(paths: Iterable[str], site_url: str | None, lastmod: dict[str, str] | None = None) -> str:
