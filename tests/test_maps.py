@@ -308,11 +308,30 @@ def test_overview_costs_well_under_60_bytes_per_point_gzipped(tmp_path: Path) ->
     assert gzipped / 5000 < 60
 
 
-def test_interface_words_can_be_replaced_for_translations(registry: Registry, tmp_path: Path) -> None:
-    output, _ = render(registry, tmp_path, {"MAP_WORDS": {"legend": "Légende", "noLocation": "Pas de lieu"}})
-    assert config_of(output / "map" / "overview.html")["words"] == {"legend": "Légende", "noLocation": "Pas de lieu"}
-    plain, _ = render(registry, tmp_path, out_name="plain")
-    assert "words" not in config_of(plain / "map" / "overview.html")
+FRENCH = {
+    "Legend": "Légende",
+    "This record has no location on the map.": "Ce lieu n'est pas sur la carte.",
+    "Commons assets": "Biens communs",
+}
+
+
+def test_each_language_gets_map_pages_in_its_words_reading_the_shared_data(registry: Registry, tmp_path: Path) -> None:
+    from registry.maps.render import MapLanguage
+
+    published = publish_registry(registry, tmp_path / "public")
+    conn = sqlite3.connect(published.database)
+    output = tmp_path / "site"
+    files = render_site_maps(conn, output, {}, [MapLanguage(), MapLanguage("fr/", lambda text: FRENCH.get(text, text))])
+    conn.close()
+    english, french = config_of(output / "map" / "overview.html"), config_of(output / "fr" / "map" / "overview.html")
+    assert english["words"]["legend"] == "Legend" and french["words"]["legend"] == "Légende"
+    assert french["words"]["noLocation"] == "Ce lieu n'est pas sur la carte."
+    assert [layer["label"] for layer in french["layers"]][0] == "Biens communs"
+    assert french["dataBase"] == "../../map/data/" and english["dataBase"] == "data/"
+    assert not (output / "fr" / "map" / "data").exists()  # the data is kept once, at the site's root
+    scripts = re.findall(r'<script src="([^"]+)"', (output / "fr" / "map" / "overview.html").read_text(encoding="utf-8"))
+    assert scripts and all((output / "fr" / "map" / src.split("?")[0]).resolve().is_file() for src in scripts)
+    assert output / "fr" / "map" / "record.html" in files
 
 
 def test_record_page_adds_its_own_tiles_late(example_maps: tuple[Path, list[Path], Path]) -> None:

@@ -6,11 +6,13 @@ the CLI and the record pages say.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from registry.model.declaration import Kind
 from registry.model.kinds import KINDS
+from registry.model.vocab import N_
 
 
 @dataclass(frozen=True)
@@ -92,3 +94,32 @@ def layer_for(kind: Kind) -> LayerSpec:
 def map_layers() -> list[LayerSpec]:
     """Every kind's layer, in the kinds' order: the maps show what the declarations say."""
     return [layer_for(kind) for kind in KINDS.values() if kind.map_layer is not None]
+
+
+# The map script's interface words, in English; a page hands them to the script in its own language.
+SCRIPT_WORDS = {
+    "legend": N_("Legend"),
+    "colouredBy": N_("{label} by {what}"),
+    "notRecorded": N_("{what} not recorded"),
+    "groupHint": N_("group of {noun}: zoom in"),
+    "clusterTitle": N_("{n} {noun}: zoom in"),
+    "here": N_("{n} {noun} here"),
+    "more": N_("… and {n} more"),
+    "noRecord": N_("No record to show: the address should end in #assets/<id>, #actors/<id> or #cases/<id>."),
+    "notOnMap": N_("This record is not on the map."),
+    "noLocation": N_("This record has no location on the map."),
+    "failed": N_("The map data could not be loaded."),
+}
+
+
+def translated_layer(spec: LayerSpec, gettext: Callable[[str], str]) -> LayerSpec:
+    """A layer with its words in a language: its names, its colour legend's title, its categories' labels."""
+    return replace(
+        spec,
+        label=gettext(spec.label),
+        noun=gettext(spec.noun),
+        singular=gettext(spec.singular),
+        color_title=gettext(spec.color_title) if spec.color_title else "",
+        categories={name: {value: gettext(text) for value, text in words.items()} for name, words in spec.categories.items()},
+        own_map=gettext(spec.own_map) if spec.own_map else None,
+    )

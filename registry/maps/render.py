@@ -13,13 +13,14 @@ import hashlib
 import pathlib
 import re
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from registry.maps.data import LayerData, dumps, encode_layer, read_columns, short_hash
-from registry.maps.layers import LayerSpec, map_layers
+from registry.maps.layers import SCRIPT_WORDS, LayerSpec, map_layers, translated_layer
 from registry.maps.vendor import Asset, copy_map_static, copy_vendor
+from registry.model.vocab import N_
 from registry.publishing.files import write_if_changed
 
 DEFAULT_TILES_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
@@ -43,7 +44,6 @@ class MapOptions:
     cluster_until: int = 17
     shapes_from: int = 13
     record_zoom: int = 16
-    words: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> MapOptions:
@@ -53,7 +53,6 @@ class MapOptions:
             max_zoom=int(settings.get("TILES_MAX_ZOOM") or DEFAULT_MAX_ZOOM),
             cell_size=int(settings.get("MAP_CLUSTER_CELL_PX") or 64),
             cluster_until=int(settings.get("MAP_CLUSTER_UNTIL_ZOOM") or 17),
-            words=tuple(sorted((str(k), str(v)) for k, v in (settings.get("MAP_WORDS") or {}).items())),
         )
 
     def tiles(self) -> dict[str, Any]:
@@ -70,14 +69,16 @@ class MapOptions:
         }
 
 
-def render_site_maps(conn: sqlite3.Connection, output: pathlib.Path, settings: dict) -> list[pathlib.Path]:
+def render_site_maps(
+    conn: sqlite3.Connection, output: pathlib.Path, settings: dict, languages: Sequence[MapLanguage] = ()
+) -> list[pathlib.Path]:
     """Write the overview, record and case-study maps, their data and their scripts under *output*.
 
-    Returns every file the maps need, whether rewritten or already up to date,
-    so the site build can list or check them. Settings read: TILES_URL,
-    TILES_ATTRIBUTION, TILES_MAX_ZOOM, MAP_CLUSTER_CELL_PX,
-    MAP_CLUSTER_UNTIL_ZOOM and MAP_WORDS (the script's interface words, for
-    translations); any may be missing or None.
+    The data and scripts are written once; the pages once per language, in its
+    folder (`es/map/`), reading the shared data. Returns every file the maps
+    need, whether rewritten or already up to date, so the site build can list or
+    check them. Settings read: TILES_URL, TILES_ATTRIBUTION, TILES_MAX_ZOOM,
+    MAP_CLUSTER_CELL_PX and MAP_CLUSTER_UNTIL_ZOOM; any may be missing or None.
     """
     output = pathlib.Path(output)
     options = MapOptions.from_settings(settings)
@@ -95,28 +96,50 @@ def render_site_maps(conn: sqlite3.Connection, output: pathlib.Path, settings: d
         for number, chunk in enumerate(layer.chunks):
             files.append(_write(data_dir / f"{layer.spec.key}-shapes-{number}.json", chunk))
     _remove_stale(data_dir, files)
-    links = _Links(vendor, static)
-    by_key = {layer.spec.key: layer for layer in layers}
-    every = [(layer.spec, *data_files[layer.spec.key]) for layer in layers]
-    pages = {
-        "overview.html": Page("Map of the commons", "overview", every, _overview_bounds(layers), collapse_control=False),
-        "record.html": Page("Where this record is", "record", every, _union([layer.bounds for layer in layers]), collapse_control=True),
-    }
-    for layer in layers:
-        if layer.spec.own_map:
-            key = layer.spec.key
-            pages[f"{key}.html"] = Page(
-                layer.spec.own_map, key, [(layer.spec, *data_files[key])], by_key[key].bounds, collapse_control=True, max_fit_zoom=6
-            )
-    for name, page in pages.items():
-        path = output / MAP_DIR / name
-        config = page.config(options)
-        stamp = _inputs_stamp(page, config, options, links)
-        # folium costs half a second to import; a page whose inputs did not change is left as it is.
-        if not _has_stamp(path, stamp):
-            _write(path, build_page(page.title, config, options, links, stamp))
-        files.append(path)
+    for language in languages or (MapLanguage(),):
+        links = _Links(vendor, static, language.prefix)
+        for name, page in _pages(layers, data_files, language.gettext).items():
+            path = output / language.prefix / MAP_DIR / name
+            config = page.config(options, language)
+            stamp = _inputs_stamp(page, config, options, links)
+            # folium costs half a second to import; a page whose inputs did not change is left as it is.
+            if not _has_stamp(path, stamp):
+                _write(path, build_page(page.title, config, options, links, stamp))
+            files.append(path)
     return files
+
+
+def _identity(text: str) -> str:
+    return text
+
+
+@dataclass(frozen=True)
+class MapLanguage:
+    """A language the map pages are written in: where its pages go (`es/`, or the root) and its gettext."""
+
+    prefix: str = ""
+    gettext: Callable[[str], str] = _identity
+
+    @property
+    def up(self) -> str:
+        """From this language's map folder to the site's map folder."""
+        return "../" * (self.prefix.count("/") + 1) + f"{MAP_DIR}/" if self.prefix else ""
+
+
+def _pages(layers: list[LayerData], data_files: dict[str, tuple[str, str]], gettext: Callable[[str], str]) -> dict[str, Page]:
+    """The map pages, with their words in one language."""
+    every = [(translated_layer(layer.spec, gettext), *data_files[layer.spec.key]) for layer in layers]
+    pages = {
+        "overview.html": Page(gettext(N_("Map of the commons")), "overview", every, _overview_bounds(layers), collapse_control=False),
+        "record.html": Page(
+            gettext(N_("Where this record is")), "record", every, _union([layer.bounds for layer in layers]), collapse_control=True
+        ),
+    }
+    for layer, entry in zip(layers, every, strict=True):
+        if layer.spec.own_map:
+            spec = entry[0]
+            pages[f"{spec.key}.html"] = Page(spec.own_map or "", spec.key, [entry], layer.bounds, collapse_control=True, max_fit_zoom=6)
+    return pages
 
 
 @dataclass(frozen=True)
@@ -130,7 +153,7 @@ class Page:
     collapse_control: bool
     max_fit_zoom: int = 15
 
-    def config(self, options: MapOptions) -> dict[str, Any]:
+    def config(self, options: MapOptions, language: MapLanguage) -> dict[str, Any]:
         """The settings handed to commons-map.js."""
         south, west, north, east = self.bounds or (*WORLD[0], *WORLD[1])
         return {
@@ -139,13 +162,13 @@ class Page:
             # when a record page asks for its record would swallow that request.
             "bounds": [[south, west], [north, east]],
             "fitMaxZoom": self.max_fit_zoom if self.bounds else 2,
-            "dataBase": f"{DATA_DIR}/",
+            "dataBase": f"{language.up}{DATA_DIR}/",
             "layers": [spec.config(file, names) for spec, file, names in self.layers],
             "options": options.script_options(self.collapse_control),
             # A record page adds its tiles once it has found the record, so it never
             # fetches the tiles of the wide view it starts from.
             **({"tiles": options.tiles()} if self.mode == "record" else {}),
-            **({"words": dict(options.words)} if options.words else {}),
+            "words": {key: language.gettext(text) for key, text in SCRIPT_WORDS.items()},
         }
 
 
@@ -205,11 +228,15 @@ def _overview_bounds(layers: list[LayerData]) -> Bounds | None:
 class _Links:
     vendor: dict[str, Asset]
     static: dict[str, Asset]
+    prefix: str = ""  # the language's folder, where its map pages are
 
     def href(self, asset: Asset) -> str:
-        """From map/<page>.html to the asset, with its content version."""
+        """From <language>/map/<page>.html to the asset (kept once, at the site's root), with its content version."""
         path = asset.path.as_posix()
-        relative = path.removeprefix(f"{MAP_DIR}/") if path.startswith(f"{MAP_DIR}/") else f"../{path}"
+        if self.prefix:
+            relative = "../" * (self.prefix.count("/") + 1) + path
+        else:
+            relative = path.removeprefix(f"{MAP_DIR}/") if path.startswith(f"{MAP_DIR}/") else f"../{path}"
         return f"{relative}?v={asset.version}"
 
     def scripts(self) -> list[tuple[str, str]]:

@@ -218,6 +218,11 @@ LEVEL_COLORS = {
 }
 
 
+def N_(message: str) -> str:  # noqa: N802 - the name message extractors look for
+    """Mark a message for the catalogues without translating it here: it is translated where it is shown."""
+    return message
+
+
 def label(vocabulary: dict[str, str], value: str | None) -> str:
     """The human label for a stored value, or the value itself when it is unknown."""
     if value is None:

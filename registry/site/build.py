@@ -15,11 +15,12 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from registry.model.errors import RegistryError
 from registry.model.kinds import KINDS
 from registry.publishing.files import digest, file_stamp, files_digest, read_json_cache, write_json_cache
-from registry.site.languages import SOURCE_LANGUAGE
+from registry.site.languages import SOURCE_LANGUAGE, catalogue_digest
 from registry.site.settings import BuildState, SiteSettings, pelican_settings
 from registry.site.translated_content import ChapterStatus, stage_content
 
@@ -152,7 +153,7 @@ def _render_maps(site: SiteSettings, state: BuildState, report: BuildReport) -> 
     previous = read_json_cache(cache_path)
     conn = sqlite3.connect(f"file:{site.public_db}?mode=ro", uri=True)
     try:
-        key = _maps_key(conn, settings)
+        key = _maps_key(conn, {**settings, "languages": ",".join(f"{c}-{catalogue_digest(site.locale, c)}" for c in site.languages)})
         # Drawing costs 0.3 s at 10k records: keep the last build's maps when their inputs and files are as it left them.
         unchanged = (
             not site.force
@@ -162,13 +163,20 @@ def _render_maps(site: SiteSettings, state: BuildState, report: BuildReport) -> 
         if unchanged:
             paths = list(previous["files"])
         else:
-            paths = [str(p) for p in render_site_maps(conn, site.output, settings) or []]
+            paths = [str(p) for p in render_site_maps(conn, site.output, settings, _map_languages(site)) or []]
             write_json_cache(cache_path, {"key": key, "files": paths, "stamps": [file_stamp(Path(p)) for p in paths]})
     finally:
         conn.close()
     state.maps = {name: (site.output / path).is_file() for name, path in map_files().items()}
     report.maps = dict(state.maps)
     return [Path(p) for p in paths]
+
+
+def _map_languages(site: SiteSettings) -> list[Any]:
+    """Every language of the site gets its map pages, in its folder and its words."""
+    from registry.maps.render import MapLanguage
+
+    return [MapLanguage(site.prefix(code), site.for_language(code).catalogue().gettext) for code in site.languages]
 
 
 def _maps_key(conn: sqlite3.Connection, settings: dict[str, str | None]) -> str:

@@ -125,7 +125,7 @@ class RecordsGenerator(Generator):  # type: ignore[misc]
         html = sorted(
             {path for path in cache.current if path.endswith(".html")} | {p.save_as for p in self.context.get("pages", []) if p.save_as}
         )
-        write_sitemap(cache, state, html, site.output, site.site_url)
+        write_sitemap(cache, state, html, site.output, site.site_url, site.alternates())
         state.produced.update(cache.current)
         cache.save(signatures)
         state.timings["records"] = time.perf_counter() - started

@@ -83,6 +83,7 @@ class SiteSettings:
     languages: tuple[str, ...] = ()  # every language of the site, the default (at the root) first
     locale: Path = field(default_factory=lambda: project_root() / "locale")
     root: Path | None = None  # the whole site's folder; other languages are built into root/<code>/
+    root_url: str | None = None  # the whole site's public address; site_url is this language's
     today: dt.date = field(default_factory=build_date)
     search: bool = True
     maps: bool = True
@@ -102,6 +103,7 @@ class SiteSettings:
         self.theme = Path(self.theme).resolve()
         self.cache = Path(self.cache or self.output.parent / "cache" / self.output.name).resolve()
         self.root = Path(self.root or self.output).resolve()
+        self.root_url = self.root_url or self.site_url
         self.locale = Path(self.locale).resolve()
         self.languages = tuple(self.languages) or (self.language,)
         self.direction = language(self.language).direction
@@ -128,6 +130,11 @@ class SiteSettings:
         """The way from this language's root to the site's: the default language is at the root, others one folder down."""
         return "" if self.language == self.default_language else "../"
 
+    def alternates(self) -> list[tuple[str, str]]:
+        """Each language of the site with the way to its pages from this language's root (absolute with a public address)."""
+        base = self.root_url if self.root_url else self.to_site_root
+        return [(code, f"{base}{self.prefix(code)}") for code in self.languages]
+
     def prefix(self, code: str) -> str:
         """Where a language's pages are, from the site's root."""
         return "" if code == self.default_language else f"{code}/"
@@ -144,6 +151,8 @@ class SiteSettings:
             language=code,
             output=root if default else root / code,
             root=root,
+            site_url=f"{self.root_url}{self.prefix(code)}" if self.root_url else None,
+            root_url=self.root_url,
             cache=self.cache_dir if default else self.cache_dir / "languages" / code,
         )
 
@@ -306,6 +315,6 @@ def _jinja_settings(site: SiteSettings, cache: Path) -> dict[str, Any]:
             ],
             "DEFAULT_LANG": site.default_language,
             "TO_SITE_ROOT": site.to_site_root,
-            "SITE_URL": site.site_url,
+            "SITE_URL": site.root_url,
         },
     }

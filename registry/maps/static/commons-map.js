@@ -23,20 +23,8 @@
     return el;
   }
 
-  /* Interface words come from the page (English by default), so the maps can be translated with the site. */
-  var WORDS = {
-    legend: 'Legend',
-    colouredBy: '{label} by {what}',
-    notRecorded: '{what} not recorded',
-    groupHint: 'group of {noun}: zoom in',
-    clusterTitle: '{n} {noun}: zoom in',
-    here: '{n} {noun} here',
-    more: '… and {n} more',
-    noRecord: 'No record to show: the address should end in #assets/<id>, #actors/<id> or #cases/<id>.',
-    notOnMap: 'This record is not on the map.',
-    noLocation: 'This record has no location on the map.',
-    failed: 'The map data could not be loaded.'
-  };
+  /* Interface words come from the page's config, in the page's language (registry/maps/layers.py SCRIPT_WORDS). */
+  var WORDS = {};
 
   function t(key, vars) {
     return String(WORDS[key] || key).replace(/\{(\w+)\}/g, function (all, name) {
