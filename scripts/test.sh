@@ -15,7 +15,19 @@ if [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 
+# The Nu HTML checker (vnu-jar from npm) runs on Java; the HTML tests use it.
+if ! command -v java >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless npm >/dev/null
+  else
+    echo "The HTML tests need Java and npm: sudo apt-get install default-jre-headless npm" >&2
+    exit 1
+  fi
+fi
+
 [ -x .venv/bin/python ] || python3 -m venv .venv
+[ -f .venv/node/node_modules/vnu-jar/build/dist/vnu.jar ] || npm install --silent --no-audit --no-fund --prefix .venv/node vnu-jar@26 >/dev/null
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
 
 .venv/bin/ruff check registry tests build.py benchmarks

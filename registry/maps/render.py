@@ -104,7 +104,7 @@ def render_site_maps(
             stamp = _inputs_stamp(page, config, options, links)
             # folium costs half a second to import; a page whose inputs did not change is left as it is.
             if not _has_stamp(path, stamp):
-                _write(path, build_page(page.title, config, options, links, stamp))
+                _write(path, build_page(page.title, config, options, links, stamp, language))
             files.append(path)
     return files
 
@@ -119,6 +119,8 @@ class MapLanguage:
 
     prefix: str = ""
     gettext: Callable[[str], str] = _identity
+    code: str = "en"
+    direction: str = "ltr"
 
     @property
     def up(self) -> str:
@@ -247,7 +249,9 @@ class _Links:
         return [(n, self.href(self.vendor[n])) for n in names] + [("commons_map_css", self.href(self.static["commons-map.css"]))]
 
 
-def build_page(title: str, config: dict[str, Any], options: MapOptions, links: _Links, stamp: str) -> str:
+def build_page(
+    title: str, config: dict[str, Any], options: MapOptions, links: _Links, stamp: str, language: MapLanguage | None = None
+) -> str:
     """One map page as HTML: folium's Leaflet map, local scripts, and the call that loads the data."""
     import folium
 
@@ -277,7 +281,7 @@ def build_page(title: str, config: dict[str, Any], options: MapOptions, links: _
     fmap.add_to(figure)
     _number_elements(figure)
     html = figure.render()
-    return _finish(html, stamp)
+    return _finish(html, stamp, language or MapLanguage())
 
 
 def _StartScript(config: dict[str, Any]) -> Any:  # noqa: N802 - reads as the element it builds
@@ -314,9 +318,14 @@ def _number_elements(figure: Any) -> None:
         element._children = OrderedDict((child.get_name(), child) for child in element._children.values())
 
 
-def _finish(html: str, stamp: str) -> str:
-    """The page's language, its inputs' fingerprint, and no trailing spaces, so diffs show only real changes."""
-    html = html.replace("<!DOCTYPE html>\n<html>", "<!DOCTYPE html>\n" + STAMP_FORMAT.format(stamp) + '\n<html lang="en">', 1)
+def _finish(html: str, stamp: str, language: MapLanguage) -> str:
+    """The page's language, its inputs' fingerprint, scripts inside the body, and no trailing spaces, so diffs show only real changes."""
+    opening = f'<html lang="{language.code}" dir="{language.direction}">'
+    html = html.replace("<!DOCTYPE html>\n<html>", "<!DOCTYPE html>\n" + STAMP_FORMAT.format(stamp) + "\n" + opening, 1)
+    # folium writes its scripts after </body>, which HTML does not allow: the body ends after them instead.
+    body_end = html.rfind("</body>")
+    if body_end != -1 and html[body_end + len("</body>") :].strip() != "</html>":
+        html = html[:body_end] + html[body_end + len("</body>") :].replace("</html>", "</body>\n</html>", 1)
     # folium's viewport forbids pinch-zoom, which people with low vision rely on.
     html = VIEWPORT_RE.sub('<meta name="viewport" content="width=device-width, initial-scale=1.0" />', html, count=1)
     lines = [line.rstrip() for line in html.splitlines()]

@@ -20,7 +20,7 @@ from typing import Any
 from registry.model.errors import RegistryError
 from registry.model.kinds import KINDS
 from registry.publishing.files import digest, file_stamp, files_digest, read_json_cache, write_json_cache
-from registry.site.languages import SOURCE_LANGUAGE, catalogue_digest
+from registry.site.languages import SOURCE_LANGUAGE, catalogue_digest, language
 from registry.site.settings import BuildState, SiteSettings, pelican_settings
 from registry.site.translated_content import ChapterStatus, stage_content
 
@@ -176,7 +176,10 @@ def _map_languages(site: SiteSettings) -> list[Any]:
     """Every language of the site gets its map pages, in its folder and its words."""
     from registry.maps.render import MapLanguage
 
-    return [MapLanguage(site.prefix(code), site.for_language(code).catalogue().gettext) for code in site.languages]
+    return [
+        MapLanguage(site.prefix(code), site.for_language(code).catalogue().gettext, code, language(code).direction)
+        for code in site.languages
+    ]
 
 
 def _maps_key(conn: sqlite3.Connection, settings: dict[str, str | None]) -> str:

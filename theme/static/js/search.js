@@ -35,9 +35,10 @@
   // Give Pagefind's input a visible label: the one in the page, shown once the input exists.
   function labelInput(box, tries) {
     var input = box.querySelector("input");
-    var label = document.querySelector("label[for='search-input']");
+    var label = document.querySelector("label[data-for='search-input']");
     if (input && label) {
       input.id = "search-input";
+      label.htmlFor = "search-input";  // pointed at the input only once it exists, so the page is valid HTML before
       label.hidden = false;
     } else if (tries > 0) {
       window.setTimeout(function () { labelInput(box, tries - 1); }, 20);
