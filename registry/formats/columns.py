@@ -175,7 +175,9 @@ def plan_columns(kind: Kind, columns: list[str], mapping: dict[str, str], *, loc
     plan = ColumnPlan(sources=dict(mapping))
     used = set(mapping.values())
     for column in columns:
-        if column in targets and column not in plan.sources and column not in used:
+        # A text in another language (name@it) is a field of its own, read into the record's translations.
+        in_language = column.partition("@")[0] in kind.translatable_fields and column.partition("@")[2]
+        if (column in targets or in_language) and column not in plan.sources and column not in used:
             plan.sources[column] = column
             used.add(column)
     for column in columns:

@@ -27,6 +27,7 @@ class Field:
     ref: str | None = None
     private: bool = False
     label: str = ""  # its name for people; the name itself, made readable, when not given
+    translatable: bool = False  # may be given in other languages: --set name@it=...
 
     @property
     def title(self) -> str:
@@ -165,6 +166,10 @@ class Kind:
     def has_place(self) -> bool:
         """Whether its records can stand on a map: it has a point (lat, lon)."""
         return "lat" in self.field_name_set and "lon" in self.field_name_set
+
+    @cached_property
+    def translatable_fields(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields if f.translatable)
 
     @property
     def plural_title(self) -> str:

@@ -24,6 +24,18 @@ def _place_fields(what: str) -> tuple[Field, ...]:
     )
 
 
+def _language_fields(what: str) -> tuple[Field, ...]:
+    return (
+        Field("lang", "language", f"Language the {what}'s own text is written in, as a code (en, it, es, ar...); English when empty."),
+        Field(
+            "translations",
+            "translations",
+            f'The {what}\'s name and texts in other languages, as JSON by language code, e.g. {{"it": {{"name": "..."}}}}; '
+            "give one with --set name@it=... (an empty value removes it).",
+        ),
+    )
+
+
 def _freshness_fields() -> tuple[Field, ...]:
     return (
         Field("last_verified", "date", "Date (YYYY-MM-DD) someone last checked this record against reality; older than a year is stale."),
@@ -59,7 +71,7 @@ ASSETS = Kind(
     title_field="name",
     fields=(
         _id_field("asset"),
-        Field("name", "text", "Name of the asset in English or as commonly known.", required=True),
+        Field("name", "text", "Name of the asset in English or as commonly known.", required=True, translatable=True),
         Field("name_local", "text", "Name in the local language."),
         Field("kind", "enum", "What sort of place it is.", required=True, choices=vocab.ASSET_KINDS),
         Field(
@@ -71,13 +83,14 @@ ASSETS = Kind(
         ),
         Field("since", "partial_date", "When the current status began (YYYY, YYYY-MM or YYYY-MM-DD)."),
         Field("owner", "enum", "Who owns the asset.", choices=vocab.ASSET_OWNERS),
-        Field("description", "markdown", "What the asset is and its story, in Markdown."),
+        Field("description", "markdown", "What the asset is and its story, in Markdown.", translatable=True),
         Field("address", "text", "Street address."),
         Field("district", "text", "District or neighbourhood; can be assigned from loaded district boundaries."),
         *_place_fields("asset"),
         Field("geometry", "geometry", "Outline of the asset as a GeoJSON Polygon or MultiPolygon in WGS84."),
         Field("website", "url", "Public website of the asset or its community (http or https)."),
         Field("opening_hours", "opening_hours", "Opening hours in OpenStreetMap opening_hours syntax, e.g. 'Mo-Fr 10:00-20:00'."),
+        *_language_fields("asset"),
         *_freshness_fields(),
     ),
     search_fields=("name", "name_local", "description", "address", "district", "city"),
@@ -115,12 +128,12 @@ ACTORS = Kind(
     title_field="name",
     fields=(
         _id_field("actor"),
-        Field("name", "text", "Name of the organisation, collective or public body.", required=True),
+        Field("name", "text", "Name of the organisation, collective or public body.", required=True, translatable=True),
         Field("kind", "enum", "What sort of actor it is.", required=True, choices=vocab.ACTOR_KINDS),
         Field("legal_form", "text", "Legal form as registered (e.g. SCCL cooperative, association), if any."),
         Field("governance", "enum", "How the actor takes decisions.", choices=vocab.GOVERNANCE_MODELS),
         Field("founded", "partial_date", "When the actor was founded (YYYY, YYYY-MM or YYYY-MM-DD)."),
-        Field("description", "markdown", "Who the actor is and what it does, in Markdown."),
+        Field("description", "markdown", "Who the actor is and what it does, in Markdown.", translatable=True),
         *_place_fields("actor"),
         Field("website", "url", "Public website (http or https)."),
         Field("email", "email", "Public contact email of the organisation (not of a person)."),
@@ -128,6 +141,7 @@ ACTORS = Kind(
         Field("contact_person", "text", "Name of a contact person. Private: never published.", private=True),
         Field("contact_person_email", "email", "Personal email of the contact person. Private: never published.", private=True),
         Field("contact_person_phone", "text", "Personal phone of the contact person. Private: never published.", private=True),
+        *_language_fields("actor"),
         *_freshness_fields(),
     ),
     search_fields=("name", "legal_form", "description", "city"),
@@ -167,7 +181,7 @@ AGREEMENTS = Kind(
     title_field="title",
     fields=(
         _id_field("agreement"),
-        Field("title", "text", "What the agreement does, in a line.", required=True),
+        Field("title", "text", "What the agreement does, in a line.", required=True, translatable=True),
         Field("kind", "enum", "The legal instrument's type.", required=True, choices=vocab.AGREEMENT_KINDS),
         Field("status", "enum", "Whether the agreement is in force.", required=True, choices=vocab.AGREEMENT_STATUSES),
         Field("asset_id", "ref", "The commons asset the agreement is about, if any (an asset id).", ref="assets"),
@@ -175,8 +189,10 @@ AGREEMENTS = Kind(
         Field("adopted_on", "date", "Date the instrument was adopted (YYYY-MM-DD)."),
         Field("starts_on", "date", "Date the agreement takes effect (YYYY-MM-DD)."),
         Field("expires_on", "date", "Date the agreement ends (YYYY-MM-DD); empty means open-ended."),
-        Field("description", "markdown", "What the agreement is and how it came about, in Markdown."),
-        Field("commitments", "markdown", "What each side commits to (e.g. hours of community work, opening to the public)."),
+        Field("description", "markdown", "What the agreement is and how it came about, in Markdown.", translatable=True),
+        Field(
+            "commitments", "markdown", "What each side commits to (e.g. hours of community work, opening to the public).", translatable=True
+        ),
         Field("rent_eur_per_year", "number", "Rent or fee due per year in euros; 0 when waived, empty when unknown."),
         Field("fees_waived", "text", "Rents, fees or charges the municipality waives, in words."),
         Field("maintenance_by", "enum", "Who bears maintenance of the asset.", choices=vocab.COST_BEARERS),
@@ -184,6 +200,7 @@ AGREEMENTS = Kind(
         Field("document_url", "url", "Link to the agreement or resolution text (http or https)."),
         Field("city", "text", "Municipality that is party to the agreement."),
         Field("country", "country", "Country, as an ISO 3166-1 alpha-2 code."),
+        *_language_fields("agreement"),
         *_freshness_fields(),
     ),
     search_fields=("title", "instrument", "description", "commitments"),
@@ -224,12 +241,12 @@ CASES = Kind(
     title_field="title",
     fields=(
         _id_field("case study"),
-        Field("title", "text", "Title of the co-production case.", required=True),
+        Field("title", "text", "Title of the co-production case.", required=True, translatable=True),
         *_place_fields("case"),
         Field("start_year", "year", "Year the case began."),
         Field("end_year", "year", "Year the case ended; empty while it goes on."),
-        Field("summary", "markdown", "What happened, in Markdown."),
-        Field("outcomes", "markdown", "What the case achieved, in Markdown."),
+        Field("summary", "markdown", "What happened, in Markdown.", translatable=True),
+        Field("outcomes", "markdown", "What the case achieved, in Markdown.", translatable=True),
         Field("key_figures", "text", "Figures that tell the case's size and results."),
         Field("policy_areas", "enum_list", "Policy areas the case serves (a list).", choices=vocab.POLICY_AREAS),
         Field("level", "enum", "Co-production level: compliance, support or transformation.", choices=vocab.LEVELS),
@@ -238,6 +255,7 @@ CASES = Kind(
         Field("scenario", "enum", "Cuts (substitutive) or transformation (additive) scenario.", choices=vocab.SCENARIOS),
         Field("scope", "enum", "Individual or collective co-production.", choices=vocab.SCOPES),
         Field("phases", "enum_list", "Phases of a co-production process the case reached (a list).", choices=vocab.PHASES),
+        *_language_fields("case study"),
         *_freshness_fields(),
     ),
     search_fields=("title", "summary", "outcomes", "key_figures", "city"),

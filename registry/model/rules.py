@@ -8,6 +8,7 @@ tests all call `clean_record`, so a value refused by `commons add` is refused by
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,6 +49,8 @@ def clean_record(
     """
     problems: list[str] = []
     who = describe(kind, raw.get("id"), where)
+    raw, folding = fold_translations(kind, raw)
+    problems += [f"{who}: {problem}" for problem in folding]
     known = kind.field_name_set
     for name in raw:
         if name not in known:
@@ -78,6 +81,40 @@ def clean_record(
     if check_country:
         warnings.extend(country_warnings(values, who))
     return Cleaned(values, warnings)
+
+
+def fold_translations(kind: Kind, raw: Mapping[str, Any], existing: Mapping[str, Any] | None = None) -> tuple[dict[str, Any], list[str]]:
+    """Move `field@code` values (name@it, description@es) into the record's translations; an empty one removes it.
+
+    `existing` is the record's stored translations, for edits: a new text adds
+    to them instead of replacing them all. Returns the record and the problems.
+    """
+    given = {k: v for k, v in raw.items() if "@" in k}
+    if not given:
+        return dict(raw), []
+    record = {k: v for k, v in raw.items() if "@" not in k}
+    merged: dict[str, dict[str, Any]] = {
+        code: dict(texts) for code, texts in _as_translations(record.get("translations", existing)).items()
+    }
+    problems = []
+    for key, value in given.items():
+        name, _, code = key.partition("@")
+        if name not in kind.translatable_fields:
+            allowed = ", ".join(kind.translatable_fields)
+            problems.append(f"field {key!r}: only these fields of {kind.name} can be given in other languages: {allowed}")
+            continue
+        merged.setdefault(code, {})[name] = value
+    record["translations"] = merged
+    return record, problems
+
+
+def _as_translations(value: Any) -> dict[str, dict[str, Any]]:
+    if isinstance(value, str) and value.strip():
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            return {}
+    return {str(k): dict(v) for k, v in value.items() if isinstance(v, dict)} if isinstance(value, dict) else {}
 
 
 def _cross_field_problems(kind: Kind, values: Mapping[str, Any], who: str) -> list[str]:

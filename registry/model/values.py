@@ -58,7 +58,7 @@ def coerce_value(f: Field, value: Any) -> Any:
     if coerce is None:  # pragma: no cover - a declaration naming a type nobody wrote is a programming error
         raise ValueError(f"unknown field type {f.type}")
     if f.type != "enum_list":  # a list's items are checked one by one
-        if isinstance(value, (dict, list)) and f.type != "geometry":
+        if isinstance(value, (dict, list)) and f.type not in ("geometry", "translations"):
             raise ValueError("expected a single value, got a structure")
         if isinstance(value, str):
             _check_text(value)
@@ -164,6 +164,45 @@ def _email(f: Field, value: Any) -> str:
     return s
 
 
+LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
+
+
+def _language(f: Field, value: Any) -> str:
+    """A language code as Babel (CLDR) knows it: en, it, es, ar, pt-BR."""
+    from babel import Locale, UnknownLocaleError
+
+    code = str(value).strip()
+    try:
+        if not LANGUAGE_RE.match(code):
+            raise ValueError
+        Locale.parse(code.replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        raise ValueError(f"{code!r} is not a language code; use one like en, it, es, fr, ar") from None
+    return code
+
+
+def _translations(f: Field, value: Any) -> dict[str, dict[str, str]] | None:
+    """Texts by language and field: {"it": {"name": "..."}}; empty texts and languages are dropped."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            raise ValueError('is not JSON like {"it": {"name": "..."}}; or give one text with --set name@it=...') from None
+    if not isinstance(value, dict) or not all(isinstance(texts, dict) for texts in value.values()):
+        raise ValueError('must map language codes to texts by field, like {"it": {"name": "..."}}')
+    cleaned: dict[str, dict[str, str]] = {}
+    for code, texts in sorted(value.items()):
+        language = _language(f, code)
+        for name, text in texts.items():
+            if text is None or (isinstance(text, str) and not text.strip()):
+                continue
+            if not isinstance(text, str):
+                raise ValueError(f"{name}@{language}: must be text")
+            _check_text(text)
+            cleaned.setdefault(language, {})[str(name)] = text.strip()
+    return cleaned or None
+
+
 # One coercer per field type: the table a new type is added to.
 COERCERS: dict[str, Callable[[Field, Any], Any]] = {
     "text": _text,
@@ -183,6 +222,8 @@ COERCERS: dict[str, Callable[[Field, Any], Any]] = {
     "country": lambda f, value: _country_code(str(value)),
     "opening_hours": lambda f, value: _opening_hours(str(value)),
     "geometry": lambda f, value: _geometry(value),
+    "language": _language,
+    "translations": _translations,
 }
 
 

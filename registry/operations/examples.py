@@ -18,9 +18,23 @@ EXAMPLE_BY = "commons-lab example"
 
 
 def example_data() -> dict[str, Any]:
-    """The example's records, links, citations and timelines, as shipped in the package."""
-    text = resources.files("registry.operations").joinpath("example", "naples.json").read_text(encoding="utf-8")
-    data: dict[str, Any] = json.loads(text)
+    """The example's records, links, citations and timelines, as shipped in the package.
+
+    Its texts are written in English; translations.json gives the Naples records
+    their Italian names and texts, and those of Barcelona, Madrid and Zaragoza
+    their Spanish ones.
+    """
+    folder = resources.files("registry.operations").joinpath("example")
+    data: dict[str, Any] = json.loads(folder.joinpath("naples.json").read_text(encoding="utf-8"))
+    translations_file = folder.joinpath("translations.json")
+    translations = json.loads(translations_file.read_text(encoding="utf-8")) if translations_file.is_file() else {}
+    for kind_name, by_id in translations.items():
+        for record in data.get(kind_name, []):
+            if record["id"] in by_id:
+                record["translations"] = by_id[record["id"]]
+    for kind_name in KINDS:
+        for record in data.get(kind_name, []):
+            record.setdefault("lang", "en")
     return data
 
 

@@ -20,7 +20,7 @@ from registry.model.declaration import Kind
 from registry.model.errors import Conflict, ValidationError
 from registry.model.kinds import KINDS
 from registry.model.rules import describe
-from registry.store.database import Txn, encode_row
+from registry.store.database import JSON_TYPES, Txn, encode_row
 
 DUPLICATE_RADIUS_M = 100.0
 DUPLICATE_NAME_SIMILARITY = 0.8
@@ -149,7 +149,7 @@ def insert_many(txn: Txn, kind: Kind, items: Sequence[Item]) -> list[str]:
         )
         raise ValidationError(shown)
     warnings = possible_duplicates(conn, kind, items)
-    lists = any(f.type == "enum_list" for f in kind.fields)
+    lists = any(f.type in JSON_TYPES for f in kind.fields)
     rows = [encode_row(kind, values) for _, values in items] if lists else [dict(values) for _, values in items]
     columns = kind.field_names
     marks = ", ".join("?" for _ in columns)

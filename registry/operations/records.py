@@ -10,7 +10,7 @@ from typing import Any
 from registry.model.declaration import Kind
 from registry.model.errors import Conflict, NotFound, ValidationError
 from registry.model.kinds import KINDS, LINKS, get_kind
-from registry.model.rules import clean_record, describe, reference_problems
+from registry.model.rules import clean_record, describe, fold_translations, reference_problems
 from registry.operations.inserting import add_status_events, insert_many
 from registry.store.database import Registry, Txn, decode_row, encode_row, fetch_row, record_exists, transaction
 
@@ -92,6 +92,9 @@ def update_record(registry: Registry, kind_name: str, record_id: str, values: Ma
         if before is None:
             raise NotFound(f"there is no {kind.singular} {record_id!r}{suggest_id(registry, kind, record_id)}")
         current = decode_row(kind, before)
+        values, problems = fold_translations(kind, values, current.get("translations"))
+        if problems:
+            raise ValidationError([f"{describe(kind, record_id)}: {problem}" for problem in problems])
         given = clean_record(kind, {**values, "id": record_id}, partial=True, check_country=False)
         merged = {**current, **{k: v for k, v in given.values.items()}}
         checked = clean_record(kind, merged, check_country=any(k in values for k in ("lat", "lon", "country")))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,12 @@ class SiteData:
     last_changed: dict[Key, str] = field(default_factory=dict)
     recent_changes: list[dict[str, Any]] = field(default_factory=list)
     agreement_changes: list[dict[str, Any]] = field(default_factory=list)
+
+    # The records as stored, where `localise` replaced their texts with a translation: downloads keep the original.
+    originals: dict[Key, dict[str, Any]] = field(default_factory=dict)
+
+    def original(self, kind: str, record: dict[str, Any]) -> dict[str, Any]:
+        return self.originals.get((kind, record["id"]), record)
 
     def get(self, kind: str, record_id: str | None) -> dict[str, Any] | None:
         if not record_id:
@@ -236,3 +242,31 @@ def affected_records(data: SiteData, changed: set[str]) -> set[Key]:
         frontier = step - found
         found |= step
     return found
+
+
+TEXT_LANGUAGE = "_text_lang"  # the language a localised record's texts are in, for the page to say so
+
+
+def localise(data: SiteData, code: str) -> SiteData:
+    """The same data with each record's texts in the language where it has them; others keep their own language.
+
+    A record says which language its own texts are in (`lang`, English when
+    empty) and may carry texts in others (`translations`). Every record gets
+    `_text_lang`, the language its shown texts are in, so its page can say so.
+    """
+    records: dict[str, dict[str, dict[str, Any]]] = {}
+    originals: dict[Key, dict[str, Any]] = {}
+    for kind, by_id in data.records.items():
+        fields = KINDS[kind].translatable_fields
+        shown: dict[str, dict[str, Any]] = {}
+        for record_id, record in by_id.items():
+            own = record.get("lang") or "en"
+            texts = (record.get("translations") or {}).get(code) if own != code else None
+            if texts:
+                localised = {**record, **{name: texts[name] for name in fields if texts.get(name)}, TEXT_LANGUAGE: code}
+                originals[(kind, record_id)] = record
+            else:
+                localised = {**record, TEXT_LANGUAGE: own}
+            shown[record_id] = localised
+        records[kind] = shown
+    return replace(data, records=records, originals=originals)

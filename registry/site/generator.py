@@ -22,7 +22,7 @@ from registry import __version__
 from registry.model import vocab
 from registry.publishing.files import digest, files_digest
 from registry.site.cache import PageCache
-from registry.site.data import Key, SiteData, affected_records, load_site_data, record_signatures
+from registry.site.data import Key, SiteData, affected_records, load_site_data, localise, record_signatures
 from registry.site.guide import order_chapters
 from registry.site.output import render_all
 from registry.site.pages import data_page, feeds, guide, home, indexes, map_page, records, search_page
@@ -44,7 +44,7 @@ class RecordsGenerator(Generator):  # type: ignore[misc]
         """Load the registry and give the guidebook's pages what they show: chapter order, the case list."""
         self.site: SiteSettings = self.settings["COMMONS_SITE"]
         self.state: BuildState = self.settings["COMMONS_STATE"]
-        self.data: SiteData = load_site_data(self.site.public_db)
+        self.data: SiteData = localise(load_site_data(self.site.public_db), self.site.language)
         self.words = Words(self.site.catalogue(), self.site.language)
         self.chapters = order_chapters(self.context.get("pages", []))
         self.context["guide_chapters"] = self.chapters

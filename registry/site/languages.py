@@ -42,6 +42,17 @@ def language(code: str) -> Language:
     return Language(code, name[:1].upper() + name[1:], direction)
 
 
+@functools.cache
+def language_name(code: str, in_language: str) -> str:
+    """A language's name as readers of another language call it: 'italiano' in Italian, 'Italian' in English."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return str(Locale.parse(code.replace("-", "_")).get_display_name(Locale.parse(in_language.replace("-", "_"))) or code)
+    except (ValueError, UnknownLocaleError):
+        return code
+
+
 def catalogue_path(locale_dir: Path, code: str) -> Path:
     return locale_dir / code / "LC_MESSAGES" / f"{DOMAIN}.po"
 

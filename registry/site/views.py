@@ -18,7 +18,8 @@ from registry.model import vocab
 from registry.model.kinds import KINDS, LINKS, referring_fields
 from registry.model.rules import is_stale
 from registry.site import jsonld
-from registry.site.data import SiteData
+from registry.site.data import TEXT_LANGUAGE, SiteData
+from registry.site.languages import language_name
 from registry.site.sanitise import safe_url
 from registry.site.words import UNTRANSLATED, Words, country_name, money, slugify, term
 
@@ -78,6 +79,7 @@ def _common(data: SiteData, ctx: ViewContext, kind: str, record: dict[str, Any])
     record_id = record["id"]
     public = {name: record.get(name) for name in _public_names(kind)}
     has_point = record.get("lat") is not None and record.get("lon") is not None
+    text_lang = record.get(TEXT_LANGUAGE) or record.get("lang") or "en"
     datasette = None
     if ctx.datasette_url:
         datasette = f"{ctx.datasette_url}{ctx.datasette_database}/{spec.table}/{record_id}"
@@ -97,6 +99,8 @@ def _common(data: SiteData, ctx: ViewContext, kind: str, record: dict[str, Any])
         "has_point": has_point,
         "map_hash": f"{kind}/{record_id}" if has_point and ctx.record_map else None,
         "downloads": {"json": f"{record_id}.json", "feature": spec.has_place, "datasette": datasette},
+        "text_lang": text_lang,
+        "text_lang_name": language_name(text_lang, ctx.words.code) if text_lang != ctx.words.code else None,
     }
 
 
@@ -309,6 +313,7 @@ def record_json(data: SiteData, kind: str, record: dict[str, Any]) -> dict[str, 
     which is plain JSON too, so one file per record serves both uses.
     """
     spec = KINDS[kind]
+    record = data.original(kind, record)
     document: dict[str, Any] = {name: record.get(name) for name in _public_names(kind) if name != "geometry"}
     links = data.links.get((kind, record["id"]), {})
     document["links"] = {other: [{"id": i, "role": r} if r else {"id": i} for i, r in found] for other, found in sorted(links.items())}

@@ -30,7 +30,13 @@ BUSY_TIMEOUT_SECONDS = 15.0
 # The names of the schema migrations, kept here so opening a registry that is up
 # to date never imports sqlite-utils (which pulls in pandas: half a second).
 # A test holds this list against the migrations in registry.schema.
-MIGRATION_NAMES = ("m001_initial", "m002_freshness_timeline_hours", "m003_indexes_and_search", "m004_point_indexes")
+MIGRATION_NAMES = (
+    "m001_initial",
+    "m002_freshness_timeline_hours",
+    "m003_indexes_and_search",
+    "m004_point_indexes",
+    "m005_record_languages",
+)
 
 
 @dataclass
@@ -235,12 +241,16 @@ def transaction(registry: Registry) -> Iterator[Txn]:
             raise
 
 
+# Field types stored as JSON text: lists of vocabulary values, and texts by language.
+JSON_TYPES = frozenset({"enum_list", "translations"})
+
+
 def encode_row(kind: Kind, values: Mapping[str, Any]) -> dict[str, Any]:
     """Lists become JSON text for storage; everything else is stored as it is."""
     row = dict(values)
     for f in kind.fields:
-        if f.type == "enum_list" and isinstance(row.get(f.name), list):
-            row[f.name] = json.dumps(row[f.name])
+        if f.type in JSON_TYPES and isinstance(row.get(f.name), (list, dict)):
+            row[f.name] = json.dumps(row[f.name], ensure_ascii=False, sort_keys=f.type == "translations")
     return row
 
 
@@ -248,11 +258,11 @@ def decode_row(kind: Kind, row: Mapping[str, Any]) -> dict[str, Any]:
     """The stored row as a record: JSON lists parsed back into lists."""
     record = dict(row)
     for f in kind.fields:
-        if f.type == "enum_list" and isinstance(record.get(f.name), str):
+        if f.type in JSON_TYPES and isinstance(record.get(f.name), str):
             try:
                 record[f.name] = json.loads(record[f.name])
             except json.JSONDecodeError:
-                record[f.name] = [record[f.name]]
+                record[f.name] = [record[f.name]] if f.type == "enum_list" else None
     return record
 
 

@@ -183,9 +183,6 @@ def schema_version(db: sqlite_utils.Database) -> int:
     return len(migrations.applied(db))
 
 
-LATEST_VERSION = len(migrations.pending(sqlite_utils.Database(memory=True)))
-
-
 @migrations(name="m004_point_indexes")
 def m004_point_indexes(db: sqlite_utils.Database) -> None:
     """Index latitude so the ~100 m duplicate check reads a thin slice, not the whole table."""
@@ -239,3 +236,11 @@ def _create_kind_table(db: sqlite_utils.Database, kind: Kind) -> None:
 def _create_declared_link(db: sqlite_utils.Database, link: LinkSpec) -> None:
     left, right = KINDS[link.left_kind].table, KINDS[link.right_kind].table
     _create_link_table(db, link.table, left, link.left_column, right, link.right_column, link.roles is not None)
+
+
+@migrations(name="m005_record_languages")
+def m005_record_languages(db: sqlite_utils.Database) -> None:
+    """The language each record's text is written in, and its texts in other languages (JSON by language code)."""
+    for table in ("assets", "actors", "agreements", "case_studies"):
+        db.table(table).add_column("lang", str)
+        db.table(table).add_column("translations", str)
