@@ -39,6 +39,8 @@ class BuildFigures:
     output: Path
     rebuild_rendered: list[int] = field(default_factory=list)
     peak_by_process_mb: dict[str, float] = field(default_factory=dict)
+    all_languages_seconds: float | None = None  # one full build in every language with a catalogue
+    languages: int = 1
 
     @property
     def full(self) -> float:
@@ -71,9 +73,13 @@ def parse_steps(output: str) -> dict[str, float]:
     return {name: float(seconds) for name, seconds in STEP.findall(found.group(2))}
 
 
-def build(ctx: Context, db: Path, output: Path) -> Run:
-    """One `commons build` of a registry into a folder (its cache sits beside it, as the CLI puts it)."""
-    return run([*ctx.commons, "--db", str(db), "build", "--output", str(output)], env=ctx.env)
+def build(ctx: Context, db: Path, output: Path, languages: str | None = "en") -> Run:
+    """One `commons build` of a registry into a folder (its cache sits beside it, as the CLI puts it).
+
+    In English alone unless `languages` is None: then in every language that has a catalogue.
+    """
+    chosen = ["--lang", languages] if languages is not None else []
+    return run([*ctx.commons, "--db", str(db), "build", "--output", str(output), *chosen], env=ctx.env)
 
 
 def fresh_output(ctx: Context, size: int, name: str) -> Path:
@@ -130,6 +136,12 @@ def measure_builds(ctx: Context, db: Path, size: int) -> BuildFigures:
         peak_by_process_mb=max((first, clean), key=lambda r: r.peak_tree_mb).peak_by_process_mb,
     )
     shutil.rmtree(clean_output.parent)
+    every_output = fresh_output(ctx, size, "languages")
+    every = build(ctx, db, every_output, languages=None)
+    figures.all_languages_seconds = every.seconds
+    figures.languages = 1 + sum(1 for p in every_output.iterdir() if p.is_dir() and (p / "index.html").is_file())
+    ctx.note(f"  full build in {figures.languages} languages {size}: {every.seconds:.1f}s ({every.seconds / first.seconds:.1f}x one)")
+    shutil.rmtree(every_output.parent)
     return figures
 
 

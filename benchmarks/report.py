@@ -95,6 +95,23 @@ def size_rows(s: SizeResult, targets: list[Target]) -> list[Row]:
     if met is not None and hugo:
         targets.append(Target("full build vs Hugo", n, b.full / hugo, 1.0, "×", met))
 
+    if b.all_languages_seconds is not None and b.languages > 1:
+        ratio = b.all_languages_seconds / b.full_seconds[0]
+        text, met = _target(s.records, 10_000, "≤ 4× one language", lambda: ratio <= 4.0)
+        rows.append(
+            Row(
+                n,
+                f"full build in all {b.languages} languages",
+                f"{b.all_languages_seconds:.1f} s",
+                f"one language {b.full_seconds[0]:.1f} s",
+                f"{ratio:.1f}× one language",
+                text,
+                met,
+            )
+        )
+        if met is not None:
+            targets.append(Target("all languages vs one", n, ratio, 4.0, "×", met))
+
     if s.records == 100_000:
         text, met = "≤ 5% of full build", b.rebuild / b.full <= 0.05
         targets.append(Target("rebuild share of full build", n, b.rebuild / b.full, 0.05, "share", met))

@@ -74,6 +74,9 @@ def size_json(s: SizeResult) -> dict[str, Any]:
             "peak_by_process_mb": {name: _r(mb, 1) for name, mb in b.peak_by_process_mb.items()},
             "output_files": b.files,
             "record_pages": b.record_pages,
+            "languages": b.languages,
+            "all_languages_full_s": _r(b.all_languages_seconds) if b.all_languages_seconds is not None else None,
+            "all_languages_vs_one": _r(b.all_languages_seconds / b.full_seconds[0]) if b.all_languages_seconds else None,
         },
         "references": {
             "pages": ref.pages,
