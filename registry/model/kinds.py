@@ -26,12 +26,18 @@ def _place_fields(what: str) -> tuple[Field, ...]:
 
 def _language_fields(what: str) -> tuple[Field, ...]:
     return (
-        Field("lang", "language", f"Language the {what}'s own text is written in, as a code (en, it, es, ar...); English when empty."),
+        Field(
+            "lang",
+            "language",
+            f"Language the {what}'s own text is written in, as a code (en, it, es, ar...); English when empty.",
+            label="Language",
+        ),
         Field(
             "translations",
             "translations",
             f'The {what}\'s name and texts in other languages, as JSON by language code, e.g. {{"it": {{"name": "..."}}}}; '
             "give one with --set name@it=... (an empty value removes it).",
+            label="Translations",
         ),
     )
 

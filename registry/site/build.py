@@ -87,6 +87,9 @@ def build_site(db: Path, site: SiteSettings, on_step: Callable[[str], None] = _n
     with _timed(report, "maps", on_step):
         produced.update(_relative(_render_maps(site, state, report), site.output))
 
+    from registry.site.data import load_site_data
+
+    state.data = load_site_data(site.public_db)  # read once; each language shows it in its own words
     for code in site.languages:
         produced.update(_build_language(site.for_language(code), state, report, on_step))
 
@@ -97,7 +100,7 @@ def build_site(db: Path, site: SiteSettings, on_step: Callable[[str], None] = _n
 
 def _build_language(site: SiteSettings, shared: BuildState, report: BuildReport, on_step: Callable[[str], None]) -> set[str]:
     """One language's pages, feeds and search index, in its own folder; return the files made, from the site's root."""
-    state = BuildState(maps=dict(shared.maps))
+    state = BuildState(maps=dict(shared.maps), data=shared.data)
     made: set[str] = set()
     with _timed(report, "pelican", on_step):
         for status in _stage_content(site):

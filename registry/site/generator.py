@@ -44,7 +44,8 @@ class RecordsGenerator(Generator):  # type: ignore[misc]
         """Load the registry and give the guidebook's pages what they show: chapter order, the case list."""
         self.site: SiteSettings = self.settings["COMMONS_SITE"]
         self.state: BuildState = self.settings["COMMONS_STATE"]
-        self.data: SiteData = localise(load_site_data(self.site.public_db), self.site.language)
+        shared = self.state.data if self.state.data is not None else load_site_data(self.site.public_db)
+        self.data: SiteData = localise(shared, self.site.language)
         self.words = Words(self.site.catalogue(), self.site.language)
         self.chapters = order_chapters(self.context.get("pages", []))
         self.context["guide_chapters"] = self.chapters

@@ -24,8 +24,9 @@ class Language:
     """A language of the site: its code, its own name for itself, and which way it is written."""
 
     code: str
-    name: str
+    name: str  # as a heading or a menu entry: 'Español'
     direction: str
+    inline: str = ""  # as within a sentence, as CLDR writes it: 'español', 'English'
 
 
 @functools.cache
@@ -39,7 +40,7 @@ def language(code: str) -> Language:
         raise ValidationError([f"{code!r} is not a language code Babel knows; use codes like es, it, fr, ar"]) from None
     name = locale.get_display_name(locale) or code
     direction = "rtl" if locale.character_order == "right-to-left" else "ltr"
-    return Language(code, name[:1].upper() + name[1:], direction)
+    return Language(code, name[:1].upper() + name[1:], direction, name)
 
 
 @functools.cache

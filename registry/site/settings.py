@@ -185,6 +185,7 @@ class BuildState:
     rendered: list[str] = field(default_factory=list)
     skipped: int = 0
     timings: dict[str, float] = field(default_factory=dict)
+    data: Any = None  # the public copy read once (registry.site.data.SiteData), shared by every language
 
 
 def _bytecode_folder(cache: Path, site: SiteSettings) -> Path:
@@ -310,7 +311,13 @@ def _jinja_settings(site: SiteSettings, cache: Path) -> dict[str, Any]:
             "KIND_MENU": [(kind.name, catalogue.gettext(kind.menu or kind.plural_title)) for kind in KINDS.values()],
             # Every language of the site, for the language switcher and the hreflang alternates of each page.
             "LANGUAGES": [
-                {"code": code, "name": language(code).name, "dir": language(code).direction, "prefix": site.prefix(code)}
+                {
+                    "code": code,
+                    "name": language(code).name,
+                    "inline": language(code).inline,
+                    "dir": language(code).direction,
+                    "prefix": site.prefix(code),
+                }
                 for code in site.languages
             ],
             "DEFAULT_LANG": site.default_language,
