@@ -37,6 +37,7 @@ class SiteData:
 
     # The records as stored, where `localise` replaced their texts with a translation: downloads keep the original.
     originals: dict[Key, dict[str, Any]] = field(default_factory=dict)
+    language: str = "en"  # the language `localise` showed the records in
 
     def original(self, kind: str, record: dict[str, Any]) -> dict[str, Any]:
         return self.originals.get((kind, record["id"]), record)
@@ -244,29 +245,31 @@ def affected_records(data: SiteData, changed: set[str]) -> set[Key]:
     return found
 
 
-TEXT_LANGUAGE = "_text_lang"  # the language a localised record's texts are in, for the page to say so
-
-
 def localise(data: SiteData, code: str) -> SiteData:
     """The same data with each record's texts in the language where it has them; others keep their own language.
 
     A record says which language its own texts are in (`lang`, English when
-    empty) and may carry texts in others (`translations`). Every record gets
-    `_text_lang`, the language its shown texts are in, so its page can say so.
+    empty) and may carry texts in others (`translations`). Only records with a
+    translation into `code` are copied; `text_language` says what a page shows.
     """
     records: dict[str, dict[str, dict[str, Any]]] = {}
     originals: dict[Key, dict[str, Any]] = {}
     for kind, by_id in data.records.items():
         fields = KINDS[kind].translatable_fields
-        shown: dict[str, dict[str, Any]] = {}
+        shown = by_id
         for record_id, record in by_id.items():
-            own = record.get("lang") or "en"
-            texts = (record.get("translations") or {}).get(code) if own != code else None
-            if texts:
-                localised = {**record, **{name: texts[name] for name in fields if texts.get(name)}, TEXT_LANGUAGE: code}
+            texts = (record.get("translations") or {}).get(code) if (record.get("lang") or "en") != code else None
+            if texts and any(texts.get(name) for name in fields):
+                if shown is by_id:
+                    shown = dict(by_id)
+                shown[record_id] = {**record, **{name: texts[name] for name in fields if texts.get(name)}}
                 originals[(kind, record_id)] = record
-            else:
-                localised = {**record, TEXT_LANGUAGE: own}
-            shown[record_id] = localised
         records[kind] = shown
-    return replace(data, records=records, originals=originals)
+    return replace(data, records=records, originals=originals, language=code)
+
+
+def text_language(data: SiteData, kind: str, record: dict[str, Any]) -> str:
+    """The language a record's shown texts are in: the page's when translated, else the record's own."""
+    if (kind, record["id"]) in data.originals:
+        return data.language
+    return str(record.get("lang") or "en")

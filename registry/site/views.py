@@ -18,7 +18,7 @@ from registry.model import vocab
 from registry.model.kinds import KINDS, LINKS, referring_fields
 from registry.model.rules import is_stale
 from registry.site import jsonld
-from registry.site.data import TEXT_LANGUAGE, SiteData
+from registry.site.data import SiteData, text_language
 from registry.site.languages import language_name
 from registry.site.sanitise import safe_url
 from registry.site.words import UNTRANSLATED, Words, country_name, money, slugify, term
@@ -79,7 +79,7 @@ def _common(data: SiteData, ctx: ViewContext, kind: str, record: dict[str, Any])
     record_id = record["id"]
     public = {name: record.get(name) for name in _public_names(kind)}
     has_point = record.get("lat") is not None and record.get("lon") is not None
-    text_lang = record.get(TEXT_LANGUAGE) or record.get("lang") or "en"
+    text_lang = text_language(data, kind, record)
     datasette = None
     if ctx.datasette_url:
         datasette = f"{ctx.datasette_url}{ctx.datasette_database}/{spec.table}/{record_id}"
