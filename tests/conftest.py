@@ -115,6 +115,19 @@ def built_site(example_master: Path, tmp_path_factory: pytest.TempPathFactory) -
     return BuiltSite(output, db, build_test_site(db, output))
 
 
+SITE_LANGUAGES = ("en", "es", "fr", "ar", "pt")
+
+
+@pytest.fixture(scope="session")
+def multilingual_site(example_master: Path, tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
+    """The example built in English (at the root), Spanish, French, Arabic and Portuguese, search included."""
+    folder = tmp_path_factory.mktemp("multilingual")
+    db = folder / "registry.db"
+    shutil.copyfile(example_master, db)
+    output = folder / "output"
+    return BuiltSite(output, db, build_test_site(db, output, languages=SITE_LANGUAGES))
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """In CI the browser tests must run, never skip for want of a browser."""
     import os

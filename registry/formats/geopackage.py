@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -14,8 +15,8 @@ from registry.model.declaration import Kind
 def write_geopackage(kind: Kind, records: Sequence[Mapping[str, Any]], columns: list[str]) -> bytes:
     """A kind's records as a GeoPackage layer named after the kind, in EPSG:4326.
 
-    List fields are written comma-separated (GeoPackage has no lists), which
-    is how the importer reads them back.
+    List fields are written comma-separated and translations as JSON
+    (GeoPackage has neither), which is how the importer reads them back.
     """
     import geopandas
     from shapely.geometry import shape
@@ -26,7 +27,11 @@ def write_geopackage(kind: Kind, records: Sequence[Mapping[str, Any]], columns: 
         row = {}
         for c in columns:
             value = record.get(c)
-            row[c] = ",".join(value) if isinstance(value, list) else value
+            if isinstance(value, list):
+                value = ",".join(value)
+            elif isinstance(value, dict):  # texts by language: JSON, as the importer reads them back
+                value = json.dumps(value, ensure_ascii=False, sort_keys=True)
+            row[c] = value
         rows.append(row)
         geometry = record_geometry(record)
         geometries.append(shape(geometry) if geometry else None)
