@@ -98,3 +98,6 @@ def test_the_arabic_map_page_reads_its_labels_from_its_language(page: Any, site_
     page.wait_for_function("document.querySelector('.leaflet-control-layers') !== null", timeout=15000)
     assert errors == []
     assert "Commons assets" not in page.locator(".leaflet-control-layers").inner_text()
+    layers = page.locator(".leaflet-control-layers").bounding_box()
+    zoom = page.locator(".leaflet-control-zoom").bounding_box()
+    assert layers and zoom and layers["x"] < zoom["x"], "on a right-to-left page the controls are mirrored"

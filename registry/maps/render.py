@@ -171,6 +171,7 @@ class Page:
             # fetches the tiles of the wide view it starts from.
             **({"tiles": options.tiles()} if self.mode == "record" else {}),
             "words": {key: language.gettext(text) for key, text in SCRIPT_WORDS.items()},
+            "direction": language.direction,
         }
 
 

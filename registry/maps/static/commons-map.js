@@ -330,9 +330,19 @@
     });
   }
 
+  /* A control's corner, mirrored on a right-to-left page so controls sit where its readers look first. */
+  function corner(config, position) {
+    if (config.direction !== 'rtl') return position;
+    return position.indexOf('right') >= 0 ? position.replace('right', 'left') : position.replace('left', 'right');
+  }
+
   /* One map page: overview, record or cases, as configured by the Python side. */
   function CommonsMap(map, config) {
     for (var word in config.words || {}) WORDS[word] = config.words[word];
+    if (config.direction === 'rtl') {
+      if (map.zoomControl) map.zoomControl.setPosition(corner(config, 'topleft'));
+      if (map.attributionControl) map.attributionControl.setPosition(corner(config, 'bottomright'));
+    }
     this.map = map;
     this.config = config;
     this.options = config.options;
@@ -381,7 +391,7 @@
           escapeHtml(layer.spec.label) + ' (' + layer.n + ')</span>'] = layer.group;
       });
       if (config.mode !== 'record') {
-        L.control.layers(null, overlays, { collapsed: config.options.collapseControl }).addTo(map);
+        L.control.layers(null, overlays, { collapsed: config.options.collapseControl, position: corner(config, 'topright') }).addTo(map);
         self.legend(layers);
       }
       var redraw = function () { self.redraw(); };
@@ -477,7 +487,7 @@
     var Note = L.Control.extend({
       onAdd: function () { return text('div', words, 'cm-message leaflet-bar'); }
     });
-    this.note = new Note({ position: 'topright' }).addTo(this.map);
+    this.note = new Note({ position: corner(this.config, 'topright') }).addTo(this.map);
   };
 
   CommonsMap.prototype.legend = function (layers) {
@@ -526,7 +536,7 @@
         return box;
       }
     });
-    new Legend({ position: 'bottomright' }).addTo(this.map);
+    new Legend({ position: corner(this.config, 'bottomright') }).addTo(this.map);
   };
 
   /* Counts for tests and benchmarks: what is drawn right now, per layer. */
