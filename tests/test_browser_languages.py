@@ -84,7 +84,6 @@ def test_the_language_switcher_keeps_the_visitor_on_the_same_record(page: Any, s
     page.locator("nav.languages a[hreflang=es]").click()
     assert page.url == site_url + "es/" + RECORD
     assert identifier.inner_text() == "agr-bcn-la-borda-leasehold"
-    assert "Derecho de superficie" in page.locator("h1").inner_text()  # the record's own Spanish title
     page.locator("nav.languages a[hreflang=en]").click()
     assert page.url == site_url + RECORD
     page.locator("nav.languages a[hreflang=ar]").click()
