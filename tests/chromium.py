@@ -38,3 +38,21 @@ class QuietHandler(SimpleHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class names it so
         pass
+
+
+def serve_under_subpath(site: Path, host_root: Path, subpath: str) -> Iterator[str]:
+    """A built site copied under a subpath of a local web server, as a partner's host would serve it; yields its address."""
+    import functools
+    import shutil
+    import threading
+    from http.server import ThreadingHTTPServer
+
+    shutil.copytree(site, host_root / subpath)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(host_root)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/{subpath}"
+    finally:
+        server.shutdown()
+        server.server_close()

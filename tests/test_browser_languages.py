@@ -6,15 +6,11 @@ French pages. Uses Debian's chromium (`apt-get install -y chromium`).
 
 from __future__ import annotations
 
-import functools
-import shutil
-import threading
 from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from chromium import CHROMIUM, QuietHandler, launch_chromium
+from chromium import CHROMIUM, launch_chromium, serve_under_subpath
 from conftest import BuiltSite
 from test_browser_site import serious_violations
 
@@ -29,14 +25,7 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def site_url(multilingual_site: BuiltSite, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    root = tmp_path_factory.mktemp("host")
-    shutil.copytree(multilingual_site.output, root / SUBPATH)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(root)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/{SUBPATH}"
-    server.shutdown()
-    server.server_close()
+    yield from serve_under_subpath(multilingual_site.output, tmp_path_factory.mktemp("host"), SUBPATH)
 
 
 @pytest.fixture(scope="module")

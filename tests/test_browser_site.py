@@ -6,16 +6,12 @@ have been wanted. Uses Debian's chromium (`apt-get install -y chromium`).
 
 from __future__ import annotations
 
-import functools
-import shutil
-import threading
 from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from chromium import CHROMIUM, QuietHandler, launch_chromium
+from chromium import CHROMIUM, launch_chromium, serve_under_subpath
 from conftest import BuiltSite
 
 TILE_HOST_SUFFIXES = ("tile.openstreetmap.org",)
@@ -30,14 +26,7 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def site_url(built_site: BuiltSite, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The built site copied under a subpath of a local web server, as a partner's host would serve it."""
-    root = tmp_path_factory.mktemp("host")
-    shutil.copytree(built_site.output, root / SUBPATH)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(root)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/{SUBPATH}"
-    server.shutdown()
-    server.server_close()
+    yield from serve_under_subpath(built_site.output, tmp_path_factory.mktemp("host"), SUBPATH)
 
 
 @pytest.fixture(scope="module")
