@@ -193,7 +193,7 @@ def remove(settings: Settings, kind: str, record_id: str, yes: bool) -> None:
 @cli.command()
 @click.argument("text")
 @click.option("--kind", type=KIND, help="Search only this kind.")
-@click.option("--limit", default=20, show_default=True, help="At most this many results.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000), help="At most this many results (1 to 10,000).")
 @pass_settings
 @reports_errors
 def search(settings: Settings, text: str, kind: str | None, limit: int) -> None:
@@ -280,7 +280,13 @@ def cite(settings: Settings, kind: str, record_id: str, url: str, title: str, pu
 @cli.command()
 @click.argument("kind", type=KIND, required=False)
 @click.argument("record_id", metavar="[ID]", required=False)
-@click.option("--limit", default=50, show_default=True, help="Show at most this many entries (0: all).")
+@click.option(
+    "--limit",
+    default=50,
+    show_default=True,
+    type=click.IntRange(0, 1_000_000),
+    help="Show at most this many entries (0: all; at most 1,000,000).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the entries, with rows before and after, as JSON.")
 @pass_settings
 @reports_errors

@@ -151,7 +151,7 @@ def build(
     """
     from registry.site.build import build_site
     from registry.site.languages import site_languages
-    from registry.site.settings import SiteSettings, project_root
+    from registry.site.settings import DEFAULT_TILES_ATTRIBUTION, DEFAULT_TILES_URL, SiteSettings, project_root
 
     db = _registry_to_build(db_override or settings.db, example, settings.by)
     chosen = [code.strip() for code in languages.split(",") if code.strip()] if languages is not None else None
@@ -164,11 +164,9 @@ def build(
         progress=_progress_bar(quiet),
         language=default_lang,
         languages=site_languages(project_root() / "locale", default_lang, chosen),
+        tiles_url=tiles_url or DEFAULT_TILES_URL,
+        tiles_attribution=tiles_attribution or DEFAULT_TILES_ATTRIBUTION,
     )
-    if tiles_url:
-        site.tiles_url = tiles_url
-    if tiles_attribution:
-        site.tiles_attribution = tiles_attribution
     report = build_site(db, site, on_step=_announce_steps(quiet))
     if not quiet:
         for note in report.notes:

@@ -22,12 +22,19 @@ def expiring_agreements(registry: Registry, within_days: int = 90, today: dt.dat
     return [dict(zip(columns, row, strict=True)) for row in cursor]
 
 
+MAX_WINDOW_DAYS = 100 * 365  # agreements are dated; a century ahead covers the longest leasehold
+
+
 def parse_window(text: str) -> int:
     """Read a window like '90d', '12w', '6m' or '1y' as a number of days."""
     units = {"d": 1, "w": 7, "m": 30, "y": 365}
     value = text.strip().lower()
     if value.isdigit():
-        return int(value)
-    if len(value) >= 2 and value[:-1].isdigit() and value[-1] in units:
-        return int(value[:-1]) * units[value[-1]]
-    raise ValidationError([f"--within {text!r} is not a period: use days like 90d, or 12w, 6m, 1y"])
+        days = int(value)
+    elif len(value) >= 2 and value[:-1].isdigit() and value[-1] in units:
+        days = int(value[:-1]) * units[value[-1]]
+    else:
+        raise ValidationError([f"--within {text!r} is not a period: use days like 90d, or 12w, 6m, 1y"])
+    if days > MAX_WINDOW_DAYS:
+        raise ValidationError([f"--within {text!r} is too far ahead: at most {MAX_WINDOW_DAYS // 365} years (e.g. 100y)"])
+    return days

@@ -16,7 +16,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
+from registry.model.errors import ValidationError
 from registry.model.kinds import KINDS
+from registry.model.values import URL_RE
 from registry.site.languages import catalogue_digest, language
 from registry.site.languages import translations as catalogue_for
 
@@ -64,6 +66,20 @@ def _no_progress(items: Iterable[T], length: int, label: str) -> Iterator[T]:
 Progress = Callable[[Iterable[Any], int, str], Iterator[Any]]
 
 
+def _web_address(value: str, option: str) -> str:
+    """An address the site links to or loads from: only http or https, since it reaches every page."""
+    if not URL_RE.match(value.strip()):
+        raise ValidationError([f"{option} {value!r} is not a web address: give one that starts with https:// (or http://)"])
+    return value.strip()
+
+
+def _attribution(text: str) -> str:
+    """The tiles' credit line, which the map shows as HTML: plain text and http(s) links only."""
+    import nh3
+
+    return str(nh3.clean(text, tags={"a"}, attributes={"a": {"href"}}, url_schemes={"http", "https"}, link_rel="noopener noreferrer"))
+
+
 @dataclass
 class SiteSettings:
     """Everything a build needs besides the registry: paths, public URLs and presentation."""
@@ -103,7 +119,6 @@ class SiteSettings:
         self.theme = Path(self.theme).resolve()
         self.cache = Path(self.cache or self.output.parent / "cache" / self.output.name).resolve()
         self.root = Path(self.root or self.output).resolve()
-        self.root_url = self.root_url or self.site_url
         self.locale = Path(self.locale).resolve()
         self.languages = tuple(self.languages) or (self.language,)
         self.direction = language(self.language).direction
@@ -111,10 +126,13 @@ class SiteSettings:
             from registry.site.output import default_workers
 
             self.workers = default_workers()
-        for name in ("site_url", "datasette_url"):
+        self.root_url = self.root_url or self.site_url
+        for name, option in (("site_url", "--site-url"), ("root_url", "--site-url"), ("datasette_url", "--datasette-url")):
             value = getattr(self, name)
             if value:
-                setattr(self, name, value.rstrip("/") + "/")
+                setattr(self, name, _web_address(value, option).rstrip("/") + "/")
+        self.tiles_url = _web_address(self.tiles_url, "--tiles-url")
+        self.tiles_attribution = _attribution(self.tiles_attribution)
 
     @property
     def data_dir(self) -> Path:

@@ -1,0 +1,51 @@
+"""Operator options and numbers reach pages and queries only once checked: a clear refusal, never a traceback or a live script."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from registry.cli import cli
+
+
+def invoke(runner: CliRunner, db: Path, *args: str) -> tuple[int, str]:
+    result = runner.invoke(cli, ["--db", str(db), *args])
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize("window", ["8000y", "99999999999999999999d", "40000"])
+def test_a_window_past_a_century_is_refused_with_the_limit(runner: CliRunner, example_registry: Path, window: str) -> None:
+    code, output = invoke(runner, example_registry, "agreements", "expiring", "--within", window)
+    assert code == 1 and "at most 100 years" in output and "Traceback" not in output
+
+
+@pytest.mark.parametrize("command", [["search", "asilo", "--limit"], ["log", "--limit"]])
+def test_a_huge_limit_is_refused_with_its_range(runner: CliRunner, example_registry: Path, command: list[str]) -> None:
+    code, output = invoke(runner, example_registry, *command, "99999999999999999999")
+    assert code == 2 and "--limit" in output and "Traceback" not in output
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--datasette-url", "javascript:alert(1)"), ("--site-url", "data:text/html,x"), ("--tiles-url", "javascript:alert(1)//{z}")],
+)
+def test_an_address_that_is_not_a_web_address_is_refused(
+    runner: CliRunner, example_registry: Path, tmp_path: Path, option: str, value: str
+) -> None:
+    code, output = invoke(runner, example_registry, "build", "-o", str(tmp_path / "site"), "--lang", "en", option, value)
+    assert code == 1 and option in output and "is not a web address" in output and "Traceback" not in output
+    assert not (tmp_path / "site" / "index.html").exists()
+
+
+def test_the_tiles_credit_reaches_the_maps_as_text_and_web_links_only(runner: CliRunner, example_registry: Path, tmp_path: Path) -> None:
+    credit = '<img src=x onerror=alert(1)>Tiles by <a href="javascript:alert(2)">us</a> and <a href="https://tiles.example.org/">them</a>'
+    code, output = invoke(
+        runner, example_registry, "build", "-o", str(tmp_path / "site"), "--lang", "en", "--no-search", "--tiles-attribution", credit
+    )
+    assert code == 0, output
+    for page in (tmp_path / "site" / "map").glob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        assert "onerror" not in html and "javascript:" not in html
+    assert "https://tiles.example.org/" in (tmp_path / "site" / "map" / "overview.html").read_text(encoding="utf-8")
