@@ -49,3 +49,24 @@ def test_the_tiles_credit_reaches_the_maps_as_text_and_web_links_only(runner: Cl
         html = page.read_text(encoding="utf-8")
         assert "onerror" not in html and "javascript:" not in html
     assert "https://tiles.example.org/" in (tmp_path / "site" / "map" / "overview.html").read_text(encoding="utf-8")
+
+
+def test_another_programs_sqlite_file_is_refused_and_left_byte_for_byte(runner: CliRunner, tmp_path: Path) -> None:
+    import sqlite3
+
+    other = tmp_path / "other-app.db"
+    conn = sqlite3.connect(other)
+    conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)")
+    conn.execute("INSERT INTO notes (text) VALUES ('keep me')")
+    conn.commit()
+    conn.close()
+    before = other.read_bytes()
+    for command in (
+        ["list", "assets"],
+        ["check"],
+        ["add", "assets", "--set", "id=x", "--set", "name=X", "--set", "kind=land", "--set", "status=mapped"],
+    ):
+        code, output = invoke(runner, other, *command)
+        assert code == 1 and "is not a commons registry" in output and "Traceback" not in output
+    assert other.read_bytes() == before
+    assert not Path(f"{other}-wal").exists()

@@ -82,6 +82,15 @@ def _migrations_pending(conn: sqlite3.Connection) -> bool:
     return not set(MIGRATION_NAMES) <= applied
 
 
+def _foreign_tables(conn: sqlite3.Connection) -> list[str]:
+    """The tables of a SQLite file that holds data but none of a registry's: another program's, never to be touched."""
+    tables = [
+        row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+    ]
+    ours = {"_sqlite_migrations", "changes", *(kind.table for kind in KINDS.values())}
+    return [] if not tables or ours & set(tables) else tables
+
+
 def _declared_tables_missing(conn: sqlite3.Connection) -> bool:
     """Whether a kind or link declared after the migrations were written has no table yet in this file."""
     existing = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -100,6 +109,13 @@ def open_registry(path: str | Path, *, by: str | None = None, timeout: float = B
         conn = _connect(path, timeout)
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     registry = Registry(path, conn, by or current_user())
+    foreign = _foreign_tables(conn)
+    if foreign:
+        conn.close()
+        raise RegistryError(
+            f"{path} is not a commons registry: it is another program's SQLite file (tables {', '.join(foreign[:5])}), "
+            "and it was left as it is; point --db at a registry, or make a new one with `commons init`"
+        )
     if migrate:
         with translate_sqlite_errors(path):
             if _migrations_pending(conn):
