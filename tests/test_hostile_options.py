@@ -70,3 +70,23 @@ def test_another_programs_sqlite_file_is_refused_and_left_byte_for_byte(runner: 
         assert code == 1 and "is not a commons registry" in output and "Traceback" not in output
     assert other.read_bytes() == before
     assert not Path(f"{other}-wal").exists()
+
+
+def test_a_file_mixing_utf8_and_windows_1252_is_refused_at_the_line_that_does_not_fit(
+    runner: CliRunner, db_path: Path, tmp_path: Path
+) -> None:
+    mixed = tmp_path / "actors.csv"
+    mixed.write_bytes("id,name,kind\ncafe-a,Café Àpart,cooperative\n".encode() + b"cafe-b,Caf\xe9 B,cooperative\n")
+    code, output = invoke(runner, db_path, "import", "actors", str(mixed))
+    assert code == 1 and "line 3" in output and "0xe9" in output and "mixes two encodings" in output
+    assert "Traceback" not in output
+    code, output = invoke(runner, db_path, "list", "actors")
+    assert "cafe-a" not in output  # nothing imported
+
+
+def test_a_file_wholly_in_windows_1252_is_still_read(runner: CliRunner, db_path: Path, tmp_path: Path) -> None:
+    table = tmp_path / "actors.csv"
+    table.write_bytes(b"id,name,kind\ncafe-b,Caf\xe9 B,cooperative\n")
+    code, output = invoke(runner, db_path, "import", "actors", str(table))
+    assert code == 0, output
+    assert "Café B" in invoke(runner, db_path, "show", "actors", "cafe-b")[1]

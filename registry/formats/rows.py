@@ -14,6 +14,9 @@ from registry.model.declaration import Kind
 from registry.model.errors import RegistryError, ValidationError
 from registry.model.kinds import KIND_BY_TABLE, KINDS
 
+# A UTF-8 encoded character beyond ASCII: two, three or four bytes of the right shape.
+UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
 
 def read_text(path: Path) -> str:
     """Read a text file as UTF-8 (with or without BOM), else Windows-1252, which spreadsheets write.
@@ -29,8 +32,15 @@ def read_text(path: Path) -> str:
             raise ValidationError([f"{path.name}: starts as UTF-16 text but is cut short or damaged; save it as UTF-8"]) from None
     try:
         return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        if UTF8_SEQUENCE.search(data):  # some of it is UTF-8 already: decoding all as Windows-1252 would garble that part
+            line = data[: exc.start].count(b"\n") + 1
+            raise ValidationError(
+                [
+                    f"{path.name} line {line}: byte 0x{data[exc.start]:02x} is not UTF-8, while other lines are: "
+                    "the file mixes two encodings; save it again as UTF-8 (in a spreadsheet: CSV UTF-8)"
+                ]
+            ) from None
     try:
         return data.decode("cp1252")
     except UnicodeDecodeError:
