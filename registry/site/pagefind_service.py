@@ -55,10 +55,11 @@ class SearchIndexer:
 
     def index_and_write(self, index_id: int, items: Iterable[dict[str, Any]], output: Path) -> None:
         """Add every record or page to the index, write its bundle into `output`, and free it in the service."""
-        payloads: list[dict[str, Any]] = [dict(item, index_id=index_id) for item in items]
-        payloads.append({"type": "WriteFiles", "index_id": index_id, "output_path": str(output)})
-        payloads.append({"type": "DeleteIndex", "index_id": index_id})
-        self.requests(payloads)
+        # The service answers messages as it finishes them, not in order: every record must be in the index
+        # (its answer received) before the bundle is written, or a loaded machine writes a partial bundle.
+        self.requests([dict(item, index_id=index_id) for item in items])
+        self.requests([{"type": "WriteFiles", "index_id": index_id, "output_path": str(output)}])
+        self.requests([{"type": "DeleteIndex", "index_id": index_id}])
 
     def requests(self, payloads: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Send every request, then collect the answers in order; any error from Pagefind is raised."""
