@@ -119,3 +119,22 @@ def test_a_formula_in_a_name_is_written_to_every_csv_as_text_and_read_back_exact
     invoke(runner, fresh, "init")
     assert invoke(runner, fresh, "import", "actors", str(exported))[0] == 0
     assert json.loads(invoke(runner, fresh, "show", "actors", "trap", "--json")[1])["name"] == formula
+
+
+def test_a_column_no_declaration_knows_is_never_published_and_check_says_so(
+    runner: CliRunner, example_registry: Path, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    conn = sqlite3.connect(example_registry)
+    conn.execute("ALTER TABLE assets ADD COLUMN caretaker_phone TEXT")
+    conn.execute("UPDATE assets SET caretaker_phone = 'canary-555-0199'")
+    conn.commit()
+    conn.close()
+    code, output = invoke(runner, example_registry, "check")
+    assert "caretaker_phone" in output and "never published" in output
+    public = tmp_path / "public"
+    assert invoke(runner, example_registry, "publish", "-o", str(public))[0] == 0
+    for published in public.rglob("*"):
+        if published.is_file():
+            assert b"canary-555-0199" not in published.read_bytes(), published

@@ -76,16 +76,31 @@ def public_tables() -> list[str]:
     return [k.table for k in KINDS.values()] + [s.table for s in LINKS] + list(PUBLIC_TABLES_EXTRA) + ["changes"]
 
 
-def public_columns(conn: sqlite3.Connection, table: str) -> list[str]:
-    """The columns of a table that may be published."""
-    columns = [row[1] for row in conn.execute(f"PRAGMA table_info([{table}])")]
-    if table == "changes":
-        return [c for c in columns if c in PUBLIC_CHANGE_COLUMNS]
+# The columns of the tables that are not a kind's, each declared public by name.
+PUBLIC_EXTRA_COLUMNS = {
+    "asset_events": ("id", "asset_id", "happened_on", "status", "document", "note"),
+    "sources": ("id", "url", "title", "publisher", "year"),
+    "citations": ("source_id", "record_kind", "record_id"),
+    "districts": ("id", "name", "city", "geometry"),
+    "changes": PUBLIC_CHANGE_COLUMNS,
+}
+
+
+def declared_public_columns(table: str) -> set[str]:
+    """What may be published of a table: an allow-list from the declarations, so an unknown column never is."""
     kind = next((k for k in KINDS.values() if k.table == table), None)
-    if kind is None:
-        return columns
-    private = set(kind.private_field_names)
-    return [c for c in columns if c not in private]
+    if kind is not None:
+        return {f.name for f in kind.public_fields}
+    link = next((s for s in LINKS if s.table == table), None)
+    if link is not None:
+        return {link.left_column, link.right_column, *(("role",) if link.roles is not None else ())}
+    return set(PUBLIC_EXTRA_COLUMNS.get(table, ()))
+
+
+def public_columns(conn: sqlite3.Connection, table: str) -> list[str]:
+    """The columns of a table that may be published, in the table's order."""
+    allowed = declared_public_columns(table)
+    return [row[1] for row in conn.execute(f"PRAGMA table_info([{table}])") if row[1] in allowed]
 
 
 def all_private_fields() -> list[str]:

@@ -45,6 +45,12 @@ def check_registry(registry: Registry, today: dt.date | None = None) -> Report:
     for kind in KINDS.values():
         cursor = conn.execute(f"SELECT * FROM [{kind.table}] ORDER BY id")
         columns = [d[0] for d in cursor.description]
+        undeclared = [c for c in columns if c not in kind.field_name_set]
+        if undeclared:
+            report.notices.append(
+                f"table {kind.table} has columns no declaration knows ({', '.join(undeclared)}): they are never published; "
+                "a newer version of Commons Lab, or a hand edit, added them"
+            )
         for values in cursor:
             report.records += 1
             record = decode_row(kind, dict(zip(columns, values, strict=True)))
