@@ -138,3 +138,9 @@ def test_a_column_no_declaration_knows_is_never_published_and_check_says_so(
     for published in public.rglob("*"):
         if published.is_file():
             assert b"canary-555-0199" not in published.read_bytes(), published
+
+
+@pytest.mark.parametrize("text", [" ".join(["asilo"] * 5000), "x" * 5000])
+def test_a_search_of_thousands_of_words_is_refused_at_once_with_the_limit(runner: CliRunner, example_registry: Path, text: str) -> None:
+    code, output = invoke(runner, example_registry, "search", text)
+    assert code == 1 and "at most" in output and "Traceback" not in output

@@ -6,6 +6,7 @@ import re
 import sqlite3
 from dataclasses import dataclass
 
+from registry.model.errors import ValidationError
 from registry.model.kinds import KINDS, get_kind
 
 
@@ -20,9 +21,17 @@ class Hit:
     rank: float
 
 
+MAX_QUERY_WORDS = 32  # a search is a few words; thousands made one query take minutes
+MAX_QUERY_CHARACTERS = 1_000
+
+
 def fts_query(text: str) -> str:
     """Quote each word so user text never trips FTS syntax; the last word also matches as a prefix."""
+    if len(text) > MAX_QUERY_CHARACTERS:
+        raise ValidationError([f"the search text is {len(text):,} characters long; search for at most {MAX_QUERY_CHARACTERS:,}"])
     words = re.findall(r"\w+", text, flags=re.UNICODE)
+    if len(words) > MAX_QUERY_WORDS:
+        raise ValidationError([f"the search text has {len(words):,} words; search for at most {MAX_QUERY_WORDS}"])
     if not words:
         return ""
     quoted = [f'"{w}"' for w in words]
