@@ -108,7 +108,8 @@ def serve(settings: Settings, directory: Path, host: str, port: int, no_publish:
 @click.option(
     "--lang",
     "languages",
-    help="Build only these other languages, comma-separated (e.g. es,it); default: every language with a catalogue in locale/.",
+    help="Build only these languages besides the default, comma-separated (e.g. es,it; naming only the default builds it alone); "
+    "default: every language with a catalogue in locale/.",
 )
 @click.option("--no-search", is_flag=True, help="Skip the search index (faster while writing chapters).")
 @click.option(
