@@ -18,6 +18,13 @@ def run(runner: CliRunner, db: Path, *args: str, ok: bool = True) -> str:
     return result.output
 
 
+def add_asset(runner: CliRunner, db: Path, *fields: str, ok: bool = True) -> str:
+    """`commons add assets` with the Asilo's required fields, plus FIELD=VALUE pairs (which may replace them)."""
+    given = {"id": "asilo", "name": "The Asilo", "kind": "building", "status": "recognised"}
+    given.update(dict(pair.split("=", 1) for pair in fields))
+    return run(runner, db, "add", "assets", *(arg for name, value in given.items() for arg in ("--set", f"{name}={value}")), ok=ok)
+
+
 def snapshot(db: Path) -> list[tuple[object, ...]]:
     conn = sqlite3.connect(db)
     rows = conn.execute("SELECT * FROM assets ORDER BY id").fetchall()
@@ -26,24 +33,7 @@ def snapshot(db: Path) -> list[tuple[object, ...]]:
 
 
 def test_texts_in_other_languages_are_added_edited_and_removed_by_field_and_language(runner: CliRunner, db_path: Path) -> None:
-    run(
-        runner,
-        db_path,
-        "add",
-        "assets",
-        "--set",
-        "id=asilo",
-        "--set",
-        "name=The Asilo",
-        "--set",
-        "kind=building",
-        "--set",
-        "status=recognised",
-        "--set",
-        "name@it=L'Asilo",
-        "--set",
-        "description@it=Un bene comune a Napoli.",
-    )
+    add_asset(runner, db_path, "name@it=L'Asilo", "description@it=Un bene comune a Napoli.")
     run(runner, db_path, "edit", "assets", "asilo", "--set", "name@es=El Asilo")
     shown = json.loads(run(runner, db_path, "show", "assets", "asilo", "--json"))
     assert shown["translations"] == {"es": {"name": "El Asilo"}, "it": {"description": "Un bene comune a Napoli.", "name": "L'Asilo"}}
@@ -53,65 +43,19 @@ def test_texts_in_other_languages_are_added_edited_and_removed_by_field_and_lang
 
 
 def test_a_field_that_cannot_be_translated_or_a_bad_language_is_refused_and_nothing_changes(runner: CliRunner, db_path: Path) -> None:
-    run(
-        runner,
-        db_path,
-        "add",
-        "assets",
-        "--set",
-        "id=asilo",
-        "--set",
-        "name=The Asilo",
-        "--set",
-        "kind=building",
-        "--set",
-        "status=recognised",
-    )
+    add_asset(runner, db_path)
     before = snapshot(db_path)
     refused = run(runner, db_path, "edit", "assets", "asilo", "--set", "status@it=mapped", ok=False)
     assert "'status@it'" in refused and "name, description" in refused
     refused = run(runner, db_path, "edit", "assets", "asilo", "--set", "name@not a language=x", ok=False)
     assert "is not a language code" in refused
-    refused = run(
-        runner,
-        db_path,
-        "add",
-        "assets",
-        "--set",
-        "id=other",
-        "--set",
-        "name=O",
-        "--set",
-        "kind=land",
-        "--set",
-        "status=mapped",
-        "--set",
-        "lang=klingon!",
-        ok=False,
-    )
+    refused = add_asset(runner, db_path, "id=other", "name=O", "kind=land", "status=mapped", "lang=klingon!", ok=False)
     assert "field 'lang'" in refused
     assert snapshot(db_path) == before
 
 
 def test_translations_survive_export_and_import_in_csv_and_json(runner: CliRunner, db_path: Path, tmp_path: Path) -> None:
-    run(
-        runner,
-        db_path,
-        "add",
-        "assets",
-        "--set",
-        "id=asilo",
-        "--set",
-        "name=The Asilo",
-        "--set",
-        "kind=building",
-        "--set",
-        "status=recognised",
-        "--set",
-        "name@it=L'Asilo",
-        "--set",
-        "lang=en",
-    )
+    add_asset(runner, db_path, "name@it=L'Asilo", "lang=en")
     for fmt in ("csv", "json"):
         exported = tmp_path / f"assets.{fmt}"
         run(runner, db_path, "export", "assets", "--format", fmt, "-o", str(exported))
@@ -131,26 +75,7 @@ def test_a_csv_column_per_language_is_read_as_translations(runner: CliRunner, db
 def test_pages_show_the_visitors_language_and_fall_back_to_the_original_with_a_note(
     runner: CliRunner, db_path: Path, tmp_path: Path
 ) -> None:
-    run(
-        runner,
-        db_path,
-        "add",
-        "assets",
-        "--set",
-        "id=asilo",
-        "--set",
-        "name=The Asilo",
-        "--set",
-        "kind=building",
-        "--set",
-        "status=recognised",
-        "--set",
-        "description=A commons in Naples.",
-        "--set",
-        "name@it=L'Asilo",
-        "--set",
-        "description@it=Un bene comune a Napoli.",
-    )
+    add_asset(runner, db_path, "description=A commons in Naples.", "name@it=L'Asilo", "description@it=Un bene comune a Napoli.")
     site = tmp_path / "site"
     build_test_site(db_path, site, languages=("en", "it", "es"), search=False)
     italian = (site / "it" / "assets" / "asilo" / "index.html").read_text(encoding="utf-8")

@@ -10,85 +10,61 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from registry.model.declaration import Kind
+from registry.model.declaration import Kind, MapLayer
 from registry.model.kinds import KINDS
 from registry.model.vocab import N_
 
 
 @dataclass(frozen=True)
 class LayerSpec:
-    """One overlay of the maps: a kind of record, how it is coloured and what its popup says."""
+    """One overlay of the maps: a kind's records, drawn as its declared map layer says, with its categories' words."""
 
     key: str
     table: str
     title_column: str
-    label: str
-    noun: str
-    singular: str
     base: str
-    color: str
-    color_by: str | None = None
-    color_title: str = ""
-    colors: dict[str, str] = field(default_factory=dict)
+    style: MapLayer
     categories: dict[str, dict[str, str]] = field(default_factory=dict)
-    facts: tuple[str, ...] = ()
-    years: bool = False
-    radius: int = 7
-    weight: float = 1.5
-    stroke: str = "#ffffff"
-    cluster_offset: tuple[int, int] = (0, 0)
-    own_map: str | None = None
+
+    @property
+    def years(self) -> bool:
+        return self.style.years
+
+    @property
+    def own_map(self) -> str | None:
+        return self.style.own_map
 
     def config(self, file: str, names: str) -> dict[str, Any]:
         """The layer's settings as the map script reads them."""
+        style = self.style
         return {
             "key": self.key,
             "file": file,
             "names": names,
-            "label": self.label,
-            "noun": self.noun,
-            "singular": self.singular,
+            "label": style.label,
+            "noun": style.noun,
+            "singular": style.singular,
             "base": self.base,
-            "color": self.color,
-            "colorBy": self.color_by,
-            "colorTitle": self.color_title,
+            "color": style.color,
+            "colorBy": style.color_by,
+            "colorTitle": style.color_title,
             # Lists of pairs, not objects: the legend keeps the vocabulary's order.
-            "colors": [[value, color] for value, color in self.colors.items()],
+            "colors": [[value, color] for value, color in (style.colors or {}).items()],
             "labels": {name: [[v, label] for v, label in words.items()] for name, words in self.categories.items()},
-            "facts": list(self.facts),
-            "radius": self.radius,
-            "weight": self.weight,
-            "stroke": self.stroke,
-            "clusterOffset": list(self.cluster_offset),
+            "facts": list(style.facts),
+            "radius": style.radius,
+            "weight": style.weight,
+            "stroke": style.stroke,
+            "clusterOffset": list(style.cluster_offset),
         }
 
 
 def layer_for(kind: Kind) -> LayerSpec:
-    """The map layer a kind declares, in the terms the map script reads."""
-    layer = kind.map_layer
-    if layer is None:
+    """The map layer a kind declares, with the words of the categories its popups show."""
+    if kind.map_layer is None:
         raise ValueError(f"{kind.name} declares no map layer")
-    return LayerSpec(
-        key=kind.name,
-        table=kind.table,
-        title_column=kind.title_field,
-        label=layer.label,
-        noun=layer.noun,
-        singular=layer.singular,
-        base=f"../{kind.name}/",
-        color=layer.color,
-        color_by=layer.color_by,
-        color_title=layer.color_title,
-        colors=dict(layer.colors or {}),
-        categories={fact: dict(kind.field(fact).choices or {}) for fact in layer.facts},
-        facts=layer.facts,
-        years=layer.years,
-        radius=layer.radius,
-        weight=layer.weight,
-        stroke=layer.stroke,
-        cluster_offset=layer.cluster_offset,
-        own_map=layer.own_map,
-    )
+    categories = {fact: dict(kind.field(fact).choices or {}) for fact in kind.map_layer.facts}
+    return LayerSpec(kind.name, kind.table, kind.title_field, f"../{kind.name}/", kind.map_layer, categories)
 
 
 def map_layers() -> list[LayerSpec]:
@@ -114,12 +90,14 @@ SCRIPT_WORDS = {
 
 def translated_layer(spec: LayerSpec, gettext: Callable[[str], str]) -> LayerSpec:
     """A layer with its words in a language: its names, its colour legend's title, its categories' labels."""
-    return replace(
-        spec,
-        label=gettext(spec.label),
-        noun=gettext(spec.noun),
-        singular=gettext(spec.singular),
-        color_title=gettext(spec.color_title) if spec.color_title else "",
-        categories={name: {value: gettext(text) for value, text in words.items()} for name, words in spec.categories.items()},
-        own_map=gettext(spec.own_map) if spec.own_map else None,
+    style = spec.style
+    words = replace(
+        style,
+        label=gettext(style.label),
+        noun=gettext(style.noun),
+        singular=gettext(style.singular),
+        color_title=gettext(style.color_title) if style.color_title else "",
+        own_map=gettext(style.own_map) if style.own_map else None,
     )
+    categories = {name: {value: gettext(text) for value, text in labels.items()} for name, labels in spec.categories.items()}
+    return replace(spec, style=words, categories=categories)

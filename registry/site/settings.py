@@ -54,11 +54,6 @@ def build_date() -> dt.date:
     return dt.date.today()
 
 
-def translations(language: str, locale_dir: Path | None = None) -> gettext.NullTranslations:
-    """The message catalogue of a language, from the checkout's locale/ unless another folder is given."""
-    return catalogue_for(locale_dir or project_root() / "locale", language)
-
-
 def _no_progress(items: Iterable[T], length: int, label: str) -> Iterator[T]:
     yield from items
 

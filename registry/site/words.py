@@ -90,6 +90,7 @@ def money(value: float | None, code: str = "en") -> str | None:
     return str(format_decimal(value, format=pattern, locale=babel_locale(code)))
 
 
+@functools.cache
 def babel_locale(code: str) -> Any:
     """Babel's locale for a language code of the site."""
     from babel import Locale
