@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -175,3 +176,26 @@ def _plain(value: Any) -> Any:
     if isinstance(value, str) and value.strip() == "":
         return None
     return value
+
+
+# A row to place: where it is in the file, its field values, and how to find its location (may raise ValueError).
+Placing = tuple[str, dict[str, Any], Callable[[], dict[str, Any]]]
+
+
+def placed_rows(kind: Kind, placings: Iterable[Placing], what: str, notes: list[str]) -> SpatialRows:
+    """Every row with its location, or all the problems at once (`what` names the rows: features, rows)."""
+    rows: list[Row] = []
+    problems: list[str] = []
+    outlines = 0
+    for where, values, place in placings:
+        try:
+            located = place()
+        except ValueError as exc:
+            problems.append(f"{where}{kind.singular}" + (f" {values['id']!r}" if values.get("id") else "") + f": {exc}")
+            continue
+        outlines += located.pop("_outline", 0)
+        values.update(located)
+        rows.append((where, values))
+    if problems:
+        raise ValidationError(capped(problems) + [f"nothing was imported; fix these {what} and run the import again"])
+    return SpatialRows(rows, notes + outline_notes(kind, outlines))

@@ -9,6 +9,7 @@ all or nothing.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,7 +21,7 @@ from registry.model.kinds import get_kind
 if TYPE_CHECKING:
     pass
 
-from registry.formats.locations import Row, SpatialRows, capped, first_line, locate, outline_notes, plan_values, to_wgs84
+from registry.formats.locations import SpatialRows, first_line, locate, placed_rows, plan_values, to_wgs84
 from registry.formats.spatial_csv import csv_header, read_csv_places
 
 GIS_SUFFIXES = (".geojson", ".gpkg", ".zip", ".shp", ".fgb", ".gml", ".kml")
@@ -101,23 +102,10 @@ def _read_gis(path: Path, kind: Kind, layer: str | None, mapping: dict[str, str]
     attribute_columns = [str(c) for c in frame.columns if c != frame.geometry.name]
     plan = plan_columns(kind, attribute_columns, mapping, location_columns=False)
     notes += plan.notes(kind)
-    rows: list[Row] = []
-    problems: list[str] = []
-    outlines = 0
     records = frame.drop(columns=[frame.geometry.name]).to_dict("records")
-    for n, (attributes, geometry) in enumerate(zip(records, frame.geometry, strict=True), start=1):
-        where = f"{path.name} feature {n}: "
-        values = plan_values(kind, plan, attributes)
-        who = f"{where}{kind.singular}" + (f" {values['id']!r}" if values.get("id") else "")
-        try:
-            located = locate(kind, geometry, values)
-        except ValueError as exc:
-            problems.append(f"{who}: {exc}")
-            continue
-        outlines += located.pop("_outline", 0)
-        values.update(located)
-        rows.append((where, values))
-    if problems:
-        raise ValidationError(capped(problems) + ["nothing was imported; fix these features and run the import again"])
-    notes += outline_notes(kind, outlines)
-    return SpatialRows(rows, notes)
+    placings = (
+        (f"{path.name} feature {n}: ", values, functools.partial(locate, kind, geometry, values))
+        for n, (attributes, geometry) in enumerate(zip(records, frame.geometry, strict=True), start=1)
+        for values in (plan_values(kind, plan, attributes),)
+    )
+    return placed_rows(kind, placings, "features", notes)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +16,7 @@ from registry.model.errors import ValidationError
 if TYPE_CHECKING:
     pass
 
-from registry.formats.locations import Row, SpatialRows, capped, locate, outline_notes, point_values
+from registry.formats.locations import SpatialRows, locate, placed_rows, point_values
 
 
 def csv_header(path: Path) -> list[str]:
@@ -42,24 +43,14 @@ def read_csv_places(path: Path, kind: Kind, mapping: dict[str, str], crs: str | 
         notes.append(
             f"no coordinate or WKT column found: the {kind.name} get no location (map one with --columns lat=COLUMN,lon=COLUMN or wkt=COLUMN)"
         )
-    rows: list[Row] = []
-    problems: list[str] = []
-    outlines = 0
-    for where, raw in raw_rows:
-        values = {target: raw[column] for target, column in plan.sources.items() if column in raw and target not in ("lat", "lon", "wkt")}
-        who = f"{where}{kind.singular}" + (f" {values['id']!r}" if values.get("id") else "")
-        try:
-            located = _csv_location(kind, plan, raw, transform, values)
-        except ValueError as exc:
-            problems.append(f"{who}: {exc}")
-            continue
-        outlines += located.pop("_outline", 0)
-        values.update(located)
-        rows.append((where, values))
-    if problems:
-        raise ValidationError(capped(problems) + ["nothing was imported; fix these rows and run the import again"])
-    notes += outline_notes(kind, outlines)
-    return SpatialRows(rows, notes)
+    placings = (
+        (where, values, functools.partial(_csv_location, kind, plan, raw, transform, values))
+        for where, raw in raw_rows
+        for values in (
+            {target: raw[column] for target, column in plan.sources.items() if column in raw and target not in ("lat", "lon", "wkt")},
+        )
+    )
+    return placed_rows(kind, placings, "rows", notes)
 
 
 def _transformer(crs: str | None) -> Callable[[float, float], tuple[float, float]] | None:
