@@ -89,3 +89,28 @@ def test_the_arabic_map_page_reads_its_labels_from_its_language(page: Any, site_
     layers = page.locator(".leaflet-control-layers").bounding_box()
     zoom = page.locator(".leaflet-control-zoom").bounding_box()
     assert layers and zoom and layers["x"] < zoom["x"], "on a right-to-left page the controls are mirrored"
+
+
+def test_the_spanish_search_page_finds_records_by_their_spanish_text_and_stays_in_spanish(page: Any, site_url: str) -> None:
+    from registry.site.languages import translations
+    from registry.site.settings import project_root
+
+    spanish = translations(project_root() / "locale", "es")
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(site_url + "es/search/")
+    page.get_by_label(spanish.gettext("Search the site")).fill("cogestionado")  # only in a record's Spanish description
+    found = page.locator("#search-results a[href*='/assets/mad-mar-centro/']")
+    found.wait_for(timeout=15_000)
+    assert found.get_attribute("href") == f"/{SUBPATH}es/assets/mad-mar-centro/", "a result leads to the page in the visitor's language"
+    assert found.inner_text() == "MAR de Centro (MARES de Madrid) y Oficina de Economía Social y Solidaria Centro"  # its Spanish name
+    status = page.locator("#search-status").inner_text()
+    assert status.startswith(spanish.gettext("Results: {count}").split("{count}")[0])
+    page.get_by_label(spanish.gettext("Look in")).select_option("guide")
+    page.get_by_label(spanish.gettext("Search the site")).fill("cooperativas")
+    page.locator("#search-results a").first.wait_for(timeout=15_000)
+    hrefs = {page.locator("#search-results a").nth(i).get_attribute("href") for i in range(page.locator("#search-results a").count())}
+    pages = (f"/{SUBPATH}es/guide/", f"/{SUBPATH}es/about/")
+    assert hrefs and all(h and h.startswith(pages) for h in hrefs), hrefs  # the Spanish chapters and pages, no records
+    assert serious_violations(page) == []
+    assert errors == []

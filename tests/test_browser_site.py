@@ -69,10 +69,10 @@ def test_search_find_a_naples_asset_follow_it_to_its_agreement_with_no_serious_a
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Search").click()
     page.wait_for_url("**/search/")
-    box = page.locator(".pagefind-ui__search-input")
+    box = page.get_by_label("Search the site")
     box.wait_for(timeout=15_000)
     box.fill("Asilo")
-    result = page.locator(".pagefind-ui__result-link[href*='/assets/']").first
+    result = page.locator("#search-results a[href*='/assets/']").first
     result.wait_for(timeout=15_000)
     href = result.get_attribute("href") or ""
     assert href.startswith(f"/{SUBPATH}assets/"), f"search result {href!r} does not keep the subpath"
@@ -105,12 +105,12 @@ def test_one_search_finds_chapters_and_records_of_every_kind_from_their_separate
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(site_url + "search/")
-    box = page.locator(".pagefind-ui__search-input")
+    box = page.get_by_label("Search the site")
     box.wait_for(timeout=15_000)
     box.fill("Naples")
-    results = page.locator(".pagefind-ui__result-link")
+    results = page.locator("#search-results a")
     results.first.wait_for(timeout=15_000)
-    more = page.locator(".pagefind-ui__button")
+    more = page.locator("#search-more")
     while more.count() and more.first.is_visible():
         more.first.click()
         page.wait_for_timeout(200)

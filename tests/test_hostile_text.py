@@ -155,6 +155,24 @@ def test_map_popups_show_hostile_names_as_text(browser: Any, served: str) -> Non
     context.close()
 
 
+def test_search_results_show_hostile_names_and_excerpts_as_text(browser: Any, served: str) -> None:
+    context = browser.new_context()
+    context.route("**/*", lambda route: route.continue_() if "127.0.0.1" in route.request.url else route.abort())
+    page = context.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(f"{served}search/?q=pwned")  # the word every payload carries: each hostile record is a result
+    page.locator("#search-results li").nth(3).wait_for(timeout=15_000)
+    shown = page.locator("#search-results").inner_text()
+    assert "<script>" in shown or "<img" in shown, "the hostile text is shown, as text"
+    assert page.evaluate("window.__pwned || null") is None
+    assert (
+        page.evaluate("document.querySelectorAll('#search-results [data-pwned], #search-results img, #search-results script').length") == 0
+    )
+    assert not dialogs
+    context.close()
+
+
 def test_feeds_carry_hostile_text_as_escaped_text(hostile_site: tuple[Path, Path]) -> None:
     feeds = sorted((hostile_site[1] / "feeds").glob("*.xml")) + sorted((hostile_site[1] / "feeds").glob("*.atom"))
     assert feeds, "the site has no feeds"

@@ -43,6 +43,21 @@ def test_every_pages_alternates_lead_to_pages_that_exist(multilingual_site: Buil
     assert checked > 500
 
 
+JSON_LINK = re.compile(r'<a href="([^"]+\.json)" type="application/json">')
+
+
+def test_a_records_json_is_written_once_and_every_language_links_to_it(multilingual_site: BuiltSite) -> None:
+    output = multilingual_site.output
+    documents = sorted(output.glob("assets/*/*.json"))
+    assert documents
+    for code in SITE_LANGUAGES[1:]:
+        assert not list((output / code).glob("assets/*/*.json")), code  # no copy per language
+        for document in documents:
+            page = output / code / document.parent.relative_to(output) / "index.html"
+            (href,) = JSON_LINK.findall(page.read_text(encoding="utf-8"))
+            assert (page.parent / href).resolve() == document.resolve(), (page, href)
+
+
 def test_pages_say_their_language_and_direction(multilingual_site: BuiltSite) -> None:
     for code, direction in (("ar", "rtl"), ("fr", "ltr"), ("es", "ltr")):
         html = (multilingual_site.output / code / "index.html").read_text(encoding="utf-8")

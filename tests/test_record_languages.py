@@ -85,5 +85,5 @@ def test_pages_show_the_visitors_language_and_fall_back_to_the_original_with_a_n
     english = (site / "assets" / "asilo" / "index.html").read_text(encoding="utf-8")
     assert "The Asilo" in english and "translation-notice" not in english
     assert "L&#39;Asilo" in (site / "it" / "assets" / "index.html").read_text(encoding="utf-8")  # lists use the translation too
-    download = json.loads((site / "it" / "assets" / "asilo" / "asilo.json").read_text(encoding="utf-8"))
+    download = json.loads((site / "assets" / "asilo" / "asilo.json").read_text(encoding="utf-8"))  # one JSON for every language
     assert download["properties"]["name"] == "The Asilo" and download["properties"]["translations"]["it"]["name"] == "L'Asilo"

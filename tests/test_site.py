@@ -227,7 +227,6 @@ def test_home_map_data_search_feeds_and_about_pages_exist(built_site: BuiltSite)
         "about/index.html",
         "guide/index.html",
         "sitemap.xml",
-        "pagefind/site/pagefind-ui.js",
         "pagefind/site/pagefind.js",
         "pagefind/assets-0/pagefind-entry.json",
         "pagefind/cases-0/pagefind-entry.json",
@@ -610,7 +609,7 @@ def test_search_page_merges_exactly_the_bundles_on_disk_even_when_a_kind_splits_
     on_disk = sorted(p.name for p in (output / "pagefind").iterdir())
     assert sum(name.startswith("actors-") for name in on_disk) == 11
     page = (output / "search" / "index.html").read_text(encoding="utf-8")
-    merged = re.search(r'data-merge="([^"]*)"', page)
+    merged = re.search(r'data-record-bundles="([^"]*)"', page)
     assert merged is not None
     listed = sorted(Path(p).name for p in merged.group(1).split())
     assert sorted(["site", *listed]) == on_disk

@@ -115,14 +115,14 @@ def _build_language(site: SiteSettings, shared: BuildState, report: BuildReport,
     for step, seconds in state.timings.items():
         report.details[step] = report.details.get(step, 0.0) + seconds
     if site.search:
-        from registry.model.kinds import KINDS
-        from registry.site.search_index import build_search_index
-        from registry.site.words import Words
+        from registry.site.search_index import build_search_index, page_shard, record_shards
 
         with _timed(report, "search", on_step):
-            words = Words(site.catalogue())
-            kind_titles = {kind: words.kind_title(kind) for kind in KINDS}
-            files, indexed = build_search_index(site.output, site.public_db, site.language, kind_titles, site.cache_dir, site.workers)
+            # The records' bundles are made once, with the default language's pages; every language's search page loads them.
+            shards = [page_shard(site.output)]
+            if site.language == site.default_language:
+                shards += record_shards(site.public_db, site.language)
+            files, indexed = build_search_index(site.output, shards, site.language, site.cache_dir, site.workers)
             made.update(files)
             report.search_shards += [prefix + shard for shard in indexed]
     return {prefix + path for path in made}

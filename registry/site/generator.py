@@ -87,6 +87,7 @@ class RecordsGenerator(Generator):  # type: ignore[misc]
             record_map=bool(self.state.maps.get("record")),
             chapters={name: chapters[slug] for name, slug in GUIDE_LINKS.items() if slug in chapters},
             words=self.words,
+            shared_root=site.to_site_root,
         )
         return PageBuild(self.data, site, self.state, self.words, self.chapters, ctx, self._render, records, kinds, known)
 

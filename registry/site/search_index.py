@@ -3,11 +3,16 @@
 Pagefind cannot update an index in place, and re-reading every built page took
 half of a 10k-record build. So the records are indexed straight from the
 public copy (title and searchable fields, as Datasette's full-text search
-has them), split into shards: the guide's pages, and each kind's records in
+has them, with their translations), split into shards: each kind's records in
 buckets of at most SHARD_SIZE by a stable hash of their id. A shard whose
 documents are the same as last time keeps its bundle as it is on disk; after
-one edit only that record's bucket is indexed again. The search page merges
-the bundles (Pagefind's `mergeIndex`), and filters results by kind.
+one edit only that record's bucket is indexed again.
+
+The records' bundles are made once for the whole site, in the default
+language, and every language's search page loads them; each language has its
+own bundle of the guide's pages, indexed with that language's stemming. The
+search page opens the two as separate Pagefind instances and merges their
+results.
 
 Each bundle is written to a scratch folder on the same disk, and only files
 whose bytes changed are moved into the site, so the output equals a clean
@@ -17,6 +22,7 @@ build's.
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import os
 import shutil
@@ -70,9 +76,9 @@ def bucket_of(record_id: str, bucket_count: int) -> int:
     return int.from_bytes(hashlib.blake2b(record_id.encode("utf-8"), digest_size=4).digest(), "big") % bucket_count
 
 
-def bundle_names(counts: dict[str, int]) -> list[str]:
-    """Every shard's bundle folder under pagefind/, the site's first (its UI is the one the page loads)."""
-    names = [SITE_SHARD]
+def record_bundle_names(counts: dict[str, int]) -> list[str]:
+    """The records' bundle folders under the site root's pagefind/, each kind's buckets in turn."""
+    names = []
     for kind in KINDS:
         if counts.get(kind):
             total = buckets(counts[kind])
@@ -80,38 +86,67 @@ def bundle_names(counts: dict[str, int]) -> list[str]:
     return names
 
 
-def record_shards(public_db: Path, kind_titles: dict[str, str], language: str) -> list[Shard]:
-    """The records of the public copy as search documents, grouped into their shards."""
+def record_shards(public_db: Path, language: str) -> list[Shard]:
+    """The records of the public copy as search documents, grouped into their shards.
+
+    One set for the whole site: a record's text is in its own language, not the
+    visitor's, so every language's search page loads these same bundles, indexed
+    in the site's default language. A document holds the record's texts in every
+    language it has them, so a visitor finds it by its name in theirs, and says
+    its kind by name (each search page shows the kind in its own words).
+    """
     conn = sqlite3.connect(f"file:{public_db}?mode=ro", uri=True)
     try:
         shards: list[Shard] = []
         for kind in KINDS.values():
             columns = [kind.title_field] + [c for c in kind.search_fields if c != kind.title_field]
-            select = ", ".join(f"[{c}]" for c in ["id", *columns])
+            select = ", ".join(f"[{c}]" for c in ["id", *columns, "translations"])
             rows = conn.execute(f"SELECT {select} FROM [{kind.table}] ORDER BY id").fetchall()
             if not rows:
                 continue
             total = buckets(len(rows))
             grouped = [Shard(f"{kind.name}-{n}") for n in range(total)]
-            label = kind_titles.get(kind.name, kind.name)
-            for row in rows:
-                record_id, title, *texts = row
+            for record_id, title, *texts, translated in rows:
                 grouped[bucket_of(record_id, total)].documents.append(
-                    {
-                        "type": "AddRecord",
-                        "url": f"/{kind.name}/{record_id}/",
-                        # Raw text, as Pagefind keeps a page's: its script escapes < and > before showing an excerpt.
-                        "content": " ".join(str(t) for t in (title, *texts) if t not in (None, "")),
-                        "language": language,
-                        "meta": {"title": str(title or record_id), "kind": label},
-                        "filters": {"kind": [label]},
-                        "sort": None,
-                    }
+                    record_document(kind.name, kind.title_field, record_id, title, texts, translated, language)
                 )
             shards += grouped
         return shards
     finally:
         conn.close()
+
+
+def record_document(
+    kind: str, title_field: str, record_id: str, title: Any, texts: list[Any], translated: str | None, language: str
+) -> dict[str, Any]:
+    """One record's search document: its texts and their translations, its title in each language it has one."""
+    translations = _translations(translated)
+    words = [title, *texts, *(value for code in sorted(translations) for value in translations[code].values())]
+    meta = {"title": str(title or record_id)}
+    for code in sorted(translations):
+        if translations[code].get(title_field):
+            meta[f"title_{code}"] = str(translations[code][title_field])
+    return {
+        "type": "AddRecord",
+        "url": f"/{kind}/{record_id}/",
+        # Raw text, as Pagefind keeps a page's: its script escapes < and > before showing an excerpt.
+        "content": " ".join(str(t) for t in words if t not in (None, "")),
+        "language": language,
+        "meta": meta,
+        "filters": {"kind": [kind]},
+        "sort": None,
+    }
+
+
+def _translations(value: str | None) -> dict[str, dict[str, Any]]:
+    """A record's translations as the public copy holds them (JSON by language), or none."""
+    if not value:
+        return {}
+    try:
+        found = json.loads(value)
+    except ValueError:
+        return {}
+    return {str(code): texts for code, texts in found.items() if isinstance(texts, dict)} if isinstance(found, dict) else {}
 
 
 def page_shard(output: Path) -> Shard:
@@ -126,19 +161,18 @@ def page_shard(output: Path) -> Shard:
 
 def build_search_index(
     output: Path,
-    public_db: Path,
+    shards: list[Shard],
     language: str,
-    kind_titles: dict[str, str],
     cache: Path,
     workers: int = 2,
     on_shard: Callable[[str], None] | None = None,
 ) -> tuple[list[str], list[str]]:
     """Index every shard whose documents changed and place the bundles under output/pagefind/.
 
+    Every bundle under output/pagefind/ that is not one of `shards` is removed.
     Returns every file of the search index (kept or written, relative to the
     output) and the shards indexed this time.
     """
-    shards = [page_shard(output), *record_shards(public_db, kind_titles, language)]
     state_path = cache / "search.json"
     previous = read_json_cache(state_path)
     code = files_digest([Path(__file__), Path(__file__).with_name("pagefind_service.py")])
@@ -194,9 +228,8 @@ def _index_shards(
                     on_shard(shard.name)
                 bundle = scratch / shard.name
                 indexer.index_and_write(indexer.new_index(language), shard.documents, bundle)
-                if shard.name != SITE_SHARD:
-                    for name in UI_FILES:
-                        (bundle / name).unlink(missing_ok=True)
+                for name in UI_FILES:  # the search page has its own interface
+                    (bundle / name).unlink(missing_ok=True)
                 paths = sync_tree(bundle, root / shard.name)
                 done[shard.name] = sorted(p.relative_to(root / shard.name).as_posix() for p in paths)
         return done

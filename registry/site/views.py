@@ -35,6 +35,9 @@ class ViewContext:
     record_map: bool = False
     chapters: dict[str, str] = field(default_factory=dict)
     words: Words = field(default_factory=lambda: UNTRANSLATED)
+    # From this language's root to the site's: files that read the same in every language (a record's
+    # JSON) are written once, by the default language at the root, and every language links there.
+    shared_root: str = ""
 
 
 def years(record: dict[str, Any]) -> dict[str, Any] | None:
@@ -46,6 +49,18 @@ def years(record: dict[str, Any]) -> dict[str, Any] | None:
 def record_url(kind: str, record_id: str) -> str:
     """A record's address relative to the site root: its id, forever."""
     return f"{kind}/{record_id}/"
+
+
+def record_document(kind: str, record_id: str) -> str:
+    """Where a record's JSON is, from the site's root: beside its page in the default language."""
+    return f"{record_url(kind, record_id)}{record_id}.json"
+
+
+def record_document_link(ctx: ViewContext, kind: str, record_id: str) -> str:
+    """The link from a record's page to its JSON, which every language shares."""
+    if not ctx.shared_root:
+        return f"{record_id}.json"
+    return f"../../{ctx.shared_root}{record_document(kind, record_id)}"
 
 
 def facet_url(kind: str, facet: str, value: str) -> str:
@@ -98,7 +113,7 @@ def _common(data: SiteData, ctx: ViewContext, kind: str, record: dict[str, Any])
         "last_changed": data.last_changed.get((kind, record_id)),
         "has_point": has_point,
         "map_hash": f"{kind}/{record_id}" if has_point and ctx.record_map else None,
-        "downloads": {"json": f"{record_id}.json", "feature": spec.has_place, "datasette": datasette},
+        "downloads": {"json": record_document_link(ctx, kind, record_id), "feature": spec.has_place, "datasette": datasette},
         "text_lang": text_lang,
         "text_lang_name": language_name(text_lang, ctx.words.code) if text_lang != ctx.words.code else None,
     }

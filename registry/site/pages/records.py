@@ -1,4 +1,7 @@
-"""Record pages and record JSON: a page and a JSON document for every public record of every kind.
+"""Record pages and record JSON: a page in every language and one JSON document for every public record.
+
+The JSON holds the record as published, the same in every language, so only
+the default language writes it (beside its page) and the others link there.
 
 Each kind's page is the one its declaration names (`Kind.page`): ours have
 their own view and template, any other kind gets the page every record has.
@@ -12,7 +15,7 @@ from typing import Any
 from registry.model.kinds import KINDS
 from registry.publishing.files import digest
 from registry.site.pages.planning import PageBuild
-from registry.site.views import ViewContext, dump_json, page_view, record_json
+from registry.site.views import ViewContext, dump_json, page_view, record_document, record_json
 
 
 class RecordFile:
@@ -32,7 +35,7 @@ class RecordFile:
     @property
     def path(self) -> str:
         record_id = self.record["id"]
-        return f"{self.kind}/{record_id}/{record_id}.json" if self.document else f"{self.kind}/{record_id}/index.html"
+        return record_document(self.kind, record_id) if self.document else f"{self.kind}/{record_id}/index.html"
 
     @property
     def group(self) -> str:
@@ -54,10 +57,14 @@ class RecordFile:
 
 
 def _record_files(build: PageBuild, kind: str, record: dict[str, Any]) -> Iterator[RecordFile]:
-    """A record's page and its JSON. A file an earlier build made (`known`) is hashed now, to find out whether
-    it must be rendered; any other is hashed while it is rendered, in the worker, so its view is built once."""
-    page, document = RecordFile(build, build.ctx, kind, record, False), RecordFile(build, build.ctx, kind, record, True)
-    for planned in (page, document):
+    """A record's page and, in the default language, its JSON (the same in every language, so written once).
+
+    A file an earlier build made (`known`) is hashed now, to find out whether it must be rendered; any other
+    is hashed while it is rendered, in the worker, so its view is built once."""
+    files = [RecordFile(build, build.ctx, kind, record, False)]
+    if not build.ctx.shared_root:
+        files.append(RecordFile(build, build.ctx, kind, record, True))
+    for planned in files:
         if planned.path in build.known:
             planned.key = planned.inputs_key()
         yield planned

