@@ -144,3 +144,21 @@ def test_a_column_no_declaration_knows_is_never_published_and_check_says_so(
 def test_a_search_of_thousands_of_words_is_refused_at_once_with_the_limit(runner: CliRunner, example_registry: Path, text: str) -> None:
     code, output = invoke(runner, example_registry, "search", text)
     assert code == 1 and "at most" in output and "Traceback" not in output
+
+
+def test_building_into_the_registrys_folder_is_refused_and_writes_nothing(runner: CliRunner, example_registry: Path) -> None:
+    folder = example_registry.parent
+    before = sorted(p.name for p in folder.iterdir())
+    code, output = invoke(runner, example_registry, "build", "--output", str(folder), "--lang", "en", "--no-search")
+    assert code != 0 and "refusing to build into" in output and example_registry.name in output
+    assert sorted(p.name for p in folder.iterdir()) == before
+
+
+def test_previewing_a_folder_that_holds_a_database_is_refused(runner: CliRunner, example_registry: Path, tmp_path: Path) -> None:
+    code, output = invoke(runner, example_registry, "preview", "--output", str(example_registry.parent), "--port", "0")
+    assert code != 0 and "refusing to serve" in output and example_registry.name in output
+    site = tmp_path / "site"
+    (site / "data").mkdir(parents=True)
+    (site / "data" / "copy-of-registry.sqlite").write_bytes(example_registry.read_bytes())
+    code, output = invoke(runner, example_registry, "preview", "--output", str(site), "--port", "0")
+    assert code != 0 and "data/copy-of-registry.sqlite" in output

@@ -23,8 +23,9 @@ from click.testing import CliRunner
 
 from registry.cli import cli
 from registry.operations.examples import example_data
-from registry.publishing.datasette import PUBLIC_SETTINGS, datasette_app, load_metadata, read_only_asgi
+from registry.publishing.datasette import PUBLIC_SETTINGS, datasette_app, load_metadata
 from registry.publishing.public_copy import publish_registry
+from registry.publishing.request_guards import public_asgi
 from registry.store.database import open_registry
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -108,7 +109,7 @@ async def test_datasette_itself_refuses_posts(ds: Any, public_db: Path, path: st
 async def test_served_app_answers_every_write_with_405(ds: Any, public_db: Path, path: str, method: str) -> None:
     before = digest(public_db)
     await ds.invoke_startup()
-    transport = httpx.ASGITransport(app=read_only_asgi(ds.app()))
+    transport = httpx.ASGITransport(app=public_asgi(ds.app()))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         response = await client.request(method, path, json={"row": {"id": "intruder"}})
         assert response.status_code == 405

@@ -237,7 +237,8 @@ def _announce_steps(quiet: bool) -> Any:
     help="The built site folder to serve.",
 )
 @click.option("--port", default=8000, show_default=True, help="Port on 127.0.0.1.")
-def preview(output: Path, port: int) -> None:
+@pass_settings
+def preview(settings: Settings, output: Path, port: int) -> None:
     """Serve the built site on this computer only (127.0.0.1) until Ctrl-C.
 
     \b
@@ -247,6 +248,14 @@ def preview(output: Path, port: int) -> None:
     import functools as ft
     from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
+    from registry.publishing.files import private_files_in
+
+    private = private_files_in(output, settings.db)
+    if private:
+        raise click.ClickException(
+            f"refusing to serve {output}: it holds {', '.join(private[:3])}, which must not be published; "
+            "preview the folder `commons build` made (e.g. --output output)"
+        )
     handler = ft.partial(SimpleHTTPRequestHandler, directory=str(output))
     try:
         server = ThreadingHTTPServer(("127.0.0.1", port), handler)

@@ -53,9 +53,6 @@ RISKY_HOOKS = frozenset(
     }
 )
 
-# The public instance has no forms, logins or debug tools, so only reads pass.
-READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
 DATABASE_NAME = "public"
 DEFAULT_PORT = 8001
 
@@ -99,10 +96,12 @@ def unsafe_plugins() -> list[str]:
     """Installed Datasette plugins that are not known map plugins and hook into routes, permissions or SQL."""
     from datasette.plugins import DEFAULT_PLUGINS, get_plugins
 
+    from registry.publishing.query_limits import PLUGIN_NAME
+
     found = []
     for plugin in get_plugins():
         name = plugin["name"]
-        if name in DEFAULT_PLUGINS or name in ALLOWED_PLUGINS:
+        if name in DEFAULT_PLUGINS or name in ALLOWED_PLUGINS or name == PLUGIN_NAME:
             continue
         if RISKY_HOOKS & set(plugin["hooks"]):
             found.append(name)
@@ -125,6 +124,9 @@ def datasette_app(
     handlers.rich = None
     if not database.is_file():
         raise NotFound(f"no public copy at {database}: run `commons publish -o {database.parent}` first")
+    from registry.publishing.query_limits import install
+
+    install()
     unsafe = unsafe_plugins()
     if unsafe:
         raise RegistryError(
@@ -138,25 +140,6 @@ def datasette_app(
         crossdb=False,
         cors=False,
     )
-
-
-def read_only_asgi(app: Any) -> Any:
-    """Refuse every request that is not a read before Datasette sees it.
-
-    Immutable mode already makes SQLite refuse writes; this closes Datasette's
-    own POST endpoints too (a POST to a read-only canned query answers 500 in
-    Datasette 0.65), so a write attempt gets a plain 405 from any URL.
-    """
-
-    async def guarded(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and scope["method"] not in READ_METHODS:
-            headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"allow", b"GET, HEAD, OPTIONS")]
-            await send({"type": "http.response.start", "status": 405, "headers": headers})
-            await send({"type": "http.response.body", "body": b"This registry is read-only.\n"})
-            return
-        await app(scope, receive, send)
-
-    return guarded
 
 
 @dataclass
@@ -177,7 +160,9 @@ class PublicServer:
         """Answer requests until interrupted (Ctrl-C or SIGTERM)."""
         import uvicorn
 
-        config = uvicorn.Config(read_only_asgi(self.datasette.app()), log_level="warning", lifespan="on")
+        from registry.publishing.request_guards import public_asgi
+
+        config = uvicorn.Config(public_asgi(self.datasette.app()), log_level="warning", lifespan="on")
         try:
             uvicorn.Server(config).run(sockets=[self.sock])
         finally:

@@ -70,3 +70,31 @@ def files_digest(paths: Iterable[Path]) -> str:
         h.update(path.name.encode("utf-8"))
         h.update(path.read_bytes())
     return h.hexdigest()
+
+
+# Names a SQLite file usually has; the public copy is the one such file a site may hold.
+DATABASE_SUFFIXES = (".db", ".sqlite", ".sqlite3", ".db-wal", ".db-journal", ".db-shm")
+PUBLIC_COPY = "data/public.db"
+
+
+def private_files_in(folder: Path, registry: Path | None) -> list[str]:
+    """Files in a site folder that must never be published: the registry (and its backups) or another database.
+
+    A site built into the folder that holds the registry (`build -o .`) would
+    put the private registry on a static host next to the pages; a preview of
+    that folder would serve it. The registry is found wherever it is under the
+    folder; other databases are looked for where one would be left (the
+    folder itself and data/), not in every record's folder, which at 10k
+    records in seven languages took seconds. Returns paths relative to the folder.
+    """
+    folder = folder.resolve()
+    found = set()
+    if registry is not None and registry.resolve().is_relative_to(folder):
+        found.add(registry.resolve().relative_to(folder).as_posix())
+    for place in (folder, folder / "data"):
+        if place.is_dir():
+            for entry in os.scandir(place):
+                relative = Path(entry.path).relative_to(folder).as_posix()
+                if entry.name.endswith(DATABASE_SUFFIXES) and relative != PUBLIC_COPY:
+                    found.add(relative)
+    return sorted(found)

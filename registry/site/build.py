@@ -72,6 +72,7 @@ def build_site(db: Path, site: SiteSettings, on_step: Callable[[str], None] = _n
 
     report = BuildReport(site.output)
     state = BuildState()
+    refuse_private_output(site.output, db)
     site.output.mkdir(parents=True, exist_ok=True)
     produced: set[str] = set()
 
@@ -96,6 +97,19 @@ def build_site(db: Path, site: SiteSettings, on_step: Callable[[str], None] = _n
     with _timed(report, "prune", on_step):
         report.removed = prune(site, produced)
     return report
+
+
+def refuse_private_output(output: Path, db: Path) -> None:
+    """Refuse to build a site into a folder that holds the registry or another database: a host would publish it."""
+    from registry.publishing.files import private_files_in
+
+    found = private_files_in(output, db)
+    if found:
+        named = f" (it holds {', '.join(found[:3])})"
+        raise RegistryError(
+            f"refusing to build into {output}{named}: a site folder is published whole, and the registry is private; "
+            "build into a folder of its own, e.g. --output output"
+        )
 
 
 def _build_language(site: SiteSettings, shared: BuildState, report: BuildReport, on_step: Callable[[str], None]) -> set[str]:
