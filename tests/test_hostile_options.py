@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -162,3 +163,85 @@ def test_previewing_a_folder_that_holds_a_database_is_refused(runner: CliRunner,
     (site / "data" / "copy-of-registry.sqlite").write_bytes(example_registry.read_bytes())
     code, output = invoke(runner, example_registry, "preview", "--output", str(site), "--port", "0")
     assert code != 0 and "data/copy-of-registry.sqlite" in output
+
+
+def registry_with_a_newer_schema(example_registry: Path) -> None:
+    """What a newer commons leaves behind: a schema change this one does not know."""
+    import sqlite3
+
+    conn = sqlite3.connect(example_registry)
+    with conn:
+        conn.execute(
+            "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES ('commons', 'm999_from_a_newer_version', '2030')"
+        )
+    conn.close()
+
+
+def test_a_registry_from_a_newer_version_is_read_read_only_and_never_written(runner: CliRunner, example_registry: Path) -> None:
+    registry_with_a_newer_schema(example_registry)
+    before = example_registry.read_bytes()
+    code, output = invoke(runner, example_registry, "list", "assets")
+    assert code == 0 and "read-only" in output and "newer version" in output and "nap-asilo" in output
+    code, output = invoke(runner, example_registry, "add", "assets", "--set", "id=new-place", "--set", "name=New place")
+    assert code != 0 and "newer version of commons" in output and "upgrade" in output
+    assert example_registry.read_bytes() == before
+
+
+@pytest.fixture
+def unwritable_folder(tmp_path: Path) -> Iterator[Path]:
+    """A folder nobody may write to, root included: read-only permissions, and the immutable flag for root."""
+    import os
+    import subprocess
+
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    yield folder
+    if os.geteuid() == 0:
+        subprocess.run(["chattr", "-i", str(folder)], check=False, capture_output=True)
+    folder.chmod(0o755)
+
+
+def make_unwritable(folder: Path) -> None:
+    import os
+    import subprocess
+
+    if os.geteuid() == 0:
+        made = subprocess.run(["chattr", "+i", str(folder)], check=False, capture_output=True)
+        if made.returncode != 0:
+            pytest.skip(f"cannot make a folder read-only for root here: {made.stderr.decode().strip()}")
+    else:
+        for path in folder.iterdir():
+            path.chmod(0o444)
+        folder.chmod(0o555)
+
+
+def test_on_a_read_only_disk_reading_commands_and_backup_still_work(
+    runner: CliRunner, example_registry: Path, unwritable_folder: Path, tmp_path: Path
+) -> None:
+    db = unwritable_folder / "registry.db"
+    db.write_bytes(example_registry.read_bytes())
+    make_unwritable(unwritable_folder)
+    for command in (["list", "assets"], ["show", "assets", "nap-asilo"], ["search", "asilo"], ["log", "--limit", "3"], ["check"]):
+        code, output = invoke(runner, db, *command)
+        assert code == 0, (command, output)
+        assert "read-only" in output
+    code, output = invoke(runner, db, "backup", str(tmp_path / "copy.db"))
+    assert code == 0 and (tmp_path / "copy.db").is_file(), output
+    code, output = invoke(runner, db, "edit", "assets", "nap-asilo", "--set", "name=Changed")
+    assert code != 0 and "read-only" in output
+
+
+@pytest.mark.parametrize(
+    ("rows", "line"),
+    [
+        ("x1," + "a" * 10_000_000 + ",building,occupied\n", 2),  # a 10 MB value on the first record
+        ('x0,A,building,occupied\nx1,"' + "a\nb" * 10 + "a" * 200_000 + '",building,occupied\n', 3),  # a quoted value over lines
+    ],
+)
+def test_a_value_past_the_csv_limit_is_reported_at_the_line_its_record_begins(
+    runner: CliRunner, example_registry: Path, tmp_path: Path, rows: str, line: int
+) -> None:
+    source = tmp_path / "places.csv"
+    source.write_text("id,name,kind,status\n" + rows, encoding="utf-8")
+    code, output = invoke(runner, example_registry, "import", "assets", str(source))
+    assert code != 0 and f"places.csv line {line}: a value is longer than" in output and "20,000" in output

@@ -41,15 +41,19 @@ class Settings:
     db: Path
     by: str | None
 
-    def open(self) -> Any:
+    def open(self, reading: bool = False) -> Any:
         """Open the registry for one command, closed when the command ends.
 
         Closing (rather than waiting for garbage collection) lets SQLite fold the
         -wal file back in, so the registry is one file again once `commons` exits.
+        A command that only reads opens it `reading`: it then works on a
+        read-only disk and on a registry a newer commons wrote, and says so.
         """
         from registry.store.database import open_registry
 
-        registry = open_registry(self.db, by=self.by)
+        registry = open_registry(self.db, by=self.by, reading=reading)
+        if registry.read_only:
+            click.secho(f"Opened {self.db} read-only: {registry.read_only}.", fg="yellow", err=True)
         ctx = click.get_current_context(silent=True)
         if ctx is not None:
             ctx.call_on_close(registry.close)

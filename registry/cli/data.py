@@ -133,7 +133,7 @@ def export(settings: Settings, kind: str, fmt: str, output: Path | None) -> None
         raise click.UsageError(f"--format {fmt} writes a file: give it with -o FILE{chosen.suffix}")
     if chosen.binary and output is not None and output.suffix.lower() != chosen.suffix:
         raise click.ClickException(f"{output.name}: a {chosen.title} file name ends in {chosen.suffix}")
-    content = export_records(settings.open(), kind, fmt)
+    content = export_records(settings.open(reading=True), kind, fmt)
     if output is None:
         click.echo(content, nl=False)
         return
@@ -226,7 +226,7 @@ def near(settings: Settings, kind: str, record_id: str, km: float, only: str | N
     """
     from registry.geo.near import near_records
 
-    found = near_records(settings.open(), kind, record_id, km, only=only)
+    found = near_records(settings.open(reading=True), kind, record_id, km, only=only)
     if as_json:
         click.echo(json.dumps([vars(n) for n in found], ensure_ascii=False, indent=2))
         return
@@ -253,7 +253,7 @@ def backup(settings: Settings, dest: Path) -> None:
     """
     from registry.store.backups import backup_registry
 
-    made = backup_registry(settings.open(), dest)
+    made = backup_registry(settings.open(reading=True), dest)
     click.echo(f"Backed up {settings.db} to {made}")
 
 

@@ -103,7 +103,7 @@ def show(settings: Settings, kind: str, record_id: str, as_json: bool) -> None:
     from registry.operations.details import record_details
     from registry.operations.records import get_record
 
-    registry = settings.open()
+    registry = settings.open(reading=True)
     details = record_details(registry.conn, kind, record_id)
     if details is None:
         get_record(registry, kind, record_id)  # raises NotFound with a suggestion
@@ -155,7 +155,7 @@ def list_command(settings: Settings, kind: str, filters: tuple[str, ...], stale:
     from registry.operations.records import list_records
 
     where = {k: v for k, v in parse_assignments(filters).items()}
-    records = list_records(settings.open(), kind, where)
+    records = list_records(settings.open(reading=True), kind, where)
     if stale:
         records = [r for r in records if is_stale(r.get("last_verified"))]
     spec = get_kind(kind)
@@ -205,7 +205,7 @@ def search(settings: Settings, text: str, kind: str | None, limit: int) -> None:
     """
     from registry.operations.search import search_records
 
-    hits = search_records(settings.open().conn, text, kind, limit=limit)
+    hits = search_records(settings.open(reading=True).conn, text, kind, limit=limit)
     if not hits:
         click.echo("No matches.")
     for hit in hits:
@@ -300,7 +300,7 @@ def log(settings: Settings, kind: str | None, record_id: str | None, limit: int,
     """
     from registry.store.history import changed_fields, read_log
 
-    entries = read_log(settings.open(), kind, record_id, limit=limit or None)
+    entries = read_log(settings.open(reading=True), kind, record_id, limit=limit or None)
     if as_json:
         click.echo(json.dumps(entries, ensure_ascii=False, indent=2))
         return
@@ -347,7 +347,7 @@ def check(settings: Settings) -> None:
     from registry.site.translated_content import stale_translations
     from registry.store.checks import check_registry
 
-    report = check_registry(settings.open())
+    report = check_registry(settings.open(reading=True))
     report.notices += [f"stale translation: {status.describe()}" for status in stale_translations(project_root() / "content")]
     for notice in report.notices:
         click.echo(f"notice: {notice}")
@@ -377,5 +377,5 @@ def expiring(settings: Settings, within: str) -> None:
     from registry.cli.tables import format_table
     from registry.operations.agreements import expiring_agreements, parse_window
 
-    rows = expiring_agreements(settings.open(), parse_window(within))
+    rows = expiring_agreements(settings.open(reading=True), parse_window(within))
     click.echo(format_table(rows, ["id", "title", "expires_on", "asset_id"]) if rows else f"No active agreement expires within {within}.")

@@ -39,7 +39,7 @@ def publish(settings: Settings, directory: Path) -> None:
     """
     from registry.publishing.public_copy import publish_registry
 
-    published = publish_registry(settings.open(), directory)
+    published = publish_registry(settings.open(reading=True), directory)
     click.echo(f"Published {published.database} and {len(published.files) - 1} downloads in {directory}/")
 
 
@@ -69,7 +69,7 @@ def serve(settings: Settings, directory: Path, host: str, port: int, no_publish:
     from registry.publishing.datasette import ServeOptions, serve_registry
 
     options = ServeOptions(directory=directory, host=host, port=port, publish=not no_publish, metadata=metadata)
-    registry = None if no_publish else settings.open()
+    registry = None if no_publish else settings.open(reading=True)
 
     def announce(server: Any) -> None:
         click.echo(f"Serving {server.database} read-only at {server.url} (Ctrl-C to stop)")

@@ -14,6 +14,7 @@ from registry.formats.csv_text import restore
 from registry.model.declaration import Kind
 from registry.model.errors import RegistryError, ValidationError
 from registry.model.kinds import KIND_BY_TABLE, KINDS
+from registry.model.values import MAX_TEXT
 
 # A UTF-8 encoded character beyond ASCII: two, three or four bytes of the right shape.
 UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
@@ -114,6 +115,7 @@ def _csv_rows(path: Path, text: str, delimiter: str | None) -> list[tuple[str, d
         if len(set(names)) < len(names):
             return _csv_rows_repeated_columns(path, text, delimiter)
         width = len(names)
+        record_start = reader.line_num + 1  # where the record being read begins (a quoted value may span lines)
         for row in reader:
             if len(row) > width:
                 raise ValidationError(
@@ -124,15 +126,27 @@ def _csv_rows(path: Path, text: str, delimiter: str | None) -> list[tuple[str, d
             }  # short rows: the rest are empty
             if values:
                 rows.append((f"{path.name} line {reader.line_num}: ", values))
+            record_start = reader.line_num + 1
     except csv.Error as exc:  # e.g. a value longer than the csv module's field limit
-        raise ValidationError([f"{path.name} near line {reader.line_num + 1}: cannot read this CSV: {exc}"]) from None
+        raise ValidationError([_unreadable(path, record_start, exc)]) from None
     return rows
+
+
+def _unreadable(path: Path, line: int, exc: csv.Error) -> str:
+    """The csv module's complaint, at the line where the record it could not read begins."""
+    if "field larger than field limit" in str(exc):
+        return (
+            f"{path.name} line {line}: a value is longer than {csv.field_size_limit():,} characters, "
+            f"far over the {MAX_TEXT:,} a field may hold; shorten it or check the file's quotes"
+        )
+    return f"{path.name} line {line}: cannot read this CSV: {exc}"
 
 
 def _csv_rows_repeated_columns(path: Path, text: str, delimiter: str) -> list[tuple[str, dict[str, Any]]]:
     """A header naming a column twice is read as it always was, by DictReader (the last such column wins)."""
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows = []
+    record_start = 2
     try:
         for row in reader:
             if None in row:
@@ -142,8 +156,9 @@ def _csv_rows_repeated_columns(path: Path, text: str, delimiter: str) -> list[tu
             values = {k.strip(): restore(v) for k, v in row.items() if k is not None and v not in (None, "")}
             if values:
                 rows.append((f"{path.name} line {reader.line_num}: ", values))
+            record_start = reader.line_num + 1
     except csv.Error as exc:
-        raise ValidationError([f"{path.name} near line {reader.line_num + 1}: cannot read this CSV: {exc}"]) from None
+        raise ValidationError([_unreadable(path, record_start, exc)]) from None
     return rows
 
 

@@ -77,7 +77,7 @@ def build_site(db: Path, site: SiteSettings, on_step: Callable[[str], None] = _n
     produced: set[str] = set()
 
     with _timed(report, "publish", on_step):
-        registry = open_registry(db)
+        registry = open_registry(db, reading=True)
         try:
             published = publish_registry(registry, site.data_dir, site.cache_dir / "downloads.json")
         finally:

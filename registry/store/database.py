@@ -41,11 +41,16 @@ MIGRATION_NAMES = (
 
 @dataclass
 class Registry:
-    """An open registry file and the person whose changes are being written."""
+    """An open registry file and the person whose changes are being written.
+
+    `read_only` says why a registry opened for reading cannot be written this
+    time (a read-only disk, a schema newer than this program), or is empty.
+    """
 
     path: Path
     conn: sqlite3.Connection
     by: str
+    read_only: str = ""
 
     @property
     def db(self) -> sqlite_utils.Database:
@@ -74,6 +79,30 @@ def _connect(path: Path, timeout: float) -> sqlite3.Connection:
     return conn
 
 
+def _connect_read_only(path: Path, timeout: float) -> sqlite3.Connection:
+    """A connection that cannot write: read-only mode, or immutable when even SQLite's -shm file cannot be made."""
+    from urllib.parse import quote
+
+    uri = f"file:{quote(str(path.resolve()))}"
+    try:
+        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=timeout, isolation_level=None, check_same_thread=False)
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError:
+        # A WAL registry on a read-only disk: nobody can be writing it, so it is read as it stands.
+        conn = sqlite3.connect(f"{uri}?immutable=1", uri=True, timeout=timeout, isolation_level=None, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+    return conn
+
+
+def _newer_migrations(conn: sqlite3.Connection) -> list[str]:
+    """Migrations a newer version of this program applied, which this one does not know."""
+    try:
+        applied = {row[0] for row in conn.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = 'commons'")}
+    except sqlite3.OperationalError:
+        return []
+    return sorted(applied - set(MIGRATION_NAMES))
+
+
 def _migrations_pending(conn: sqlite3.Connection) -> bool:
     try:
         applied = {row[0] for row in conn.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = 'commons'")}
@@ -97,11 +126,27 @@ def _declared_tables_missing(conn: sqlite3.Connection) -> bool:
     return any(kind.table not in existing for kind in KINDS.values()) or any(link.table not in existing for link in LINKS)
 
 
-def open_registry(path: str | Path, *, by: str | None = None, timeout: float = BUSY_TIMEOUT_SECONDS, migrate: bool = True) -> Registry:
-    """Open an existing registry, bringing an older schema up to date in place."""
+def open_registry(
+    path: str | Path,
+    *,
+    by: str | None = None,
+    timeout: float = BUSY_TIMEOUT_SECONDS,
+    migrate: bool = True,
+    reading: bool = False,
+) -> Registry:
+    """Open an existing registry, bringing an older schema up to date in place.
+
+    A command that only reads (`reading`) still works where writing cannot: on
+    a read-only disk, and on a registry a newer version of this program wrote;
+    it then opens the file read-only and says why in `Registry.read_only`. A
+    command that writes refuses a newer registry instead of changing a schema
+    it does not know.
+    """
     path = Path(path)
     if not path.is_file():
         raise NotFound(f"no registry at {path}: create one with `commons init` or point --db / COMMONS_DB at it")
+    if reading and not _writable(path):
+        return _open_for_reading(path, by, timeout, "the registry is on a disk or in a folder you cannot write to")
     # Opening already touches the file (and, in WAL mode, the -wal and -shm files beside
     # it), so a busy, read-only or damaged registry is reported here in the same words
     # as during a write, not as "not a registry".
@@ -109,12 +154,15 @@ def open_registry(path: str | Path, *, by: str | None = None, timeout: float = B
         conn = _connect(path, timeout)
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     registry = Registry(path, conn, by or current_user())
-    foreign = _foreign_tables(conn)
-    if foreign:
+    _refuse_foreign(registry)
+    newer = _newer_migrations(conn)
+    if newer:
         conn.close()
+        if reading:
+            return _open_for_reading(path, by, timeout, f"a newer version of commons wrote it (schema changes {', '.join(newer)})")
         raise RegistryError(
-            f"{path} is not a commons registry: it is another program's SQLite file (tables {', '.join(foreign[:5])}), "
-            "and it was left as it is; point --db at a registry, or make a new one with `commons init`"
+            f"{path} was written by a newer version of commons (schema changes {', '.join(newer)}); "
+            "upgrade commons to change it (commands that only read still work)"
         )
     if migrate:
         with translate_sqlite_errors(path):
@@ -130,6 +178,28 @@ def open_registry(path: str | Path, *, by: str | None = None, timeout: float = B
             if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 conn.execute("PRAGMA journal_mode = WAL")
     return registry
+
+
+def _open_for_reading(path: Path, by: str | None, timeout: float, reason: str) -> Registry:
+    """The registry opened so that nothing can write it, for a command that only reads."""
+    with translate_sqlite_errors(path):
+        conn = _connect_read_only(path, timeout)
+    registry = Registry(path, conn, by or current_user(), read_only=reason)
+    _refuse_foreign(registry)
+    if _migrations_pending(conn) and not _newer_migrations(conn):
+        conn.close()
+        raise RegistryError(f"{path} needs its schema brought up to date, which needs writing, and {reason}; copy it somewhere writable")
+    return registry
+
+
+def _refuse_foreign(registry: Registry) -> None:
+    foreign = _foreign_tables(registry.conn)
+    if foreign:
+        registry.conn.close()
+        raise RegistryError(
+            f"{registry.path} is not a commons registry: it is another program's SQLite file (tables {', '.join(foreign[:5])}), "
+            "and it was left as it is; point --db at a registry, or make a new one with `commons init`"
+        )
 
 
 def create_registry(path: str | Path, *, by: str | None = None) -> Registry:
