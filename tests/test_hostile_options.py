@@ -245,3 +245,46 @@ def test_a_value_past_the_csv_limit_is_reported_at_the_line_its_record_begins(
     source.write_text("id,name,kind,status\n" + rows, encoding="utf-8")
     code, output = invoke(runner, example_registry, "import", "assets", str(source))
     assert code != 0 and f"places.csv line {line}: a value is longer than" in output and "20,000" in output
+
+
+def test_an_archive_that_expands_past_the_limit_is_refused_from_its_directory(
+    runner: CliRunner, example_registry: Path, tmp_path: Path
+) -> None:
+    import zipfile
+
+    bomb = tmp_path / "places.zip"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("places.shp", b"\0" * 30_000_000)  # 30 MB of zeros, a few kilobytes zipped
+    assert bomb.stat().st_size < 100_000
+    code, output = invoke(runner, example_registry, "import", "assets", str(bomb), "--max-mb", "10")
+    assert code != 0 and "expands to 30 MB, over the 10 MB" in output and "--max-mb 31" in output
+
+
+def test_more_features_than_the_limit_are_refused_with_the_option_that_raises_it(
+    runner: CliRunner, example_registry: Path, tmp_path: Path
+) -> None:
+    import json
+
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [14.25 + n / 1000, 40.85]},
+            "properties": {"id": f"p-{n}", "name": f"Place {n}", "kind": "building", "status": "unused"},
+        }
+        for n in range(30)
+    ]
+    source = tmp_path / "places.geojson"
+    source.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    code, output = invoke(runner, example_registry, "import", "assets", str(source), "--max-records", "20", "--dry-run")
+    assert code != 0 and "holds 30 features, over the 20 one import takes" in output and "--max-records 30" in output
+    code, output = invoke(runner, example_registry, "import", "assets", str(source), "--max-records", "30", "--dry-run")
+    assert code == 0 and "Would add 30 assets" in output, output
+
+
+def test_a_csv_over_the_size_limit_is_refused_before_it_is_read(runner: CliRunner, example_registry: Path, tmp_path: Path) -> None:
+    source = tmp_path / "assets.csv"
+    source.write_text(
+        "id,name,kind,status\n" + "".join(f"big-{n},Place {n:07d},building,unused\n" for n in range(60_000)), encoding="utf-8"
+    )
+    code, output = invoke(runner, example_registry, "import", str(source), "--max-mb", "1")
+    assert code != 0 and "over the 1.0 MB one import reads" in output and "--max-mb 3" in output

@@ -26,10 +26,31 @@ from registry.model.kinds import KINDS
     help="Which column feeds which field, e.g. name=NOME,lat=Y,lon=X or wkt=GEOM; unmapped columns are guessed and reported.",
 )
 @click.option("--crs", help="CRS of a file that does not say its own, e.g. EPSG:32633 for a CSV in UTM 33N.")
+@click.option(
+    "--max-mb",
+    type=click.IntRange(1, 100_000),
+    default=250,
+    show_default=True,
+    help="The largest file (or zip, expanded) one import reads, in megabytes.",
+)
+@click.option(
+    "--max-records",
+    type=click.IntRange(1, 100_000_000),
+    default=250_000,
+    show_default=True,
+    help="The most rows or features one file may hold.",
+)
 @pass_settings
 @reports_errors
 def import_command(
-    settings: Settings, sources: tuple[str, ...], dry_run: bool, layer: str | None, columns: tuple[str, ...], crs: str | None
+    settings: Settings,
+    sources: tuple[str, ...],
+    dry_run: bool,
+    layer: str | None,
+    columns: tuple[str, ...],
+    crs: str | None,
+    max_mb: int,
+    max_records: int,
 ) -> None:
     """Import records from CSV, JSON or GIS files: all rows of all files, or none.
 
@@ -53,7 +74,9 @@ def import_command(
       commons import actors soci.csv --columns lat=Y,lon=X --crs EPSG:32633
     """
     from registry.formats.importing import ImportResult, import_or_preview_files
+    from registry.formats.limits import MEGABYTE, ImportLimits
 
+    limits = ImportLimits(max_bytes=max_mb * MEGABYTE, max_records=max_records)
     kind, files = _kind_and_files(sources)
     results: list[ImportResult]
     if layer or columns or crs:
@@ -73,10 +96,13 @@ def import_command(
                 columns=columns,
                 crs=crs,
                 notify=lambda note: click.echo(note, err=True),
+                limits=limits,
             )
         ]
     else:
-        results = import_or_preview_files(settings.open(), files, kind, dry_run=dry_run, notify=lambda note: click.echo(note, err=True))
+        results = import_or_preview_files(
+            settings.open(), files, kind, dry_run=dry_run, notify=lambda note: click.echo(note, err=True), limits=limits
+        )
     for result in results:
         warn(result.warnings)
     verb = "Would add" if dry_run else "Added"

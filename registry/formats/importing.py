@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from registry.formats.columns import parse_columns
+from registry.formats.limits import DEFAULT_LIMITS, ImportLimits, check_file_size, check_record_count
 from registry.formats.rows import kind_of_file, read_rows
 from registry.formats.spatial import CSV_SUFFIXES, GIS_SUFFIXES, is_spatial_import, read_spatial_rows
 from registry.model.declaration import Kind
@@ -108,6 +109,7 @@ def import_files(
     *,
     dry_run: bool = False,
     notify: Callable[[str], None] | None = None,
+    limits: ImportLimits = DEFAULT_LIMITS,
 ) -> list[ImportResult]:
     """Import several files in one transaction: every row of every file, or nothing.
 
@@ -121,7 +123,7 @@ def import_files(
     problems: list[str] = []
     for name, path in files:
         try:
-            batches.append(_Batch(get_kind(name), path, _read_any(path, name, notify)))
+            batches.append(_Batch(get_kind(name), path, _read_any(path, name, notify, limits)))
         except ValidationError as exc:
             problems += exc.problems
         except RegistryError as exc:
@@ -131,10 +133,13 @@ def import_files(
     return _import_batches(registry, batches, dry_run=dry_run)
 
 
-def _read_any(path: Path, kind_name: str, notify: Callable[[str], None] | None) -> list[Row]:
+def _read_any(path: Path, kind_name: str, notify: Callable[[str], None] | None, limits: ImportLimits) -> list[Row]:
+    check_file_size(path, limits)
     if not is_spatial_import(path, kind_name):
-        return read_rows(path, get_kind(kind_name))
-    spatial = read_spatial_rows(path, kind_name)
+        rows = read_rows(path, get_kind(kind_name))
+        check_record_count(path, len(rows), limits)
+        return rows
+    spatial = read_spatial_rows(path, kind_name, limits=limits)
     for note in spatial.notes:
         if notify is not None:
             notify(note)
@@ -236,10 +241,11 @@ def import_or_preview_files(
     *,
     dry_run: bool = False,
     notify: Callable[[str], None] | None = None,
+    limits: ImportLimits = DEFAULT_LIMITS,
 ) -> list[ImportResult]:
     """`import_files`, where a dry run does every check and insert of every file, then rolls everything back."""
     try:
-        return import_files(registry, paths, kind_name, dry_run=dry_run, notify=notify)
+        return import_files(registry, paths, kind_name, dry_run=dry_run, notify=notify, limits=limits)
     except _DryRunDone as done:
         return done.results
 
@@ -260,9 +266,11 @@ def import_spatial(
     columns: tuple[str, ...] = (),
     crs: str | None = None,
     notify: Callable[[str], None] | None = None,
+    limits: ImportLimits = DEFAULT_LIMITS,
 ) -> ImportResult:
     """Import a GIS file or a CSV with coordinates: read, report guesses, then all rows or none."""
-    spatial = read_spatial_rows(Path(path), kind_name, layer=layer, columns=parse_columns(columns), crs=crs)
+    check_file_size(Path(path), limits)
+    spatial = read_spatial_rows(Path(path), kind_name, layer=layer, columns=parse_columns(columns), crs=crs, limits=limits)
     for note in spatial.notes:
         if notify is not None:
             notify(note)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from registry.formats.columns import plan_columns
+from registry.formats.limits import DEFAULT_LIMITS, ImportLimits, check_record_count
 from registry.model.declaration import Kind
 from registry.model.errors import RegistryError, ValidationError, suggest
 from registry.model.kinds import get_kind
@@ -64,7 +65,13 @@ def _looks_like_geojson(path: Path) -> bool:
 
 
 def read_spatial_rows(
-    path: Path, kind_name: str, *, layer: str | None = None, columns: dict[str, str] | None = None, crs: str | None = None
+    path: Path,
+    kind_name: str,
+    *,
+    layer: str | None = None,
+    columns: dict[str, str] | None = None,
+    crs: str | None = None,
+    limits: ImportLimits = DEFAULT_LIMITS,
 ) -> SpatialRows:
     """Rows from GeoJSON, GeoPackage, (zipped) Shapefile or CSV, with locations in WGS84."""
     kind = get_kind(kind_name)
@@ -73,11 +80,13 @@ def read_spatial_rows(
     if "lat" not in kind.field_names:
         raise ValidationError([f"{kind.name} have no location, so they cannot come from a spatial file; import them from CSV or JSON"])
     if path.suffix.lower() in CSV_SUFFIXES:
-        return read_csv_places(path, kind, columns or {}, crs)
-    return _read_gis(path, kind, layer, columns or {}, crs)
+        found = read_csv_places(path, kind, columns or {}, crs)
+        check_record_count(path, len(found.rows), limits)
+        return found
+    return _read_gis(path, kind, layer, columns or {}, crs, limits)
 
 
-def _read_gis(path: Path, kind: Kind, layer: str | None, mapping: dict[str, str], crs: str | None) -> SpatialRows:
+def _read_gis(path: Path, kind: Kind, layer: str | None, mapping: dict[str, str], crs: str | None, limits: ImportLimits) -> SpatialRows:
     import geopandas
     import pyogrio
 
@@ -90,6 +99,11 @@ def _read_gis(path: Path, kind: Kind, layer: str | None, mapping: dict[str, str]
     if layer is None and len(layers) > 1:
         raise ValidationError([f"{path.name} holds {len(layers)} layers: {', '.join(layers)}; choose one with --layer NAME"])
     chosen = layer or (layers[0] if layers else None)
+    try:
+        features = int(pyogrio.read_info(path, layer=chosen).get("features") or 0)  # counted from the file's header
+    except Exception as exc:  # noqa: BLE001
+        raise ValidationError([f"{path.name}: cannot read layer {chosen!r} ({first_line(exc)})"]) from None
+    check_record_count(path, features, limits, "features")
     try:
         frame = geopandas.read_file(path, layer=chosen, engine="pyogrio")
     except Exception as exc:  # noqa: BLE001
