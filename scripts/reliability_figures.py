@@ -1,6 +1,7 @@
 """Run the reliability tests and write their figures into the README's Reliability section.
 
-    .venv/bin/python scripts/reliability_figures.py
+    .venv/bin/python scripts/reliability_figures.py            # the long profile (about half an hour)
+    .venv/bin/python scripts/reliability_figures.py --short    # the suite's own counts, for a quick look
 
 The test suite itself never edits a tracked file; this script is the one
 explicit step that does, and only after every reliability module passed.
@@ -21,9 +22,10 @@ import reliability  # noqa: E402
 
 
 def main() -> int:
+    chosen = "short" if "--short" in sys.argv[1:] else "long"
     with tempfile.TemporaryDirectory() as folder:
         figures = Path(folder) / "figures.json"
-        env = {**os.environ, reliability.FIGURES_ENV: str(figures)}
+        env = {**os.environ, reliability.FIGURES_ENV: str(figures), reliability.PROFILE_ENV: chosen}
         modules = [f"tests/{name}" for name in reliability.MODULES]
         done = subprocess.run([sys.executable, "-m", "pytest", "-q", *modules], cwd=ROOT, env=env)
         if done.returncode != 0 or not figures.is_file():

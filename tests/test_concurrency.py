@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from reliability import record
+from reliability import record, scaled
 
 from registry.cli import cli
 from registry.model.errors import Busy
@@ -28,8 +28,8 @@ from registry.operations.records import add_record, update_record
 from registry.store import database as store
 from registry.store.database import create_registry, open_registry
 
-WRITERS = 4
-SECONDS = 4.0
+WRITERS = scaled(4, 8)
+SECONDS = float(scaled(4, 10))
 SHARED = ["shared-a", "shared-b"]
 
 WRITER = r"""

@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from reliability import record
+from reliability import record, scaled
 from test_validation import snapshot
 
 from registry.cli import cli
@@ -164,7 +164,7 @@ def test_an_import_killed_at_random_moments_lands_wholly_or_not_at_all(import_se
 
     rng = random.Random(SEED)
     outcomes = []
-    for run in range(8):
+    for run in range(scaled(8, 56)):
         db = tmp_path / f"run-{run}.db"
         shutil.copyfile(base, db)
         proc = start_import(db, rows)
@@ -223,7 +223,7 @@ def test_edits_killed_at_random_moments_leave_every_change_whole(tmp_path: Path)
         add_record(reg, "assets", {"id": f"asset-{n}", "name": f"Asset {n}", "kind": "garden", "status": "occupied"})
     reg.close()
     rng = random.Random(SEED + 1)
-    for run in range(6):
+    for run in range(scaled(6, 50)):
         db = tmp_path / f"edits-{run}.db"
         shutil.copyfile(base, db)
         for suffix in ("-wal", "-shm"):

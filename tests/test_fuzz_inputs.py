@@ -25,7 +25,7 @@ import pytest
 from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from reliability import record
+from reliability import record, scaled
 from test_validation import snapshot
 
 from registry.cli import cli
@@ -41,9 +41,11 @@ from registry.store.database import create_registry, open_registry
 
 
 def fuzz(examples: int) -> settings:
-    """Hypothesis settings for CLI runs: no deadline (files and SQLite), no example database in the repository."""
+    """Hypothesis settings for CLI runs: no deadline (files and SQLite), no example database in the repository.
+
+    The long profile tries fifteen times as many examples (over 10,000 in all)."""
     return settings(
-        max_examples=examples,
+        max_examples=scaled(examples, examples * 15),
         deadline=None,
         database=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
