@@ -22,10 +22,20 @@ def test_a_window_past_a_century_is_refused_with_the_limit(runner: CliRunner, ex
     assert code == 1 and "at most 100 years" in output and "Traceback" not in output
 
 
-@pytest.mark.parametrize("command", [["search", "asilo", "--limit"], ["log", "--limit"]])
-def test_a_huge_limit_is_refused_with_its_range(runner: CliRunner, example_registry: Path, command: list[str]) -> None:
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["search", "asilo", "--limit"],
+        ["log", "--limit"],
+        ["preview", "--output", ".", "--port"],
+        ["serve", "--no-publish", "--port"],
+        ["import", "assets", "x.csv", "--max-mb"],
+        ["import", "assets", "x.csv", "--max-records"],
+    ],
+)
+def test_a_huge_number_is_refused_with_its_range(runner: CliRunner, example_registry: Path, command: list[str]) -> None:
     code, output = invoke(runner, example_registry, *command, "99999999999999999999")
-    assert code == 2 and "--limit" in output and "Traceback" not in output
+    assert code == 2 and command[-1] in output and "range" in output and "Traceback" not in output
 
 
 @pytest.mark.parametrize(

@@ -236,7 +236,7 @@ def _announce_steps(quiet: bool) -> Any:
     show_default=True,
     help="The built site folder to serve.",
 )
-@click.option("--port", default=8000, show_default=True, help="Port on 127.0.0.1.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port on 127.0.0.1 (0 picks a free one).")
 @pass_settings
 def preview(settings: Settings, output: Path, port: int) -> None:
     """Serve the built site on this computer only (127.0.0.1) until Ctrl-C.
