@@ -1,6 +1,6 @@
 """Run the reliability tests and write their figures into the README's Reliability section.
 
-    .venv/bin/python scripts/reliability_figures.py            # the long profile (about half an hour)
+    .venv/bin/python scripts/reliability_figures.py            # the long profile (about 7 minutes on 2 cores)
     .venv/bin/python scripts/reliability_figures.py --short    # the suite's own counts, for a quick look
 
 The test suite itself never edits a tracked file; this script is the one
