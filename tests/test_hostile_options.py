@@ -248,13 +248,16 @@ def test_on_a_read_only_disk_reading_commands_and_backup_still_work(
         ('x0,A,building,occupied\nx1,"' + "a\nb" * 10 + "a" * 200_000 + '",building,occupied\n', 3),  # a quoted value over lines
     ],
 )
-def test_a_value_past_the_csv_limit_is_reported_at_the_line_its_record_begins(
+def test_an_overlong_value_is_reported_at_the_line_its_record_begins(
     runner: CliRunner, example_registry: Path, tmp_path: Path, rows: str, line: int
 ) -> None:
     source = tmp_path / "places.csv"
     source.write_text("id,name,kind,status\n" + rows, encoding="utf-8")
     code, output = invoke(runner, example_registry, "import", "assets", str(source))
-    assert code != 0 and f"places.csv line {line}: a value is longer than" in output and "20,000" in output
+    # Whether the csv module's own limit stops it first (its default) or the field's (when a library raised
+    # that process-wide limit), the line is where the record begins and the limit is named.
+    assert code != 0 and f"places.csv line {line}: " in output
+    assert "the 20,000 a field may hold" in output or "at most 20000 are allowed" in output
 
 
 def test_an_archive_that_expands_past_the_limit_is_refused_from_its_directory(

@@ -80,29 +80,46 @@ def import_command(
     kind, files = _kind_and_files(sources)
     results: list[ImportResult]
     if layer or columns or crs:
-        from registry.formats.importing import import_spatial
-
-        if kind is None or len(files) != 1:
-            raise click.UsageError(
-                "--layer, --columns and --crs describe one file: give its kind and the file, e.g. commons import assets beni.gpkg --layer immobili"
-            )
-        results = [
-            import_spatial(
-                settings.open(),
-                kind,
-                Path(files[0]),
-                dry_run=dry_run,
-                layer=layer,
-                columns=columns,
-                crs=crs,
-                notify=lambda note: click.echo(note, err=True),
-                limits=limits,
-            )
-        ]
+        results = [_import_one_spatial_file(settings, kind, files, dry_run, layer, columns, crs, limits)]
     else:
         results = import_or_preview_files(
             settings.open(), files, kind, dry_run=dry_run, notify=lambda note: click.echo(note, err=True), limits=limits
         )
+    _report_import(results, dry_run)
+
+
+def _import_one_spatial_file(
+    settings: Settings,
+    kind: str | None,
+    files: list[str],
+    dry_run: bool,
+    layer: str | None,
+    columns: tuple[str, ...],
+    crs: str | None,
+    limits: Any,
+) -> Any:
+    """One GIS file or CSV with coordinates, read with the layer, columns and CRS given."""
+    from registry.formats.importing import import_spatial
+
+    if kind is None or len(files) != 1:
+        raise click.UsageError(
+            "--layer, --columns and --crs describe one file: give its kind and the file, e.g. commons import assets beni.gpkg --layer immobili"
+        )
+    return import_spatial(
+        settings.open(),
+        kind,
+        Path(files[0]),
+        dry_run=dry_run,
+        layer=layer,
+        columns=columns,
+        crs=crs,
+        notify=lambda note: click.echo(note, err=True),
+        limits=limits,
+    )
+
+
+def _report_import(results: list[Any], dry_run: bool) -> None:
+    """Warnings first, then what each file added (or would add), and the total for several files."""
     for result in results:
         warn(result.warnings)
     verb = "Would add" if dry_run else "Added"

@@ -107,6 +107,7 @@ def _csv_rows(path: Path, text: str, delimiter: str | None) -> list[tuple[str, d
     # A plain reader and one dict per row: DictReader's per-row work was a tenth of a 10k-row import.
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows = []
+    record_start = 1  # where the record being read begins (a quoted value may span lines)
     try:
         header = next(reader, None)
         if not header:
@@ -115,17 +116,17 @@ def _csv_rows(path: Path, text: str, delimiter: str | None) -> list[tuple[str, d
         if len(set(names)) < len(names):
             return _csv_rows_repeated_columns(path, text, delimiter)
         width = len(names)
-        record_start = reader.line_num + 1  # where the record being read begins (a quoted value may span lines)
+        record_start = reader.line_num + 1
         for row in reader:
             if len(row) > width:
                 raise ValidationError(
-                    [f"{path.name} line {reader.line_num}: more values than columns; quote values that contain '{delimiter}'"]
+                    [f"{path.name} line {record_start}: more values than columns; quote values that contain '{delimiter}'"]
                 )
             values = {
                 name: restore(value) for name, value in zip(names, row, strict=False) if value != ""
             }  # short rows: the rest are empty
             if values:
-                rows.append((f"{path.name} line {reader.line_num}: ", values))
+                rows.append((f"{path.name} line {record_start}: ", values))
             record_start = reader.line_num + 1
     except csv.Error as exc:  # e.g. a value longer than the csv module's field limit
         raise ValidationError([_unreadable(path, record_start, exc)]) from None
@@ -155,7 +156,7 @@ def _csv_rows_repeated_columns(path: Path, text: str, delimiter: str) -> list[tu
                 )
             values = {k.strip(): restore(v) for k, v in row.items() if k is not None and v not in (None, "")}
             if values:
-                rows.append((f"{path.name} line {reader.line_num}: ", values))
+                rows.append((f"{path.name} line {record_start}: ", values))
             record_start = reader.line_num + 1
     except csv.Error as exc:
         raise ValidationError([_unreadable(path, record_start, exc)]) from None
