@@ -126,3 +126,18 @@ def test_building_a_language_without_a_catalogue_is_refused_with_the_fix(example
     result = CliRunner().invoke(cli, ["--db", str(example_registry), "build", "-o", str(tmp_path / "site"), "--lang", "xx"])
     assert result.exit_code != 0
     assert "no catalogue for 'xx'" in result.output and "LC_MESSAGES/commons.po" in result.output
+
+
+def test_the_expiring_feed_counts_days_as_each_language_does() -> None:
+    from registry.site.languages import translations
+    from registry.site.pages.feeds import expiring_summary
+
+    assert expiring_summary("Concession", "2027-01-01", 1) == "Concession expiring on 2027-01-01 (1 day left)."
+    assert expiring_summary("Concession", "2027-01-01", 3) == "Concession expiring on 2027-01-01 (3 days left)."
+    for code in ("es", "it", "fr", "pt", "el"):
+        ngettext = translations(ROOT / "locale", code).ngettext
+        one, three = (expiring_summary("X", "2027-01-01", n, ngettext) for n in (1, 3))
+        assert one != three and "1" in one and "3" in three, code
+    arabic = translations(ROOT / "locale", "ar").ngettext
+    forms = {n: expiring_summary("X", "2027-01-01", n, arabic).replace(str(n), "N") for n in (0, 2, 3, 11)}
+    assert len(set(forms.values())) == 4, forms  # zero, the dual, a few (3-10) and many (11-99) read differently

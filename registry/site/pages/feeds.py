@@ -24,10 +24,21 @@ from registry.site.views import record_url
 ATOM_NS = "http://www.w3.org/2005/Atom"
 EPOCH = "1970-01-01T00:00:00Z"
 Gettext = Callable[[str], str]
+Ngettext = Callable[[str, str, int], str]
 
 
 def _same(text: str) -> str:
     return text
+
+
+def _english_plural(singular: str, plural: str, n: int) -> str:
+    return singular if n == 1 else plural
+
+
+def expiring_summary(kind: str, date: str, days: int, ngettext: Ngettext = _english_plural) -> str:
+    """One expiring agreement's line, with the days left in the plural form the language asks for."""
+    template = ngettext("%(kind)s expiring on %(date)s (%(days)d day left).", "%(kind)s expiring on %(date)s (%(days)d days left).", days)
+    return template % {"kind": kind, "date": date, "days": days}
 
 
 ACTIONS = {"insert": "New agreement", "update": "Agreement changed", "delete": "Agreement removed", "restore": "Agreement restored"}
@@ -105,7 +116,14 @@ def agreements_feed(data: SiteData, site_name: str, site_url: str | None, gettex
     return _serialise(feed)
 
 
-def expiring_feed(data: SiteData, site_name: str, site_url: str | None, today: dt.date, gettext: Gettext = _same) -> str:
+def expiring_feed(
+    data: SiteData,
+    site_name: str,
+    site_url: str | None,
+    today: dt.date,
+    gettext: Gettext = _same,
+    ngettext: Ngettext = _english_plural,
+) -> str:
     """Active agreements ending within a year, soonest first; an entry is dated by its agreement's last change."""
     _ = gettext
     rows = expiring_rows(data, "agreements", today)
@@ -122,8 +140,7 @@ def expiring_feed(data: SiteData, site_name: str, site_url: str | None, today: d
             _("Expires %(date)s: %(title)s") % {"date": row["expires_on"], "title": row["title"]},
             stamp,
             "../" + row["url"],
-            _("%(kind)s expiring on %(date)s (%(days)d days left).")
-            % {"kind": _(kind), "date": row["expires_on"], "days": row["days_left"]},
+            expiring_summary(_(kind), row["expires_on"], row["days_left"], ngettext),
         )
     return _serialise(feed)
 
@@ -135,7 +152,7 @@ def plan(build: PageBuild) -> Iterator[Planned]:
     yield build.page("feeds/index.html", "feeds_page", {"feeds": feeds})
     feed_texts = {
         "agreements": agreements_feed(build.data, site.site_name, site.site_url, gettext),
-        "expiring": expiring_feed(build.data, site.site_name, site.site_url, site.today, gettext),
+        "expiring": expiring_feed(build.data, site.site_name, site.site_url, site.today, gettext, build.words.ngettext),
     }
     for name, text in feed_texts.items():
         yield Planned(f"feeds/{FEEDS[name][0]}", digest("feed", text), functools.partial(str, text))
