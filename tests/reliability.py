@@ -76,8 +76,9 @@ def rows() -> list[tuple[str, str]]:
     """The README table: what holds, and the figures that back it."""
     return [
         (
-            "**Bad input never hurts.** Hypothesis drives `add`, `edit`, `link`, `unlink`, `cite`, `remove`, "
-            "`restore` and `import` (CSV and JSON) with out-of-range and swapped coordinates, malformed and impossible "
+            "**Bad input never hurts.** Hypothesis drives every writing command — `add`, `edit`, `link`, `unlink`, "
+            "`cite`, `remove`, `restore`, `import` (CSV, JSON, GeoJSON), `districts load` (broken boundary files) and "
+            "`restore-backup` (truncated, foreign and garbage files) — with out-of-range and swapped coordinates, malformed and impossible "
             "dates, unknown vocabulary values, dangling references, duplicate ids, empty and huge strings, control "
             "characters, undecodable arguments, UTF-8 with BOM, Windows-1252 and UTF-16 files, truncated JSON and "
             "GeoJSON, and wrong column sets. Each gets a clear message (exit 1 or 2, the field or line named, no traceback) or a "

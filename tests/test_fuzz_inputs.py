@@ -912,3 +912,68 @@ def test_truncated_geojson_is_refused_clearly(base: Base, cut: int, kind: str) -
     db = base.fresh()
     result = invoke(db, "import", kind, str(path))
     settle(result, db, base, (path.name,), must_fail=True, what=f"{kind} {text!r}")
+
+
+def district_file(draw: st.DrawFn, folder: Path, number: int) -> tuple[Path, str]:
+    """A districts GeoJSON, then broken in one of the ways a city's file arrives broken."""
+    ring = [[14.2, 40.8], [14.3, 40.8], [14.3, 40.9], [14.2, 40.9], [14.2, 40.8]]
+    features = [
+        {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]}, "properties": {"id": f"d-{n}", "name": f"District {n}"}}
+        for n in range(2)
+    ]
+    document: Any = {"type": "FeatureCollection", "features": features}
+    how = draw(st.sampled_from(["cut", "point", "no-names", "bad-ring", "garbage", "empty", "not-geojson"]))
+    if how == "point":
+        features[draw(st.integers(0, 1))]["geometry"] = {"type": "Point", "coordinates": [14.25, 40.85]}
+    elif how == "no-names":
+        for feature in features:
+            feature["properties"] = {"other": draw(st.text(max_size=20))}
+    elif how == "bad-ring":
+        features[0]["geometry"]["coordinates"] = [[[draw(st.floats(allow_nan=True)), 40.8], [14.3, 40.8]]]
+    text = json.dumps(document)
+    if how == "cut":
+        text = text[: draw(st.integers(0, len(text) - 1))]
+    elif how == "garbage":
+        text = draw(st.text(max_size=200))
+    elif how == "empty":
+        text = ""
+    elif how == "not-geojson":
+        text = json.dumps(
+            draw(st.one_of(st.lists(st.integers(), max_size=5), st.dictionaries(st.text(max_size=5), st.integers(), max_size=3)))
+        )
+    path = folder / f"districts-{number}.geojson"
+    path.write_text(text, encoding="utf-8", errors="surrogatepass")
+    return path, how
+
+
+@fuzz(40)
+@given(data=st.data())
+def test_districts_load_refuses_broken_boundary_files_clearly(base: Base, data: st.DataObject) -> None:
+    path, how = district_file(data.draw, base.folder, next(base.counter))
+    db = base.fresh()
+    result = invoke(db, "districts", "load", str(path), "--city", "Napoli")
+    settle(result, db, base, what=f"{how}: {path.read_text(encoding='utf-8', errors='replace')[:300]!r}")
+
+
+@fuzz(40)
+@given(cut=st.integers(0, 200_000), how=st.sampled_from(["cut", "garbage", "another program's", "empty"]), seed=st.binary(max_size=64))
+def test_restore_backup_refuses_a_bad_file_and_leaves_the_registry_byte_for_byte(base: Base, cut: int, how: str, seed: bytes) -> None:
+    backup = base.folder / f"backup-{next(base.counter)}.db"
+    if how == "cut":
+        backup.write_bytes(base.path.read_bytes()[:cut])
+    elif how == "garbage":
+        backup.write_bytes(b"SQLite format 3\x00" + seed * 64)
+    elif how == "another program's":
+        conn = sqlite3.connect(backup)
+        conn.execute("CREATE TABLE notes (body TEXT)")
+        conn.execute("INSERT INTO notes VALUES (?)", [seed.hex()])
+        conn.commit()
+        conn.close()
+    else:
+        backup.write_bytes(b"")
+    db = base.fresh()
+    before = db.read_bytes()
+    result = invoke(db, "restore-backup", str(backup), "--yes")
+    accepted = settle(result, db, base, what=f"{how} {cut}")
+    if not accepted:
+        assert db.read_bytes() == before
