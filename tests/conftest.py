@@ -105,14 +105,18 @@ def build_test_site(db: Path, output: Path, **options: Any) -> Any:
     return build_site(db, SiteSettings(output=output, **options))
 
 
-@pytest.fixture(scope="session")
-def built_site(example_master: Path, tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
-    """The example built once, search index included; tests must not change it."""
-    folder = tmp_path_factory.mktemp("site")
+def build_example_copy(example_master: Path, folder: Path, **options: Any) -> BuiltSite:
+    """A copy of the example registry in `folder`, built into folder/output."""
     db = folder / "registry.db"
     shutil.copyfile(example_master, db)
     output = folder / "output"
-    return BuiltSite(output, db, build_test_site(db, output))
+    return BuiltSite(output, db, build_test_site(db, output, **options))
+
+
+@pytest.fixture(scope="session")
+def built_site(example_master: Path, tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
+    """The example built once, search index included; tests must not change it."""
+    return build_example_copy(example_master, tmp_path_factory.mktemp("site"))
 
 
 SITE_LANGUAGES = ("en", "es", "fr", "ar", "pt")
@@ -121,11 +125,7 @@ SITE_LANGUAGES = ("en", "es", "fr", "ar", "pt")
 @pytest.fixture(scope="session")
 def multilingual_site(example_master: Path, tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
     """The example built in English (at the root), Spanish, French, Arabic and Portuguese, search included."""
-    folder = tmp_path_factory.mktemp("multilingual")
-    db = folder / "registry.db"
-    shutil.copyfile(example_master, db)
-    output = folder / "output"
-    return BuiltSite(output, db, build_test_site(db, output, languages=SITE_LANGUAGES))
+    return build_example_copy(example_master, tmp_path_factory.mktemp("multilingual"), languages=SITE_LANGUAGES)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -70,13 +70,12 @@ def asks_costly_sql(scope: Scope) -> bool:
 
 def one_costly_query_at_a_time(app: App, slots: int = COSTLY_SLOTS, wait_seconds: float = COSTLY_WAIT_SECONDS) -> App:
     """Let costly requests through `slots` at a time; one that cannot get a turn in time answers 503."""
-    turns: dict[str, asyncio.Semaphore] = {}
+    turn = asyncio.Semaphore(slots)  # binds to the server's loop on first use
 
     async def guarded(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not asks_costly_sql(scope):
             await app(scope, receive, send)
             return
-        turn = turns.setdefault("turn", asyncio.Semaphore(slots))
         try:
             await asyncio.wait_for(turn.acquire(), wait_seconds)
         except TimeoutError:

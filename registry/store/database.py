@@ -94,21 +94,21 @@ def _connect_read_only(path: Path, timeout: float) -> sqlite3.Connection:
     return conn
 
 
+def _applied_migrations(conn: sqlite3.Connection) -> set[str]:
+    """The commons migrations a file has had; none when it has no migrations table yet."""
+    try:
+        return {row[0] for row in conn.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = 'commons'")}
+    except sqlite3.OperationalError:
+        return set()
+
+
 def _newer_migrations(conn: sqlite3.Connection) -> list[str]:
     """Migrations a newer version of this program applied, which this one does not know."""
-    try:
-        applied = {row[0] for row in conn.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = 'commons'")}
-    except sqlite3.OperationalError:
-        return []
-    return sorted(applied - set(MIGRATION_NAMES))
+    return sorted(_applied_migrations(conn) - set(MIGRATION_NAMES))
 
 
 def _migrations_pending(conn: sqlite3.Connection) -> bool:
-    try:
-        applied = {row[0] for row in conn.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = 'commons'")}
-    except sqlite3.OperationalError:
-        return True
-    return not set(MIGRATION_NAMES) <= applied
+    return not set(MIGRATION_NAMES) <= _applied_migrations(conn)
 
 
 def _foreign_tables(conn: sqlite3.Connection) -> list[str]:
