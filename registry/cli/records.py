@@ -291,7 +291,9 @@ def cite(settings: Settings, kind: str, record_id: str, url: str, title: str, pu
 @pass_settings
 @reports_errors
 def log(settings: Settings, kind: str | None, record_id: str | None, limit: int, as_json: bool) -> None:
-    """The change log, newest first: when, who, what changed.
+    """The change log, newest first: change number, when, who, what changed.
+
+    The number (#123) is what `commons revert --to` takes.
 
     \b
     Examples:
@@ -308,7 +310,7 @@ def log(settings: Settings, kind: str | None, record_id: str | None, limit: int,
         click.echo("No changes recorded.")
     for e in entries:
         detail = f" ({', '.join(changed_fields(e))})" if e["action"] == "update" else ""
-        click.echo(f"{e['changed_at']}  {e['changed_by']:<12}  {e['action']:<7}  {e['table_name']}/{e['record_id']}{detail}")
+        click.echo(f"#{e['id']:<6} {e['changed_at']}  {e['changed_by']:<12}  {e['action']:<7}  {e['table_name']}/{e['record_id']}{detail}")
 
 
 @cli.command()
@@ -327,6 +329,35 @@ def restore(settings: Settings, kind: str, record_id: str) -> None:
 
     restore_record(settings.open(), kind, record_id)
     click.echo(f"Restored {get_kind(kind).singular} {record_id}")
+
+
+@cli.command()
+@click.argument("kind", type=KIND)
+@click.argument("record_id", metavar="ID")
+@click.option("--to", "to_change", required=True, type=click.IntRange(1), metavar="CHANGE", help="The change number (#N in `commons log`) to go back to.")
+@pass_settings
+@reports_errors
+def revert(settings: Settings, kind: str, record_id: str, to_change: int) -> None:
+    """Put a record back as it was just after an earlier change: fields, links, citations and timeline.
+
+    The revert is logged as changes of its own, so it can itself be reverted.
+    A removed record comes back with `commons restore` instead.
+
+    \b
+    Examples:
+      commons log assets nap-asilo          # find the change number, e.g. #412
+      commons revert assets nap-asilo --to 412
+    """
+    from registry.store.reverting import revert_record
+
+    done = revert_record(settings.open(), kind, record_id, to_change)
+    if not done.anything:
+        click.echo(f"No change: {record_id} is already as it was after change #{to_change}")
+        return
+    click.echo(f"Reverted {get_kind(kind).singular} {record_id} to change #{to_change}")
+    for label, items in (("fields", done.fields), ("added back", done.added), ("taken away", done.removed), ("changed back", done.changed)):
+        if items:
+            click.echo(f"  {label}: {', '.join(items)}")
 
 
 @cli.command()
