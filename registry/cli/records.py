@@ -334,7 +334,36 @@ def restore(settings: Settings, kind: str, record_id: str) -> None:
 @cli.command()
 @click.argument("kind", type=KIND)
 @click.argument("record_id", metavar="ID")
-@click.option("--to", "to_change", required=True, type=click.IntRange(1), metavar="CHANGE", help="The change number (#N in `commons log`) to go back to.")
+@click.option("--on", "on", metavar="DATE", help="The day it was checked (YYYY-MM-DD; default today).")
+@click.option("--source", metavar="URL|NUMBER", help="The source it was checked against: one the registry holds; cited if it is not yet.")
+@pass_settings
+@reports_errors
+def verify(settings: Settings, kind: str, record_id: str, on: str | None, source: str | None) -> None:
+    """Say a record was checked against reality: sets last_verified, so it is not shown as stale for a year.
+
+    \b
+    Examples:
+      commons verify assets nap-asilo
+      commons verify agreements agr-nap-asilo-400 --on 2026-03-02 --source https://www.comune.napoli.it/
+    """
+    from registry.operations.freshness import verify_record
+
+    outcome = verify_record(settings.open(), kind, record_id, on, source)
+    warn(outcome.warnings)
+    click.echo(f"Verified {get_kind(kind).singular} {record_id} on {outcome.record['last_verified']}")
+
+
+@cli.command()
+@click.argument("kind", type=KIND)
+@click.argument("record_id", metavar="ID")
+@click.option(
+    "--to",
+    "to_change",
+    required=True,
+    type=click.IntRange(1),
+    metavar="CHANGE",
+    help="The change number (#N in `commons log`) to go back to.",
+)
 @pass_settings
 @reports_errors
 def revert(settings: Settings, kind: str, record_id: str, to_change: int) -> None:

@@ -53,5 +53,5 @@ def format_record(details: Mapping[str, Any], field_names: Sequence[str]) -> str
     if details.get("sources"):
         lines.append("\nsources:")
         for source in details["sources"]:
-            lines.append(f"  {source['title']} <{source['url']}>")
+            lines.append(f"  [{source['id']}] {source['title']} <{source['url']}>")
     return "\n".join(lines)

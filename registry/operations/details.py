@@ -47,11 +47,11 @@ def linked_records(conn: sqlite3.Connection, kind_name: str, record_id: str) -> 
 
 
 def record_sources(conn: sqlite3.Connection, kind_name: str, record_id: str) -> list[dict[str, Any]]:
-    """The sources a record cites."""
+    """The sources a record cites, with the numbers `verify --source` takes."""
     kind = get_kind(kind_name)
     return _rows(
         conn,
-        "SELECT s.url, s.title, s.publisher, s.year FROM citations c JOIN sources s ON s.id = c.source_id "
+        "SELECT s.id, s.url, s.title, s.publisher, s.year FROM citations c JOIN sources s ON s.id = c.source_id "
         "WHERE c.record_kind = ? AND c.record_id = ? ORDER BY s.year, s.title",
         [kind.name, record_id],
     )

@@ -83,32 +83,38 @@ def insert_clean(txn: Txn, kind: Kind, values: dict[str, Any], where: str = "") 
 def update_record(registry: Registry, kind_name: str, record_id: str, values: Mapping[str, Any]) -> Outcome:
     """Change some fields of a record; the id never changes, so its address stays valid."""
     kind = get_kind(kind_name)
+    with transaction(registry) as txn:
+        outcome = update_in(txn, kind, record_id, values)
+    return Outcome(get_record(registry, kind.name, record_id), outcome.warnings) if outcome.changed else outcome
+
+
+def update_in(txn: Txn, kind: Kind, record_id: str, values: Mapping[str, Any]) -> Outcome:
+    """Update inside an open transaction, checked as `update_record` does; shared with commands that change more."""
     if "id" in values and values["id"] != record_id:
         raise ValidationError(
             [f"{describe(kind, record_id)}: field 'id' cannot change: ids are stable addresses; rename with --set {kind.title_field}=..."]
         )
-    with transaction(registry) as txn:
-        before = fetch_row(txn.conn, kind, record_id)
-        if before is None:
-            raise NotFound(f"there is no {kind.singular} {record_id!r}{suggest_id(registry, kind, record_id)}")
-        current = decode_row(kind, before)
-        values, problems = fold_translations(kind, values, current.get("translations"))
-        if problems:
-            raise ValidationError([f"{describe(kind, record_id)}: {problem}" for problem in problems])
-        given = clean_record(kind, {**values, "id": record_id}, partial=True, check_country=False)
-        merged = {**current, **{k: v for k, v in given.values.items()}}
-        checked = clean_record(kind, merged, check_country=any(k in values for k in ("lat", "lon", "country")))
-        new_row = encode_row(kind, checked.values)
-        changes = {k: new_row[k] for k in values if k != "id" and new_row.get(k) != before.get(k)}
-        if not changes:
-            return Outcome(current, checked.warnings, changed=False)
-        problems = reference_problems(kind, checked.values, lambda k, i: record_exists(txn.conn, KINDS[k], i))
-        if problems:
-            raise ValidationError(problems)
-        txn.update(kind.table, {"id": record_id}, before, changes, record_id)
-        if kind.timeline and "status" in changes:
-            add_status_events(txn, [(record_id, new_row["status"], new_row.get("since") if "since" in changes else None, None)])
-    return Outcome(get_record(registry, kind.name, record_id), checked.warnings)
+    before = fetch_row(txn.conn, kind, record_id)
+    if before is None:
+        raise NotFound(f"there is no {kind.singular} {record_id!r}{suggest_id(txn.registry, kind, record_id)}")
+    current = decode_row(kind, before)
+    values, problems = fold_translations(kind, values, current.get("translations"))
+    if problems:
+        raise ValidationError([f"{describe(kind, record_id)}: {problem}" for problem in problems])
+    given = clean_record(kind, {**values, "id": record_id}, partial=True, check_country=False)
+    merged = {**current, **{k: v for k, v in given.values.items()}}
+    checked = clean_record(kind, merged, check_country=any(k in values for k in ("lat", "lon", "country")))
+    new_row = encode_row(kind, checked.values)
+    changes = {k: new_row[k] for k in values if k != "id" and new_row.get(k) != before.get(k)}
+    if not changes:
+        return Outcome(current, checked.warnings, changed=False)
+    problems = reference_problems(kind, checked.values, lambda k, i: record_exists(txn.conn, KINDS[k], i))
+    if problems:
+        raise ValidationError(problems)
+    txn.update(kind.table, {"id": record_id}, before, changes, record_id)
+    if kind.timeline and "status" in changes:
+        add_status_events(txn, [(record_id, new_row["status"], new_row.get("since") if "since" in changes else None, None)])
+    return Outcome(decode_row(kind, {**before, **changes}), checked.warnings)
 
 
 @dataclass(frozen=True)
