@@ -69,11 +69,15 @@ def revert_record(registry: Registry, kind_name: str, record_id: str, to_change:
     with transaction(registry) as txn:
         current = fetch_row(txn.conn, kind, record_id)
         if current is None:
-            raise NotFound(f"there is no {kind.singular} {record_id!r}; a removed record comes back with: commons restore {kind.name} {record_id}")
+            raise NotFound(
+                f"there is no {kind.singular} {record_id!r}; a removed record comes back with: commons restore {kind.name} {record_id}"
+            )
         story = _story(registry, kind, record_id)
         if to_change not in {entry[0] for entry in story}:
             raise ValidationError(
-                [f"--to {to_change}: change {to_change} is not in the story of {kind.singular} {record_id!r}; its changes are listed by: commons log {kind.name} {record_id}"]
+                [
+                    f"--to {to_change}: change {to_change} is not in the story of {kind.singular} {record_id!r}; its changes are listed by: commons log {kind.name} {record_id}"
+                ]
             )
         then: dict[tuple[str, str], dict[str, Any] | None] = {}
         for change_id, action, table, row_id, new in story:
@@ -119,7 +123,9 @@ def _revert_companion(txn: Txn, table: str, row_id: str, then: dict[str, Any] | 
         done.removed.append(f"{table}/{row_id}")
     elif now is None and then is not None:
         if not _ends_exist(txn, table, then):
-            raise ValidationError([f"{table}/{row_id}: it linked to a record that no longer exists; restore that record first, then revert"])
+            raise ValidationError(
+                [f"{table}/{row_id}: it linked to a record that no longer exists; restore that record first, then revert"]
+            )
         txn.insert(table, then, row_id, action="restore")
         done.added.append(f"{table}/{row_id}")
     elif now is not None and then is not None:
