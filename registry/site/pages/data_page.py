@@ -9,6 +9,9 @@ from registry.formats.writers import downloads_of
 from registry.model.kinds import KINDS
 from registry.site.pages.planning import PageBuild, Planned
 
+# The data catalogue for portals, as its files are named, shown and announced.
+CATALOGUE_LINKS = (("catalog.ttl", "Turtle", "text/turtle"), ("catalog.jsonld", "JSON-LD", "application/ld+json"))
+
 
 def plan(build: PageBuild) -> Iterator[Planned]:
     yield build.page("data/index.html", "data_page", data_view(build))
@@ -30,6 +33,12 @@ def data_view(build: PageBuild) -> dict[str, Any]:
                 entry["files"].append({"format": fmt.title, "href": f"data/{path.name}", "bytes": path.stat().st_size})
         files.append(entry)
     database = {"href": "data/public.db", "bytes": site.public_db.stat().st_size} if site.public_db.is_file() else None
+    # Written only for a site with a public address (see publishing/catalogue.py); listed when this build wrote it.
+    catalogue = [
+        {"format": title, "type": media_type, "href": f"data/{name}"}
+        for name, title, media_type in CATALOGUE_LINKS
+        if site.root_url and (site.data_dir / name).is_file()
+    ]
     codebook = [
         {
             "kind": kind.name,
@@ -42,4 +51,4 @@ def data_view(build: PageBuild) -> dict[str, Any]:
         }
         for kind in KINDS.values()
     ]
-    return {"kinds": files, "database": database, "codebook": codebook}
+    return {"kinds": files, "database": database, "catalogue": catalogue, "codebook": codebook}
