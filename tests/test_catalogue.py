@@ -181,11 +181,11 @@ def test_the_catalogue_is_the_same_bytes_whatever_the_hash_seed(portal_site: Bui
     """Rdflib keeps triples in sets; the files must not depend on how this interpreter happened to hash them."""
     data = portal_site.output / "data"
     script = (
-        "import json, sys; from pathlib import Path; import sqlite3;"
-        "from registry.publishing.catalogue import CatalogueSite, registry_facts, catalogue_graph, catalogue_documents;"
+        "import json, sys; from pathlib import Path;"
+        "from registry.publishing.catalogue import CatalogueSite, catalogue_documents, published_catalogue;"
         f"d = Path({str(data)!r}); package = json.loads((d / 'datapackage.json').read_text(encoding='utf-8'));"
         f"site = CatalogueSite({HOSTILE_NAME!r}, {SITE_URL!r}, ('en', 'it'), {DATASETTE_URL + '/'!r});"
-        "conn = sqlite3.connect(d / 'public.db'); docs = catalogue_documents(catalogue_graph(package, site, registry_facts(conn)));"
+        "docs = catalogue_documents(published_catalogue(d / 'public.db', package, site, d));"
         "sys.stdout.buffer.write(docs['catalog.ttl'] + b'\\0' + docs['catalog.jsonld'])"
     )
     root = Path(__file__).resolve().parents[1]

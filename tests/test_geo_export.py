@@ -141,6 +141,10 @@ def test_gpkg_needs_an_output_file(runner: CliRunner, with_outline: Path) -> Non
     assert result.exit_code == 2 and "-o FILE.gpkg" in result.output
 
 
-def test_kinds_without_location_are_refused(runner: CliRunner, with_outline: Path) -> None:
+def test_agreements_export_to_geojson_standing_where_their_assets_are(runner: CliRunner, with_outline: Path) -> None:
     result = run(runner, with_outline, "export", "agreements", "--format", "geojson")
-    assert result.exit_code == 1 and "agreements have no location" in result.output
+    assert result.exit_code == 0
+    assets = {f["id"]: f for f in json.loads(run(runner, with_outline, "export", "assets", "--format", "geojson").output)["features"]}
+    agreements = json.loads(result.output)["features"]
+    placed = [f for f in agreements if f["properties"]["asset_id"]]
+    assert placed and all(f["geometry"] == assets[f["properties"]["asset_id"]]["geometry"] for f in placed)

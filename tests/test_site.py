@@ -240,6 +240,7 @@ def test_home_map_data_search_feeds_and_about_pages_exist(built_site: BuiltSite)
         "agreements.csv",
         "cases.json",
         "public.db",
+        "datapackage.json",
         "ODC-By 1.0",
         "CC BY-SA 4.0",
     ):
@@ -522,7 +523,7 @@ def test_template_strings_are_translated_once_at_compile_time() -> None:
 
 def test_every_interface_string_in_templates_goes_through_gettext() -> None:
     """Arabic and French must be a catalogue away: no bare English text in templates or their attributes."""
-    allowed = {"CSV", "JSON", "GeoJSON", "ODC-By", "MB", "kB", "B", "public.db", "Atom"}
+    allowed = {"CSV", "JSON", "GeoJSON", "ODC-By", "MB", "kB", "B", "public.db", "datapackage.json", "Atom"}
     templates = Path(__file__).resolve().parent.parent / "theme" / "templates"
     for path in sorted(templates.glob("*.html")):
         text = path.read_text(encoding="utf-8")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from registry.formats.places import place_columns, with_places
 from registry.formats.writers import get_format
 from registry.model.kinds import get_kind
 from registry.operations.records import list_records
@@ -13,4 +14,7 @@ def export_records(registry: Registry, kind_name: str, fmt: str, *, include_priv
     kind = get_kind(kind_name)
     writer = get_format(fmt, kind)
     columns = kind.field_names if include_private else [f.name for f in kind.public_fields]
-    return writer.write(kind, list_records(registry, kind.name), columns)
+    records = list_records(registry, kind.name)
+    if writer.spatial:
+        return writer.write(kind, with_places(registry.conn, kind, records), place_columns(kind, columns))
+    return writer.write(kind, records, columns)

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from registry.formats.csv_text import records_to_csv
+from registry.formats.csv_text import rows_to_csv
 from registry.formats.geojson import write_geojson
 from registry.formats.geopackage import write_geopackage
 from registry.formats.json_text import json_array_by_line
@@ -17,6 +17,7 @@ from registry.model.declaration import Kind
 from registry.model.errors import ValidationError
 
 Writer = Callable[[Kind, Sequence[Mapping[str, Any]], list[str]], "str | bytes"]
+RowWriter = Callable[[Sequence[Mapping[str, Any]], list[str]], str]
 
 
 @dataclass(frozen=True)
@@ -31,22 +32,31 @@ class Format:
     spatial: bool = False  # only for kinds whose records have a place
     binary: bool = False  # written to a file, never to standard output
     download: bool = True  # one of the site's downloads
+    rows: RowWriter | None = None  # for tables that are not a kind's (links, timelines, sources): the tabular formats
 
     def applies_to(self, kind: Kind) -> bool:
-        return kind.has_place or not self.spatial
+        return kind.has_place or kind.place_from is not None or not self.spatial
 
 
-def write_csv(kind: Kind, records: Sequence[Mapping[str, Any]], columns: list[str]) -> str:
-    return records_to_csv(kind, records, columns)
+def csv_rows(records: Sequence[Mapping[str, Any]], columns: list[str]) -> str:
+    return rows_to_csv(columns, records)
 
 
-def write_json(kind: Kind, records: Sequence[Mapping[str, Any]], columns: list[str]) -> str:
+def json_rows(records: Sequence[Mapping[str, Any]], columns: list[str]) -> str:
     return json_array_by_line([{c: r.get(c) for c in columns} for r in records])
 
 
+def write_csv(kind: Kind, records: Sequence[Mapping[str, Any]], columns: list[str]) -> str:
+    return csv_rows(records, columns)
+
+
+def write_json(kind: Kind, records: Sequence[Mapping[str, Any]], columns: list[str]) -> str:
+    return json_rows(records, columns)
+
+
 FORMATS: tuple[Format, ...] = (
-    Format("csv", "CSV", ".csv", "text/csv", write_csv),
-    Format("json", "JSON", ".json", "application/json", write_json),
+    Format("csv", "CSV", ".csv", "text/csv", write_csv, rows=csv_rows),
+    Format("json", "JSON", ".json", "application/json", write_json, rows=json_rows),
     Format("geojson", "GeoJSON", ".geojson", "application/geo+json", write_geojson, spatial=True),
     Format("gpkg", "GeoPackage", ".gpkg", "application/geopackage+sqlite3", write_geopackage, spatial=True, binary=True, download=False),
 )
@@ -67,3 +77,8 @@ def get_format(name: str, kind: Kind) -> Format:
 def downloads_of(kind: Kind) -> list[Format]:
     """The formats the site offers a kind's records in."""
     return [f for f in FORMATS if f.download and f.applies_to(kind)]
+
+
+def table_downloads() -> list[Format]:
+    """The formats the site offers other tables in (links, timelines, sources, citations): the tabular ones."""
+    return [f for f in FORMATS if f.download and f.rows is not None]

@@ -124,6 +124,7 @@ class Kind:
     title: str = ""
     menu: str = ""
     lede: tuple[str, str] = ("{count} record.", "{count} records.")
+    description: str = ""  # what one record is, for the data package and the codebook
     links: tuple[LinkSpec, ...] = ()
     checks: tuple[Check, ...] = ()
     # Status changes kept as dated steps. They are stored in asset_events, so
@@ -138,6 +139,10 @@ class Kind:
     page: str = "record"
     jsonld_type: str = "Thing"
     map_layer: MapLayer | None = None
+    # A kind with no point of its own that stands where another record does: the
+    # field naming that record (an agreement is where its asset is). Its GeoJSON
+    # takes that record's point and outline.
+    place_from: str | None = None
 
     def field(self, name: str) -> Field:
         for f in self.fields:

@@ -103,6 +103,9 @@ ASSETS = Kind(
     index_fields=("kind", "status", "city", "district", "country", "owner"),
     title="Commons assets",
     menu="Assets",
+    description=(
+        "Commons assets: public buildings, gardens, beaches, squares, land and water services that are, or could become, commons. One row per asset; its history is in asset_events, its agreements in agreements."
+    ),
     lede=(
         "{count} commons asset: a public place that is, or could become, a commons.",
         "{count} commons assets: public places that are, or could become, commons.",
@@ -154,6 +157,9 @@ ACTORS = Kind(
     index_fields=("kind", "city", "country", "governance"),
     title="Actors",
     menu="Actors",
+    description=(
+        "Social and Solidarity Economy (SSE) actors and their partners: cooperatives, associations, collectives, networks, public bodies and universities. Organisations only: personal contacts are never published."
+    ),
     lede=(
         "{count} actor: an SSE organisation, collective or public body.",
         "{count} actors: SSE organisations, collectives and public bodies.",
@@ -213,6 +219,9 @@ AGREEMENTS = Kind(
     index_fields=("kind", "status", "expires_on", "city", "asset_id"),
     title="Agreements",
     menu="Agreements",
+    description=(
+        "Co-management agreements between a municipality and actors: declarations of civic use, collaboration pacts, concessions, cessions of use and the acts behind them. The parties are in agreement_parties."
+    ),
     lede=(
         "{count} agreement binding a municipality and the people who run a commons.",
         "{count} agreements binding municipalities and the people who run commons.",
@@ -237,6 +246,7 @@ AGREEMENTS = Kind(
     group_by="status",
     page="agreement",
     jsonld_type="Legislation",
+    place_from="asset_id",
 )
 
 
@@ -268,6 +278,9 @@ CASES = Kind(
     index_fields=("city", "country", "level", "design_by", "delivery_by", "scenario", "start_year"),
     title="Case studies",
     menu="Case studies",
+    description=(
+        "Co-production cases to learn from, with the guidebook's typology: co-production level, who designs and who delivers (the Bovaird matrix), scenario, scope and the phases reached."
+    ),
     lede=("{count} co-production case study.", "{count} co-production case studies."),
     links=(
         LinkSpec(

@@ -289,7 +289,7 @@ def _opening_hours(value: str) -> str:
 
 
 def _geometry(value: Any) -> str:
-    from shapely.geometry import shape
+    from shapely.geometry import mapping, shape
 
     try:
         data = json.loads(value) if isinstance(value, str) else value
@@ -303,4 +303,17 @@ def _geometry(value: Any) -> str:
     minx, miny, maxx, maxy = geom.bounds
     if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
         raise ValueError("has coordinates outside WGS84 longitude/latitude; reproject to EPSG:4326")
+    oriented = _right_hand(geom)
+    if oriented.wkb != geom.wkb:  # RFC 7946: outer rings counterclockwise, holes clockwise
+        data = mapping(oriented)
     return json.dumps(data, separators=(",", ":"), sort_keys=True)
+
+
+def _right_hand(geom: Any) -> Any:
+    """The outline with its rings turned the way RFC 7946 asks, so every GeoJSON we write passes a strict reader."""
+    from shapely.geometry import MultiPolygon
+    from shapely.geometry.polygon import orient
+
+    if geom.geom_type == "MultiPolygon":
+        return MultiPolygon([orient(part, 1.0) for part in geom.geoms])
+    return orient(geom, 1.0)

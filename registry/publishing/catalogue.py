@@ -24,6 +24,7 @@ a public address. Nothing here reads the clock: dates come from the change log.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable
@@ -36,6 +37,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SKOS, XSD
 
 from registry.model.declaration import Field
 from registry.model.kinds import KINDS
+from registry.model.relations import RELATIONS
 from registry.publishing.files import digest, file_stamp, files_digest, read_json_cache, write_if_changed, write_json_cache
 
 DCATAP = Namespace("http://data.europa.eu/r5r/")
@@ -62,7 +64,7 @@ TABLE_SCHEMA = "https://specs.frictionlessdata.io/table-schema/"
 # A commons registry is about places of cities and the people who run them; agreements are acts of government.
 THEME_LABELS = {"REGI": "Regions and cities", "SOCI": "Population and society", "GOVE": "Government and public sector"}
 DEFAULT_THEMES = ("REGI", "SOCI")
-DATASET_THEMES = {"agreements": ("GOVE", "REGI"), "agreement-parties": ("GOVE", "SOCI"), "cases": ("GOVE", "SOCI")}
+DATASET_THEMES = {"agreements": ("GOVE", "REGI"), "agreement_parties": ("GOVE", "SOCI"), "cases": ("GOVE", "SOCI")}
 
 # ADMS licence types of the licences a lab is likely to choose, by their SPDX-style names.
 LICENCE_TYPES = {
@@ -120,21 +122,20 @@ class RegistryFacts:
 
 
 def registry_facts(conn: sqlite3.Connection) -> RegistryFacts:
-    """Read the change dates and the places and dates of each kind from the public copy."""
-    first = conn.execute("SELECT min(changed_at) FROM changes").fetchone()[0]
-    changed = {}
-    coverages = {}
-    for kind in KINDS.values():
-        span = conn.execute("SELECT min(changed_at), max(changed_at) FROM changes WHERE table_name = ?", (kind.table,)).fetchone()
-        if span[0]:
-            changed[kind.name] = (span[0], span[1])
-        coverages[kind.name] = _kind_coverage(conn, kind.table, kind.public_fields)
+    """Read the change dates and the places and dates of each downloadable table from the public copy."""
+    tables = [(kind.name, kind.table, tuple(kind.public_fields)) for kind in KINDS.values()]
+    tables += [(relation.table, relation.table, relation.fields) for relation in RELATIONS]
+    dataset_of = {table: name for name, table, _ in tables}
+    spans = conn.execute("SELECT table_name, min(changed_at), max(changed_at) FROM changes GROUP BY table_name").fetchall()
+    changed = {dataset_of[table]: (first, last) for table, first, last in spans if table in dataset_of}
+    coverages = {name: _table_coverage(conn, table, fields) for name, table, fields in tables}
     coverages[""] = _union(coverages.values())
+    first = min((first for first, _ in changed.values()), default=None)
     return RegistryFacts(first, changed, coverages)
 
 
-def _kind_coverage(conn: sqlite3.Connection, table: str, fields: Iterable[Field]) -> Coverage:
-    """The box around a kind's points and the span of its dates, in one pass over its table."""
+def _table_coverage(conn: sqlite3.Connection, table: str, fields: Iterable[Field]) -> Coverage:
+    """The box around a table's points and the span of its dates, in one pass over it."""
     places = {f.type: f.name for f in fields if f.type in ("lat", "lon")}
     dated = [f.name for f in fields if f.type in ("date", "partial_date", "year")]
     lat, lon = places.get("lat"), places.get("lon")
@@ -400,10 +401,20 @@ def write_catalogue(graph: Graph, directory: Path) -> list[Path]:
     return written
 
 
+def published_catalogue(public_db: Path, package: dict[str, Any], site: CatalogueSite, directory: Path) -> Graph:
+    """The catalogue of a published registry: its facts read from the public copy, its files' sizes from the data folder."""
+    conn = sqlite3.connect(f"file:{public_db}?mode=ro", uri=True)
+    try:
+        facts = registry_facts(conn)
+    finally:
+        conn.close()
+    return catalogue_graph(_with_sizes(package, directory), site, facts)
+
+
 def publish_catalogue(
     public_db: Path, package: dict[str, Any], site: CatalogueSite, directory: Path, cache: Path | None = None
 ) -> list[Path]:
-    """The catalogue of a published registry: its facts read from the public copy, its files beside the package.
+    """Write the catalogue of a published registry beside its data package.
 
     With a cache file, a catalogue whose public copy, package, site and code
     are as last time, and whose files are as written, is not made again: at a
@@ -414,12 +425,23 @@ def publish_catalogue(
     previous = read_json_cache(cache)
     if previous.get("key") == key and previous.get("stamps") == [file_stamp(p) for p in paths]:
         return paths
-    conn = sqlite3.connect(f"file:{public_db}?mode=ro", uri=True)
-    try:
-        facts = registry_facts(conn)
-    finally:
-        conn.close()
-    written = write_catalogue(catalogue_graph(package, site, facts), directory)
+    written = write_catalogue(published_catalogue(public_db, package, site, directory), directory)
     if cache is not None:
         write_json_cache(cache, {"key": key, "stamps": [file_stamp(p) for p in written]})
     return written
+
+
+def _with_sizes(package: dict[str, Any], directory: Path) -> dict[str, Any]:
+    """The package with every resource's size and SHA-256, read from its file where the package leaves them out.
+
+    The package omits them for JSON tables (Frictionless cannot check them
+    there); portals show a distribution's size and check its download by them.
+    """
+    resources = []
+    for resource in package.get("resources", []):
+        path = directory / str(resource.get("path", ""))
+        if ("bytes" not in resource or "hash" not in resource) and path.is_file():
+            data = path.read_bytes()
+            resource = {"bytes": len(data), "hash": "sha256:" + hashlib.sha256(data).hexdigest(), **resource}
+        resources.append(resource)
+    return {**package, "resources": resources}

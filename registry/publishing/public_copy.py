@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from registry.model.kinds import KINDS, LINKS
+from registry.publishing.datapackage import write_data_package
 from registry.publishing.downloads import write_downloads
 from registry.publishing.summaries import write_summaries
 from registry.store.database import Registry
 
+DEFAULT_TITLE = "Commons Lab registry"
 PUBLIC_TABLES_EXTRA = ("asset_events", "sources", "citations", "districts")
 
 
@@ -223,11 +225,12 @@ def _public_filter(table: str) -> str:
     return f" WHERE NOT (action = 'update' AND {_public_row('before')} IS {_public_row('after')})"
 
 
-def publish_registry(registry: Registry, directory: str | Path, cache: Path | None = None) -> Published:
-    """Write public.db and the downloads into a folder; private data never leaves the registry.
+def publish_registry(registry: Registry, directory: str | Path, cache: Path | None = None, title: str = DEFAULT_TITLE) -> Published:
+    """Write public.db, the downloads and their data package into a folder; private data never leaves the registry.
 
     `cache` (optional) remembers what the downloads were made from, so that a
-    rebuild skips the kinds that did not change.
+    rebuild skips the tables that did not change. `title` names the data
+    package (the site's name).
     """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -242,6 +245,7 @@ def publish_registry(registry: Registry, directory: str | Path, cache: Path | No
     conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
     try:
         files = write_downloads(conn, directory, cache)
+        package = write_data_package(conn, directory, files, title)
     finally:
         conn.close()
-    return Published(directory, database, [database, *files], counts)
+    return Published(directory, database, [database, *(f.path for f in files), package], counts)

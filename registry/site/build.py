@@ -79,7 +79,7 @@ def build_site(db: Path, site: SiteSettings, on_step: Callable[[str], None] = _n
     with _timed(report, "publish", on_step):
         registry = open_registry(db, reading=True)
         try:
-            published = publish_registry(registry, site.data_dir, site.cache_dir / "downloads.json")
+            published = publish_registry(registry, site.data_dir, site.cache_dir / "downloads.json", site.site_name)
         finally:
             registry.close()
         produced.update(_relative(published.files, site.output))
@@ -108,15 +108,12 @@ def _write_catalogue(site: SiteSettings, report: BuildReport) -> list[Path]:
     import json
 
     from registry.publishing.catalogue import CatalogueSite, publish_catalogue
+    from registry.publishing.datapackage import PACKAGE_FILE
 
-    package_path = site.data_dir / "datapackage.json"
     if not site.root_url:
         report.notes.append(CATALOGUE_NOTE)
         return []
-    if not package_path.is_file():
-        report.notes.append("no data catalogue: there is no data/datapackage.json to describe")
-        return []
-    package = json.loads(package_path.read_text(encoding="utf-8"))
+    package = json.loads((site.data_dir / PACKAGE_FILE).read_text(encoding="utf-8"))
     about = CatalogueSite(site.site_name, site.root_url, site.languages, site.datasette_url)
     return publish_catalogue(site.public_db, package, about, site.data_dir, site.cache_dir / "catalogue.json")
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from registry.model import vocab
 from registry.model.kinds import KINDS
+from registry.model.relations import RELATIONS
 
 Message = tuple[int, str, Any, list[str]]
 
@@ -32,6 +33,8 @@ def declared_messages() -> Iterator[Message]:
         if kind.menu:
             yield 0, "gettext", kind.menu, [f"{where}: menu entry"]
         yield 0, "ngettext", kind.lede, [f"{where}: line under its index heading; {{count}} is the number of records"]
+        if kind.description:
+            yield 0, "gettext", kind.description, [f"{where}: what one record is (data page)"]
         for facet in kind.facets:
             yield 0, "gettext", facet.title, [f"{where}: filter heading"]
         for column in kind.list_columns:
@@ -44,6 +47,12 @@ def declared_messages() -> Iterator[Message]:
             for text in (layer.label, layer.noun, layer.singular, layer.color_title, layer.own_map or ""):
                 if text:
                     yield 0, "gettext", text, [f"{where}: map layer"]
+    for relation in RELATIONS:
+        where = f"table {relation.table}"
+        yield 0, "gettext", relation.title, [f"{where}: its name on the data page"]
+        yield 0, "gettext", relation.description, [f"{where}: what one row is (data page)"]
+        for f in relation.fields:
+            yield 0, "gettext", f.description, [f"{where}: what the column {f.name} holds (data page)"]
     for name in sorted(dir(vocab)):
         value = getattr(vocab, name)
         if name.isupper() and isinstance(value, dict) and not name.endswith("_COLORS"):

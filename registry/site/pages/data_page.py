@@ -1,13 +1,24 @@
-"""The data page: every download with its size, the public database, and the codebook of every public field."""
+"""The data page: every download with its size, the public database, and the codebook, read from the data package.
+
+The codebook is made from data/datapackage.json, the descriptor data tools
+read, so what a person reads about a column and what a validator checks are
+the same words.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
-from registry.formats.writers import downloads_of
 from registry.model.kinds import KINDS
+from registry.model.relations import RELATION_BY_TABLE
+from registry.publishing.datapackage import PACKAGE_FILE
 from registry.site.pages.planning import PageBuild, Planned
+from registry.site.words import Words
+
+FORMAT_TITLES = {"csv": "CSV", "json": "JSON", "geojson": "GeoJSON"}
 
 # The data catalogue for portals, as its files are named, shown and announced.
 CATALOGUE_LINKS = (("catalog.ttl", "Turtle", "text/turtle"), ("catalog.jsonld", "JSON-LD", "application/ld+json"))
@@ -17,38 +28,81 @@ def plan(build: PageBuild) -> Iterator[Planned]:
     yield build.page("data/index.html", "data_page", data_view(build))
 
 
+def read_package(data_dir: Path) -> dict[str, Any]:
+    """The data package the publish step wrote; empty when there is none (a site built without data)."""
+    try:
+        package: dict[str, Any] = json.loads((data_dir / PACKAGE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return package
+
+
 def data_view(build: PageBuild) -> dict[str, Any]:
-    site = build.site
-    files = []
-    for kind in KINDS.values():
-        entry: dict[str, Any] = {
-            "kind": kind.name,
-            "kind_title": build.words.kind_title(kind.name),
-            "count": len(build.data.records[kind.name]),
-            "files": [],
-        }
-        for fmt in downloads_of(kind):
-            path = site.data_dir / f"{kind.name}{fmt.suffix}"
-            if path.is_file():
-                entry["files"].append({"format": fmt.title, "href": f"data/{path.name}", "bytes": path.stat().st_size})
-        files.append(entry)
+    site, words = build.site, build.words
+    package = read_package(site.data_dir)
+    datasets: dict[str, dict[str, Any]] = {}
+    codebook = []
+    for resource in package.get("resources", []):
+        name = resource["dataset"]
+        path = site.data_dir / resource["path"]
+        entry = datasets.setdefault(name, _dataset(build, name))
+        if path.is_file():
+            entry["files"].append(
+                {
+                    "format": FORMAT_TITLES.get(resource["format"], resource["format"]),
+                    "href": f"data/{resource['path']}",
+                    "bytes": path.stat().st_size,
+                }
+            )
+        if resource["format"] == "csv" and "schema" in resource:
+            codebook.append(_codebook_table(resource, entry, words))
     database = {"href": "data/public.db", "bytes": site.public_db.stat().st_size} if site.public_db.is_file() else None
+    package_file = site.data_dir / PACKAGE_FILE
+    described = {"href": f"data/{PACKAGE_FILE}", "bytes": package_file.stat().st_size} if package_file.is_file() else None
     # Written only for a site with a public address (see publishing/catalogue.py); listed when this build wrote it.
     catalogue = [
         {"format": title, "type": media_type, "href": f"data/{name}"}
         for name, title, media_type in CATALOGUE_LINKS
         if site.root_url and (site.data_dir / name).is_file()
     ]
-    codebook = [
-        {
-            "kind": kind.name,
-            "kind_title": build.words.kind_title(kind.name),
-            "table": kind.table,
-            "fields": [
-                {"name": f.name, "type": f.type, "description": f.description, "required": f.required, "choices": list(f.choices or [])}
-                for f in kind.public_fields
-            ],
-        }
-        for kind in KINDS.values()
-    ]
-    return {"kinds": files, "database": database, "catalogue": catalogue, "codebook": codebook}
+    return {"kinds": list(datasets.values()), "database": database, "package": described, "catalogue": catalogue, "codebook": codebook}
+
+
+def _dataset(build: PageBuild, name: str) -> dict[str, Any]:
+    """A row of the downloads table: a kind links to its pages; a relation to its codebook entry."""
+    words = build.words
+    if name in KINDS:
+        return {"kind": name, "kind_title": words.kind_title(name), "count": len(build.data.records[name]), "href": f"{name}/", "files": []}
+    relation = RELATION_BY_TABLE[name]
+    return {"kind": name, "kind_title": words.gettext(relation.title), "count": None, "href": f"data/#codebook-{name}", "files": []}
+
+
+def _codebook_table(resource: dict[str, Any], dataset: dict[str, Any], words: Words) -> dict[str, Any]:
+    schema = resource["schema"]
+    references = {k["fields"][0]: k["reference"]["resource"] for k in schema.get("foreignKeys", [])}
+    return {
+        "kind": resource["name"],
+        "kind_title": dataset["kind_title"],
+        "file": resource["path"],
+        "table": KINDS[resource["name"]].table if resource["name"] in KINDS else resource["name"],
+        "description": words.gettext(resource["description"]),
+        "key": schema.get("primaryKey", []),
+        "fields": [
+            {
+                "name": field["name"],
+                "type": _type(field),
+                "description": words.gettext(field["description"]),
+                "required": field.get("constraints", {}).get("required", False),
+                "choices": field.get("constraints", {}).get("enum", []),
+                "refers_to": references.get(field["name"]),
+            }
+            for field in schema["fields"]
+        ],
+    }
+
+
+def _type(field: dict[str, Any]) -> str:
+    """A column's Table Schema type as the codebook shows it: `string (uri)`, `list of string, by ","`."""
+    if field["type"] == "list":
+        return f'list of {field.get("itemType", "string")}, "{field.get("delimiter", ",")}"'
+    return field["type"] + (f" ({field['format']})" if field.get("format") else "")
