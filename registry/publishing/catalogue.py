@@ -36,8 +36,7 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SKOS, XSD
 
 from registry.model.declaration import Field
-from registry.model.kinds import KINDS
-from registry.model.relations import RELATIONS
+from registry.publishing.downloads import download_tables
 from registry.publishing.files import digest, file_stamp, files_digest, read_json_cache, write_if_changed, write_json_cache
 
 DCATAP = Namespace("http://data.europa.eu/r5r/")
@@ -123,12 +122,11 @@ class RegistryFacts:
 
 def registry_facts(conn: sqlite3.Connection) -> RegistryFacts:
     """Read the change dates and the places and dates of each downloadable table from the public copy."""
-    tables = [(kind.name, kind.table, tuple(kind.public_fields)) for kind in KINDS.values()]
-    tables += [(relation.table, relation.table, relation.fields) for relation in RELATIONS]
-    dataset_of = {table: name for name, table, _ in tables}
+    tables = download_tables()
+    dataset_of = {t.table: t.name for t in tables}
     spans = conn.execute("SELECT table_name, min(changed_at), max(changed_at) FROM changes GROUP BY table_name").fetchall()
     changed = {dataset_of[table]: (first, last) for table, first, last in spans if table in dataset_of}
-    coverages = {name: _table_coverage(conn, table, fields) for name, table, fields in tables}
+    coverages = {t.name: _table_coverage(conn, t.table, t.fields) for t in tables}
     coverages[""] = _union(coverages.values())
     first = min((first for first, _ in changed.values()), default=None)
     return RegistryFacts(first, changed, coverages)
@@ -182,6 +180,7 @@ class _Catalogue:
         modified = package.get("created") or facts.issued
         self.modified = _date(modified)
         self.issued = _date(facts.issued or modified)
+        self.tables = {t.name: t for t in download_tables()}
         self.publisher = self._agent()
         self.contact = self._contact()
         self.licence = self._licence()
@@ -247,14 +246,17 @@ class _Catalogue:
     def _dataset(self, name: str, resources: list[dict[str, Any]]) -> URIRef:
         dataset = URIRef(self.here + f"dataset-{name}")
         first = resources[0]
+        table = self.tables.get(name)
+        title = table.title if table else first.get("title") or name
+        description = table.description if table else first.get("description") or title
         first_change, last_change = self.facts.changed.get(name, (None, None))
         coverage = self.facts.coverage.get(name) or Coverage()
         whole = self.facts.coverage.get("") or Coverage()
         self.add(dataset, RDF.type, DCAT.Dataset, DCATAPIT.Dataset)
         self.add(dataset, DCTERMS.identifier, Literal(str(dataset)))
-        self.add(dataset, DCTERMS.title, Literal(first.get("title") or name, lang="en"))
-        self.add(dataset, DCTERMS.description, Literal(first.get("description") or first.get("title") or name, lang="en"))
-        self.add(dataset, DCAT.keyword, *(Literal(k, lang="en") for k in sorted({*self.package.get("keywords", []), name})))
+        self.add(dataset, DCTERMS.title, Literal(title, lang="en"))
+        self.add(dataset, DCTERMS.description, Literal(description, lang="en"))
+        self.add(dataset, DCAT.keyword, *(Literal(k, lang="en") for k in sorted(set(self.package.get("keywords", [])))))
         self.add(dataset, DCTERMS.publisher, self.publisher)
         self.add(dataset, DCTERMS.rightsHolder, self.publisher)
         self.add(dataset, DCAT.contactPoint, self.contact)
@@ -281,9 +283,9 @@ class _Catalogue:
         distribution = URIRef(self.here + f"distribution-{resource['name']}")
         fmt = str(resource.get("format", "")).lower()
         self.add(distribution, RDF.type, DCAT.Distribution, DCATAPIT.Distribution)
-        self.add(distribution, DCTERMS.title, Literal(f"{resource.get('title') or resource['name']} ({fmt.upper()})", lang="en"))
-        description = resource.get("description") or resource.get("title") or resource["name"]
-        self.add(distribution, DCTERMS.description, Literal(f"{description} ({fmt.upper()})", lang="en"))
+        title = resource.get("title") or f"{resource['name']} ({fmt.upper()})"
+        self.add(distribution, DCTERMS.title, Literal(title, lang="en"))
+        self.add(distribution, DCTERMS.description, Literal(resource.get("description") or title, lang="en"))
         self.add(distribution, DCAT.accessURL, self.landing)
         self.add(distribution, DCAT.downloadURL, URIRef(self.base + resource["path"]))
         if resource.get("mediatype"):
