@@ -1,8 +1,10 @@
-"""The Arabic and French pages (and the English ones beside them) pass the current Nu HTML checker with no error.
+"""Every page of the site, in every language, passes the current Nu HTML checker with no error.
 
 The checker is vnu-jar from npm, run on Java; scripts/test.sh installs it into
-.venv/node. Every page type is checked in each language: home, indexes,
-filters, a record of every kind, a chapter, the map pages, data, feeds, search.
+.venv/node. It reads every HTML file the example build writes in five
+languages (left to right and right to left), maps and redirects included, in
+one run of the checker; the list below only makes sure every page type is
+among them.
 """
 
 from __future__ import annotations
@@ -50,12 +52,14 @@ PAGES = (
 )
 
 
-def test_pages_in_arabic_french_and_english_have_no_html_error(multilingual_site: BuiltSite) -> None:
+def test_every_page_in_every_language_has_no_html_error(multilingual_site: BuiltSite) -> None:
     assert VNU.is_file() and JAVA, "CI must run the Nu HTML checker: install java and vnu-jar (scripts/test.sh)"
     actor = next((multilingual_site.output / "actors").glob("*/index.html")).relative_to(multilingual_site.output).as_posix()
-    files = [multilingual_site.output / prefix / page for prefix in ("", "ar", "fr") for page in (*PAGES, actor)]
-    missing = [str(f) for f in files if not f.is_file()]
+    expected = [multilingual_site.output / prefix / page for prefix in ("", "ar", "fr") for page in (*PAGES, actor)]
+    missing = [str(f) for f in expected if not f.is_file()]
     assert missing == []
+    files = sorted(multilingual_site.output.rglob("*.html"))
+    assert len(files) > 5 * 200
     done = subprocess.run([JAVA, "-jar", str(VNU), "--errors-only", "--format", "json", *map(str, files)], capture_output=True, text=True)
     messages = json.loads(done.stderr or done.stdout or '{"messages": []}')["messages"]
     errors = [
