@@ -20,6 +20,9 @@ from registry.site.words import Words
 
 FORMAT_TITLES = {"csv": "CSV", "json": "JSON", "geojson": "GeoJSON"}
 
+# The data catalogue for portals, as its files are named, shown and announced.
+CATALOGUE_LINKS = (("catalog.ttl", "Turtle", "text/turtle"), ("catalog.jsonld", "JSON-LD", "application/ld+json"))
+
 
 def plan(build: PageBuild) -> Iterator[Planned]:
     yield build.page("data/index.html", "data_page", data_view(build))
@@ -56,7 +59,13 @@ def data_view(build: PageBuild) -> dict[str, Any]:
     database = {"href": "data/public.db", "bytes": site.public_db.stat().st_size} if site.public_db.is_file() else None
     package_file = site.data_dir / PACKAGE_FILE
     described = {"href": f"data/{PACKAGE_FILE}", "bytes": package_file.stat().st_size} if package_file.is_file() else None
-    return {"kinds": list(datasets.values()), "database": database, "package": described, "codebook": codebook}
+    # Written only for a site with a public address (see publishing/catalogue.py); listed when this build wrote it.
+    catalogue = [
+        {"format": title, "type": media_type, "href": f"data/{name}"}
+        for name, title, media_type in CATALOGUE_LINKS
+        if site.root_url and (site.data_dir / name).is_file()
+    ]
+    return {"kinds": list(datasets.values()), "database": database, "package": described, "catalogue": catalogue, "codebook": codebook}
 
 
 def _dataset(build: PageBuild, name: str) -> dict[str, Any]:
