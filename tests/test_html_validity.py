@@ -2,7 +2,8 @@
 
 The checker is vnu-jar from npm, run on Java; scripts/test.sh installs it into
 .venv/node. Every page type is checked in each language: home, indexes,
-filters, a record of every kind, a chapter, the map pages, data, feeds, search.
+filters, a record of every kind, a chapter, the map pages, data, feeds, search,
+and a redirect from an old address.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ PAGES = (
     "data/index.html",
     "feeds/index.html",
     "search/index.html",
+    "actors/city/wrocaw/index.html",  # a redirect from the address older versions gave Wrocław
 )
 
 

@@ -12,6 +12,7 @@ import functools
 import hashlib
 import re
 import unicodedata
+from collections.abc import Iterable
 
 from unidecode import unidecode
 
@@ -35,6 +36,15 @@ def slugify(text: str) -> str:
     if not slug:
         return f"unnamed-{_digest(text)}"
     return _capped(slug, text)
+
+
+def shared_slugs(values: Iterable[str]) -> dict[str, list[str]]:
+    """Distinct values that share a slug, and so a page: one place spelled two ways (Città, Citta), or two
+    places that a transliteration cannot tell apart (苏州 and 宿州 are both Su Zhou)."""
+    by_slug: dict[str, set[str]] = {}
+    for value in values:
+        by_slug.setdefault(slugify(value), set()).add(value)
+    return {slug: sorted(found) for slug, found in sorted(by_slug.items()) if len(found) > 1}
 
 
 def legacy_slug(text: str) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 from registry.model.errors import ValidationError
 from registry.model.kinds import KINDS, LINKS
 from registry.model.rules import clean_record, is_stale, reference_problems
+from registry.model.slugs import shared_slugs
 from registry.store.database import Registry, decode_row
 
 
@@ -51,9 +52,14 @@ def check_registry(registry: Registry, today: dt.date | None = None) -> Report:
                 f"table {kind.table} has columns no declaration knows ({', '.join(undeclared)}): they are never published; "
                 "a newer version of Commons Lab, or a hand edit, added them"
             )
+        free_text = [facet for facet in kind.facets if kind.field(facet.field).choices is None]
+        spellings: dict[str, set[str]] = {facet.name: set() for facet in free_text}
         for values in cursor:
             report.records += 1
             record = decode_row(kind, dict(zip(columns, values, strict=True)))
+            for facet in free_text:
+                value = record.get(facet.field)
+                spellings[facet.name].update(str(v) for v in (value if isinstance(value, list) else [value]) if v not in (None, ""))
             present = {k: v for k, v in record.items() if k in kind.field_names}
             try:
                 clean_record(kind, present, check_country=False)
@@ -67,6 +73,12 @@ def check_registry(registry: Registry, today: dt.date | None = None) -> Report:
             if is_stale(record.get("last_verified"), today):
                 when = record.get("last_verified") or "never"
                 report.notices.append(f"{kind.singular} {record['id']!r} is stale: last verified {when}")
+        for facet in free_text:
+            for slug, found in shared_slugs(spellings[facet.name]).items():
+                report.notices.append(
+                    f"{kind.name} whose {facet.field} is {' or '.join(map(repr, found))} share one page ({kind.name}/{facet.name}/{slug}/): "
+                    "if they are one place, give it one spelling; if not, add what tells them apart"
+                )
     for spec in LINKS:
         if spec.roles is None:
             continue
