@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin
 
 import pytest
@@ -83,8 +84,8 @@ def _registry(path: Path) -> Path:
     return path
 
 
-def _build(db: Path, output: Path) -> None:
-    build_test_site(db, output, languages=("en", "ar"), search=False, maps=False)
+def _build(db: Path, output: Path, **options: Any) -> None:
+    build_test_site(db, output, languages=("en", "ar"), search=False, maps=False, **options)
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -195,14 +196,16 @@ def test_a_rebuild_keeps_the_redirects_and_equals_a_clean_build(slug_site: tuple
 def test_a_redirect_goes_when_its_city_does_and_the_rebuild_equals_a_clean_build(tmp_path: Path) -> None:
     db = _registry(tmp_path / "registry.db")
     incremental = tmp_path / "incremental"
-    _build(db, incremental)
+    site_url = "https://commons.example.org/lab/"
+    _build(db, incremental, site_url=site_url)
     assert (incremental / "assets" / "city" / "wrocaw" / "index.html").is_file()
     reg = open_registry(db, by="tester")
     update_record(reg, "assets", "wro", {"city": "Łódź"})
     reg.close()
-    _build(db, incremental)
+    _build(db, incremental, site_url=site_url)
     clean = tmp_path / "clean"
-    _build(db, clean)
+    _build(db, clean, site_url=site_url)
     assert not (incremental / "assets" / "city" / "wrocaw").exists()
     assert _follow(incremental, "assets/city/odz/index.html") == "assets/city/lodz/"
+    assert _head(incremental / "ar/assets/city/odz/index.html").canonical == f"{site_url}ar/assets/city/lodz/"
     assert tree(incremental) == tree(clean)
