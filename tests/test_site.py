@@ -308,6 +308,8 @@ def test_pages_declare_language_direction_landmarks_and_ordered_headings(built_s
         page = parse(path)
         html_tag = next(a for t, a in page.tags if t == "html")
         assert html_tag.get("lang") and html_tag.get("dir") in ("ltr", "rtl"), path
+        if any(t == "meta" and a.get("http-equiv") == "refresh" for t, a in page.tags):
+            continue  # a redirect from an old address: a line and a link, no page to find one's way in
         tags = [t for t, _ in page.tags]
         assert {"header", "main", "footer", "nav"} <= set(tags), path
         assert "main" in page.ids and any(t == "a" and a.get("href") == "#main" for t, a in page.tags), path

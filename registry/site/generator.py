@@ -25,7 +25,7 @@ from registry.site.cache import PageCache
 from registry.site.data import Key, SiteData, affected_records, load_site_data, localise, record_signatures
 from registry.site.guide import order_chapters
 from registry.site.output import render_all
-from registry.site.pages import data_page, feeds, guide, home, indexes, map_page, records, search_page
+from registry.site.pages import data_page, feeds, guide, home, indexes, map_page, records, redirects, search_page
 from registry.site.pages.indexes import row
 from registry.site.pages.planning import GLOBAL, PageBuild, attributes, page_location
 from registry.site.pages.sitemap import write_sitemap
@@ -34,7 +34,7 @@ from registry.site.views import ViewContext
 from registry.site.words import Words
 
 # Every page type, in the order its files are planned; a new page type is one module and one line here.
-PAGE_TYPES = (records, indexes, home, guide, map_page, data_page, feeds, search_page)
+PAGE_TYPES = (records, indexes, redirects, home, guide, map_page, data_page, feeds, search_page)
 
 
 class RecordsGenerator(Generator):  # type: ignore[misc]
@@ -112,21 +112,19 @@ class RecordsGenerator(Generator):  # type: ignore[misc]
             cache.keep_groups_except({f"{k}/{i}" for k, i in records} | {f"{k}/" for k in kinds} | {GLOBAL})
         build = self._page_build(records, kinds, cache.previous)
         plans = [planned for page_type in PAGE_TYPES for planned in page_type.plan(build)]
-        todo = [plan for plan in plans if plan.key is None or not cache.fresh(plan.path, plan.key, plan.group)]
+        todo = [plan for plan in plans if plan.key is None or not cache.fresh(plan.path, plan.key, plan.group, plan.listed)]
         del plans
         state.timings["records: views and hashes"] = time.perf_counter() - started
-        groups = {plan.path: (plan.key, plan.group) for plan in todo}
+        groups = {plan.path: (plan.key, plan.group, plan.listed) for plan in todo}
         for path, size, mtime, differs, made_key in render_all(todo, site.output, site.workers, site.progress, "Writing pages"):
-            key, group = groups[path]
-            cache.current[path] = [key or made_key, size, mtime, group]
+            key, group, listed = groups[path]
+            cache.current[path] = [key or made_key, size, mtime, group, listed]
             state.rendered.append(path)
             if differs:
                 state.changed.add(path)
         state.skipped = len(cache.current) - len(todo)
         state.timings["records: render and write"] = time.perf_counter() - started - state.timings["records: views and hashes"]
-        html = sorted(
-            {path for path in cache.current if path.endswith(".html")} | {p.save_as for p in self.context.get("pages", []) if p.save_as}
-        )
+        html = sorted(set(cache.listed()) | {p.save_as for p in self.context.get("pages", []) if p.save_as})
         write_sitemap(cache, state, html, site.output, site.site_url, site.alternates())
         state.produced.update(cache.current)
         cache.save(signatures)

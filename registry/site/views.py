@@ -17,11 +17,12 @@ from registry.formats.geojson import feature
 from registry.model import vocab
 from registry.model.kinds import KINDS, LINKS, referring_fields
 from registry.model.rules import is_stale
+from registry.model.slugs import slugify
 from registry.site import jsonld
 from registry.site.data import SiteData, text_language
 from registry.site.languages import language_name
 from registry.site.sanitise import safe_url
-from registry.site.words import UNTRANSLATED, Words, country_name, money, slugify, term
+from registry.site.words import UNTRANSLATED, Words, country_name, money, term
 
 
 @dataclass
@@ -64,6 +65,7 @@ def record_document_link(ctx: ViewContext, kind: str, record_id: str) -> str:
 
 
 def facet_url(kind: str, facet: str, value: str) -> str:
+    """The filter page of a facet's value, relative to the site root: `assets/city/wroclaw/`."""
     return f"{kind}/{facet}/{slugify(value)}/"
 
 
