@@ -84,6 +84,7 @@ def build_site(db: Path, site: SiteSettings, on_step: Callable[[str], None] = _n
             registry.close()
         produced.update(_relative(published.files, site.output))
         report.counts = {k: v for k, v in published.counts.items()}
+        produced.update(_relative(_write_profiles(site, report), site.output))
 
     with _timed(report, "maps", on_step):
         produced.update(_relative(_render_maps(site, state, report), site.output))
@@ -97,6 +98,19 @@ def build_site(db: Path, site: SiteSettings, on_step: Callable[[str], None] = _n
     with _timed(report, "prune", on_step):
         report.removed = prune(site, produced)
     return report
+
+
+def _write_profiles(site: SiteSettings, report: BuildReport) -> list[Path]:
+    """Each public actor's Murmurations profile in data/murmurations/, addressed from the site's public address."""
+    from registry.publishing.murmurations import write_profiles
+
+    conn = sqlite3.connect(f"file:{site.public_db}?mode=ro", uri=True)
+    try:
+        profiles = write_profiles(conn, site.data_dir, site.root_url, site.cache_dir / "murmurations.json")
+    finally:
+        conn.close()
+    report.notes += profiles.notes()
+    return profiles.files
 
 
 def refuse_private_output(output: Path, db: Path) -> None:
