@@ -162,6 +162,18 @@ def test_a_name_the_schema_cannot_take_means_no_profile_and_a_note(example_regis
     ]
 
 
+def test_a_build_without_a_public_address_says_its_profiles_cannot_be_registered(example_registry: Path, tmp_path: Path) -> None:
+    registry = open_registry(example_registry, by="tester")
+    published = publish_registry(registry, tmp_path / "data")
+    registry.close()
+    conn = sqlite3.connect(published.database)
+    profiles = write_profiles(conn, published.directory, None)
+    conn.close()
+    assert profiles.files and not profiles.missing
+    (note,) = profiles.notes()
+    assert "--site-url" in note and "data/murmurations/" in note
+
+
 def test_profiles_are_rewritten_only_for_the_actor_that_changed_and_equal_a_clean_write(example_registry: Path, tmp_path: Path) -> None:
     def write(folder: Path, cache: Path | None) -> list[Path]:
         registry = open_registry(example_registry, by="tester")

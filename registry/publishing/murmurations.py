@@ -46,19 +46,22 @@ class Profiles:
 
     files: list[Path] = field(default_factory=list)
     missing: dict[str, str] = field(default_factory=dict)
+    addressed: bool = True
 
     def notes(self) -> list[str]:
-        return [f"no Murmurations profile for actor {actor_id}: {reason}" for actor_id, reason in sorted(self.missing.items())]
+        """What a build says about the profiles: the actors left out, and what a profile lacks without a public address."""
+        notes = [f"no Murmurations profile for actor {actor_id}: {reason}" for actor_id, reason in sorted(self.missing.items())]
+        if self.files and not self.addressed:
+            notes.append(
+                "Murmurations profiles in data/murmurations/ have no links to the actors' pages without --site-url, "
+                "and an index takes a profile only by its public address: build with --site-url to register them"
+            )
+        return notes
 
 
 def profile_path(directory: Path, actor_id: str) -> Path:
     """Where an actor's profile is in the data folder: data/murmurations/<id>.json."""
     return directory / FOLDER / f"{actor_id}.json"
-
-
-def profile_url(site_url: str, actor_id: str) -> str:
-    """The public address of an actor's profile, the one a lab gives the index."""
-    return f"{site_url}data/{FOLDER}/{actor_id}.json"
 
 
 def _url(value: Any) -> str | None:
@@ -182,9 +185,9 @@ def write_profiles(conn: sqlite3.Connection, directory: Path, site_url: str | No
     if previous.get("key") == key:
         files = [Path(p) for p in previous.get("files", [])]
         if [file_stamp(p) for p in files] == previous.get("stamps"):
-            return Profiles(files, dict(previous.get("missing", {})))
+            return Profiles(files, dict(previous.get("missing", {})), site_url is not None)
     related = _related_records(conn)
-    result = Profiles()
+    result = Profiles(addressed=site_url is not None)
     for record in public_records(conn, kind):
         try:
             profile = actor_profile(record, site_url, related.get(record["id"], []))
