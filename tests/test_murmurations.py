@@ -23,6 +23,7 @@ from registry.model import essglobal
 from registry.model.vocab import ACTOR_KINDS
 from registry.operations.records import add_record, update_record
 from registry.publishing.murmurations import actor_profile, profile_bytes, write_profiles
+from registry.publishing.plain_text import plain_text
 from registry.publishing.public_copy import publish_registry
 from registry.store.database import open_registry
 
@@ -145,6 +146,20 @@ def test_a_hostile_actor_gives_a_valid_profile_with_no_unsafe_address(website: s
     assert json.loads(text) == profile
     assert profile["description"] == "Bold claim with a link and </script>\n\none\ntwo", "Markdown and HTML become plain text"
     assert "Not-for-profit organisation" in profile["tags"]
+
+
+@pytest.mark.parametrize(
+    ("markdown", "plain"),
+    [
+        ("First paragraph.\n\nSecond - with a hyphen!", "First paragraph.\n\nSecond - with a hyphen!"),
+        ("*First* paragraph.\n\nSecond, [linked](https://example.org).", "First paragraph.\n\nSecond, linked."),
+        ("## Heading\n\n1. one\n2. two", "Heading\n\none\ntwo"),
+        ("R&amp;D &lt;b&gt; <b>bold</b> <script>alert(1)</script>", "R&D <b> bold"),
+        ("<!-- only a comment -->", None),
+    ],
+)
+def test_descriptions_become_plain_text_with_paragraphs_kept_apart(markdown: str, plain: str | None) -> None:
+    assert plain_text(markdown) == plain
 
 
 def test_a_name_the_schema_cannot_take_means_no_profile_and_a_note(example_registry: Path, tmp_path: Path) -> None:

@@ -23,9 +23,9 @@ from typing import Any
 from registry.model import essglobal, vocab
 from registry.model.kinds import KINDS, LINKS
 from registry.model.values import EMAIL_RE, URL_RE, alpha_2_codes
-from registry.publishing.downloads import public_records
 from registry.publishing.files import digest, file_stamp, files_digest, read_json_cache, write_if_changed, write_json_cache
 from registry.publishing.plain_text import plain_text
+from registry.store.database import decode_row
 
 SCHEMA = "organizations_schema-v1.0.0"
 FOLDER = "murmurations"
@@ -157,47 +157,53 @@ def _related_records(conn: sqlite3.Connection) -> dict[str, list[tuple[str, str]
             if link.right_kind == ACTORS
             else (link.left_column, link.right_column, link.right_kind)
         )
-        for actor_id, other_id in conn.execute(f"SELECT [{actor_column}], [{other_column}] FROM [{link.table}]"):
+        rows = conn.execute(f"SELECT [{actor_column}], [{other_column}] FROM [{link.table}] ORDER BY 1, 2")
+        for actor_id, other_id in rows:
             related[actor_id].append((other_kind, other_id))
     return related
 
 
 def profile_bytes(profile: dict[str, Any]) -> bytes:
     """A profile as a file: sorted keys and fixed spacing, so the same actor always gives the same bytes."""
-    return (json.dumps(profile, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode("utf-8")
+    return (json.dumps(profile, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
 
 
 def write_profiles(conn: sqlite3.Connection, directory: Path, site_url: str | None, cache: Path | None = None) -> Profiles:
     """A profile per public actor in <directory>/murmurations/, written only when its bytes change.
 
-    With a cache, an unchanged set of actors, links and address whose files are
-    still as written is not made again, as the downloads do.
+    With a cache (the site build keeps one outside its output), an actor whose
+    row and links are the same as last time, and whose profile is still on disk
+    as written, is not made again: after one edit only that actor's profile is.
+    The code and the address are part of the key, so the files stay what a
+    clean build would write.
     """
     kind = KINDS[ACTORS]
-    previous = read_json_cache(cache)
     code = files_digest([Path(__file__), Path(__file__).with_name("plain_text.py"), Path(essglobal.__file__)])
-    links = [
-        conn.execute(f"SELECT * FROM [{link.table}] ORDER BY 1, 2").fetchall()
-        for link in LINKS
-        if ACTORS in (link.left_kind, link.right_kind)
-    ]
-    key = digest(code, site_url, conn.execute(f"SELECT * FROM [{kind.table}] ORDER BY id").fetchall(), links)
-    if previous.get("key") == key:
-        files = [Path(p) for p in previous.get("files", [])]
-        if [file_stamp(p) for p in files] == previous.get("stamps"):
-            return Profiles(files, dict(previous.get("missing", {})), site_url is not None)
+    previous = read_json_cache(cache)
+    known: dict[str, list[Any]] = previous.get("actors", {}) if previous.get("code") == [code, site_url] else {}
+    current: dict[str, list[Any]] = {}
     related = _related_records(conn)
     result = Profiles(addressed=site_url is not None)
-    for record in public_records(conn, kind):
-        try:
-            profile = actor_profile(record, site_url, related.get(record["id"], []))
-        except ValueError as refused:
-            result.missing[record["id"]] = str(refused)
-            continue
-        path = profile_path(directory, record["id"])
-        write_if_changed(path, profile_bytes(profile))
-        result.files.append(path)
+    cursor = conn.execute(f"SELECT * FROM [{kind.table}] ORDER BY id")
+    columns = [d[0] for d in cursor.description]
+    for row in cursor:
+        record = decode_row(kind, dict(zip(columns, row, strict=True)))
+        actor_id = record["id"]
+        key = digest(row, related.get(actor_id, []))
+        path = profile_path(directory, actor_id)
+        entry = known.get(actor_id)
+        if entry and entry[0] == key and (entry[1] == file_stamp(path) or entry[2]):
+            current[actor_id] = entry
+        else:
+            try:
+                write_if_changed(path, profile_bytes(actor_profile(record, site_url, related.get(actor_id, []))))
+                current[actor_id] = [key, file_stamp(path), None]
+            except ValueError as refused:
+                current[actor_id] = [key, None, str(refused)]
+        if current[actor_id][2]:
+            result.missing[actor_id] = current[actor_id][2]
+        else:
+            result.files.append(path)
     if cache is not None:
-        stamps = [file_stamp(p) for p in result.files]
-        write_json_cache(cache, {"key": key, "files": [str(p) for p in result.files], "stamps": stamps, "missing": result.missing})
+        write_json_cache(cache, {"code": [code, site_url], "actors": current})
     return result

@@ -16,9 +16,11 @@ from typing import Any
 
 # Characters or line starts Markdown could read as syntax, or that rendering would change; text without
 # them is already plain. (A looser test than the site's: here a false alarm costs one rendering.)
-_SYNTAX_RE = re.compile(r"[\\`*_\[\]<>#|&~=+\-!]|^\s*\d+[.)]|^\s{4}", re.MULTILINE)
+_SYNTAX_RE = re.compile(r"[\\`*_\[\]<>|&]|^(?:\s*[#>=+\-]|\s*\d+[.)]|\s{4}|\t)", re.MULTILINE)
 _SPACES_RE = re.compile(r"[ \t\u00a0]+")
 _BLANK_LINES_RE = re.compile(r"\n{3,}")
+# The end of a block (a paragraph, heading, list, quote, code or table): a blank line follows it in the text.
+_BLOCK_END_RE = re.compile(r"(</(?:p|h[1-6]|ul|ol|blockquote|pre|table)>)")
 
 _local = threading.local()
 
@@ -43,7 +45,8 @@ def plain_text(markdown_text: str | None) -> str | None:
 
         md = _converter()
         md.reset()
-        text = html.unescape(nh3.clean(md.convert(text), tags=set(), strip_comments=True))
+        blocks = _BLOCK_END_RE.sub(r"\1\n", md.convert(text))
+        text = html.unescape(nh3.clean(blocks, tags=set(), strip_comments=True))
     lines = [_SPACES_RE.sub(" ", line).strip() for line in text.replace("\r\n", "\n").split("\n")]
     result = _BLANK_LINES_RE.sub("\n\n", "\n".join(lines)).strip()
     return result or None
