@@ -16,7 +16,7 @@ from rdflib import namespace as ns  # as a module: pytest probes the names a tes
 from rdflib.compare import isomorphic
 
 from registry.publishing.catalogue import DCATAP, DCATAPIT, SPDX, VCARD
-from registry.site.build import CATALOGUE_NOTE
+from registry.site.open_data import CATALOGUE_NOTE
 
 SITE_URL = "https://commons.example.org/lab/"
 DATASETTE_URL = "https://data.example.org/public"

@@ -21,6 +21,7 @@ from registry.model.errors import RegistryError
 from registry.model.kinds import KINDS
 from registry.publishing.files import digest, file_stamp, files_digest, read_json_cache, write_json_cache
 from registry.site.languages import SOURCE_LANGUAGE, catalogue_digest, language
+from registry.site.open_data import write_open_data
 from registry.site.settings import BuildState, SiteSettings, pelican_settings
 from registry.site.translated_content import ChapterStatus, stage_content
 
@@ -84,7 +85,7 @@ def build_site(db: Path, site: SiteSettings, on_step: Callable[[str], None] = _n
             registry.close()
         produced.update(_relative(published.files, site.output))
         report.counts = {k: v for k, v in published.counts.items()}
-        produced.update(_relative(_write_catalogue(site, report), site.output))
+        produced.update(_relative(write_open_data(site, report.notes), site.output))
 
     with _timed(report, "maps", on_step):
         produced.update(_relative(_render_maps(site, state, report), site.output))
@@ -98,24 +99,6 @@ def build_site(db: Path, site: SiteSettings, on_step: Callable[[str], None] = _n
     with _timed(report, "prune", on_step):
         report.removed = prune(site, produced)
     return report
-
-
-CATALOGUE_NOTE = "no data catalogue (data/catalog.ttl): portals need absolute addresses; build with --site-url to write it"
-
-
-def _write_catalogue(site: SiteSettings, report: BuildReport) -> list[Path]:
-    """The DCAT-AP catalogue of the data package, for open-data portals; only a site with a public address has one."""
-    import json
-
-    from registry.publishing.catalogue import CatalogueSite, publish_catalogue
-    from registry.publishing.datapackage import PACKAGE_FILE
-
-    if not site.root_url:
-        report.notes.append(CATALOGUE_NOTE)
-        return []
-    package = json.loads((site.data_dir / PACKAGE_FILE).read_text(encoding="utf-8"))
-    about = CatalogueSite(site.site_name, site.root_url, site.languages, site.datasette_url)
-    return publish_catalogue(site.public_db, package, about, site.data_dir, site.cache_dir / "catalogue.json")
 
 
 def refuse_private_output(output: Path, db: Path) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from registry.model import vocab
+from registry.model import essglobal, vocab
 from registry.site.sanitise import safe_url
 
 CONTEXT = "https://schema.org"
@@ -84,7 +84,8 @@ def organization(record: dict[str, Any], url: str | None) -> dict[str, Any]:
             "email": record.get("email"),
             "telephone": record.get("phone"),
             "sameAs": safe_url(record.get("website")),
-            "additionalType": vocab.label(vocab.ACTOR_KINDS, record.get("kind")),
+            # ESSGlobal's concepts for the kind and the legal form: addresses SSE maps read, not our words.
+            "additionalType": [essglobal.concept_uri(code) for code in essglobal.actor_structures(record)],
         }
     )
 
