@@ -191,6 +191,23 @@ def test_a_moved_end_date_moves_its_event_and_the_rebuild_equals_a_clean_build(e
         assert (incremental / "feeds" / path.name).read_bytes() == path.read_bytes(), path.name
 
 
+def test_a_removed_record_is_still_named_in_the_feeds_language_with_no_link(example_registry: Path, tmp_path: Path) -> None:
+    from registry.operations.records import remove_record
+
+    registry = open_registry(example_registry, by="tester")
+    add_record(registry, "actors", {"id": "act-gone", "name": "Gone collective", "kind": "informal_collective", "city": "Napoli"})
+    update_record(registry, "actors", "act-gone", {"translations": {"it": {"name": "Collettivo scomparso"}}})
+    remove_record(registry, "actors", "act-gone")
+    registry.close()
+    output = tmp_path / "output"
+    build_test_site(example_registry, output, languages=("en", "it"), search=False, maps=False)
+    for folder, name in ((output, "Gone collective"), (output / "it", "Collettivo scomparso")):
+        parsed = feedparser.parse((folder / "feeds" / "actors.atom.xml").read_bytes())
+        assert parsed.bozo == 0
+        removal = parsed.entries[0]
+        assert removal.title.endswith(f": {name}") and not removal.get("links") and name in removal.content[0].value
+
+
 def test_two_builds_of_the_same_registry_give_the_same_feed_and_calendar_bytes(addressed_site: BuiltSite, tmp_path: Path) -> None:
     again = tmp_path / "again"
     build_test_site(addressed_site.db, again, site_url=SITE_URL, languages=("en", "it"), search=False, maps=False)

@@ -85,7 +85,8 @@ def term_calendar(data: SiteData, kind: str, site_name: str, site_url: str | Non
 
     _ = words.gettext
     spec = KINDS[kind]
-    name = f"{site_name}: {_('%(kind)s — end dates') % {'kind': words.kind_title(kind)}}"
+    heading = _("%(kind)s — end dates") % {"kind": words.kind_title(kind)}
+    name = f"{site_name}: {heading}"
     calendar = Calendar()
     calendar.add("prodid", f"-//Commons Lab//{kind} end dates//{words.code.upper()}")
     calendar.add("version", "2.0")

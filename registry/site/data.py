@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from registry.model.kinds import KINDS, LINKS
+from registry.model.kinds import KIND_BY_TABLE, KINDS, LINKS
 from registry.store.database import decode_row
 
 Key = tuple[str, str]
@@ -74,7 +74,6 @@ def _rows(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...] = ()) -> l
     return [dict(zip(columns, row, strict=True)) for row in cursor]
 
 
-TABLE_TO_KIND = {k.table: k.name for k in KINDS.values()}
 # How many of the newest changes the site reads, of every kind and of each: the feeds' length, whatever the registry's size.
 FEED_CHANGES = 100
 
@@ -116,7 +115,7 @@ def _load(conn: sqlite3.Connection) -> SiteData:
         events[event.pop("asset_id")].append(event)
     data.events = dict(events)
     data.last_changed = _last_changed(conn)
-    data.recent_changes = _changes(conn, tuple(TABLE_TO_KIND), FEED_CHANGES)
+    data.recent_changes = _changes(conn, tuple(KIND_BY_TABLE), FEED_CHANGES)
     data.kind_changes = {kind.name: _changes(conn, (kind.table,), FEED_CHANGES) for kind in KINDS.values()}
     return data
 
@@ -147,8 +146,8 @@ def _last_changed(conn: sqlite3.Connection) -> dict[Key, str]:
     link_tables = {s.table: s for s in LINKS}
     grouped = "SELECT table_name, record_id, max(changed_at) FROM changes WHERE table_name != 'asset_events' GROUP BY table_name, record_id"
     for table, record_id, when in conn.execute(grouped):
-        if table in TABLE_TO_KIND:
-            note(TABLE_TO_KIND[table], record_id, when)
+        if table in KIND_BY_TABLE:
+            note(KIND_BY_TABLE[table].name, record_id, when)
         elif table in link_tables and "/" in record_id:
             spec = link_tables[table]
             left, right = record_id.split("/", 1)
@@ -178,7 +177,7 @@ def _changes(conn: sqlite3.Connection, tables: tuple[str, ...], limit: int) -> l
     for row in rows:
         before = json.loads(row.pop("before") or "null") or {}
         after = json.loads(row.pop("after") or "null") or {}
-        kind = KINDS[TABLE_TO_KIND[row["table_name"]]]
+        kind = KIND_BY_TABLE[row["table_name"]]
         row["kind"] = kind.name
         row["title"] = after.get(kind.title_field) or before.get(kind.title_field) or row["record_id"]
         row["titles"] = _logged_translations(after or before, kind.title_field)
