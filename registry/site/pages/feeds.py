@@ -22,7 +22,7 @@ from registry.model import vocab
 from registry.model.kinds import KINDS
 from registry.publishing.files import digest
 from registry.site import feed_ids
-from registry.site.calendars import calendar_file, term_calendar
+from registry.site.calendars import calendar_file, calendar_inputs, term_calendar
 from registry.site.data import FEED_CHANGES, SiteData
 from registry.site.pages.indexes import expiring_rows
 from registry.site.pages.planning import PageBuild, Planned
@@ -187,21 +187,42 @@ def expiring_feed(data: SiteData, site: FeedSite, today: dt.date) -> str:
     return _serialise(feed)
 
 
-Files = dict[str, list[tuple[str, str, str]]]
+@dataclass(frozen=True)
+class FeedFile:
+    """A feed or calendar in feeds/: its title on the feeds page, the hash of what it is made from, how to write it."""
+
+    name: str
+    title: str
+    key: str
+    make: Callable[[], str]
 
 
-def feed_files(build: PageBuild, site: FeedSite) -> Files:
-    """(file in feeds/, title, text) of every feed and calendar, by what they follow: changes, expiries, end dates."""
+def _atom(name: str, title: str, text: str) -> FeedFile:
+    return FeedFile(name, title, digest("feed", text), functools.partial(str, text))
+
+
+def feed_files(build: PageBuild, site: FeedSite) -> dict[str, list[FeedFile]]:
+    """Every feed and calendar, by what they follow: changes, expiries, end dates.
+
+    Atom feeds are short (FEED_CHANGES entries) and made every build; a
+    calendar holds every end date, so it is hashed by its inputs and written
+    only when they change.
+    """
     words, data = build.words, build.data
     _ = words.gettext
     return {
         "changes": [
-            (feed_file(ALL_KINDS), _("Every kind of record"), changes_feed(data, site)),
-            *((feed_file(kind), words.kind_title(kind), changes_feed(data, site, kind)) for kind in KINDS),
+            _atom(feed_file(ALL_KINDS), _("Every kind of record"), changes_feed(data, site)),
+            *(_atom(feed_file(kind), words.kind_title(kind), changes_feed(data, site, kind)) for kind in KINDS),
         ],
-        "expiring": [(feed_file(EXPIRING), _("Agreements expiring within a year"), expiring_feed(data, site, build.today))],
+        "expiring": [_atom(feed_file(EXPIRING), _("Agreements expiring within a year"), expiring_feed(data, site, build.today))],
         "calendars": [
-            (calendar_file(kind), words.kind_title(kind), term_calendar(data, kind, site.name, site.site_url, words))
+            FeedFile(
+                calendar_file(kind),
+                words.kind_title(kind),
+                digest("calendar", kind, site.name, site.site_url, words.code, calendar_inputs(data, kind)),
+                functools.partial(term_calendar, data, kind, site.name, site.site_url, words),
+            )
             for kind, spec in KINDS.items()
             if spec.term is not None
         ],
@@ -213,13 +234,11 @@ def plan(build: PageBuild) -> Iterator[Planned]:
     site = FeedSite(build.site.site_name, build.site.site_url, build.words)
     files = feed_files(build, site)
     view: dict[str, Any] = {
-        group: [
-            {"file": name, "title": title, "address": site.link(f"feeds/{name}") if site.site_url else None} for name, title, _ in found
-        ]
+        group: [{"file": f.name, "title": f.title, "address": site.link(f"feeds/{f.name}") if site.site_url else None} for f in found]
         for group, found in files.items()
     }
     view["length"] = FEED_CHANGES
     yield build.page("feeds/index.html", "feeds_page", view)
     for found in files.values():
-        for name, _title, text in found:
-            yield Planned(f"feeds/{name}", digest("feed", text), functools.partial(str, text))
+        for f in found:
+            yield Planned(f"feeds/{f.name}", f.key, f.make)
