@@ -525,7 +525,7 @@ def test_template_strings_are_translated_once_at_compile_time() -> None:
 
 def test_every_interface_string_in_templates_goes_through_gettext() -> None:
     """Arabic and French must be a catalogue away: no bare English text in templates or their attributes."""
-    allowed = {"CSV", "JSON", "GeoJSON", "ODC-By", "MB", "kB", "B", "public.db", "datapackage.json", "Atom"}
+    allowed = {"CSV", "JSON", "GeoJSON", "ODC-By", "MB", "kB", "B", "public.db", "datapackage.json", "Atom", "iCalendar"}
     templates = Path(__file__).resolve().parent.parent / "theme" / "templates"
     for path in sorted(templates.glob("*.html")):
         text = path.read_text(encoding="utf-8")

@@ -27,7 +27,7 @@ def home_view(build: PageBuild) -> dict[str, Any]:
                 "action": change["action"],
                 "kind": change["kind"],
                 "kind_title": build.words.kind_title(change["kind"]),
-                "title": data.title(change["kind"], change["record_id"]) if exists else change["title"],
+                "title": data.change_title(change),
                 "url": f"{change['kind']}/{change['record_id']}/" if exists else None,
                 "fields": change["fields"],
             }
