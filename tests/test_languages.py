@@ -27,7 +27,7 @@ def test_every_language_but_the_default_has_its_own_folder_with_the_same_pages(m
         folder = multilingual_site.output / code
         assert {f"assets/{p.relative_to(folder / 'assets').as_posix()}" for p in (folder / "assets").rglob("index.html")} == english
         assert (folder / "guide" / "levels-of-co-production" / "index.html").is_file()
-        assert (folder / "feeds" / "agreements.atom.xml").is_file() and (folder / "sitemap.xml").is_file()
+        assert (folder / "feeds" / "agreements.atom.xml").is_file()
     assert not (multilingual_site.output / "en").exists()  # the default language is at the root
 
 

@@ -32,6 +32,13 @@ def map_files() -> dict[str, str]:
     return {"overview": "map/overview.html", "record": "map/record.html", **own}
 
 
+# Search engines accept only absolute addresses, and a relative one in JSON-LD would name a record differently on every copy.
+NO_SITE_URL = (
+    "no --site-url: sitemap.xml, robots.txt, canonical links, og:url and the JSON-LD @id, url and term links are left out, "
+    "because they need the site's public address"
+)
+
+
 @dataclass
 class BuildReport:
     """What a build did: where the site is, how long each step took, which pages were written."""
@@ -72,6 +79,8 @@ def build_site(db: Path, site: SiteSettings, on_step: Callable[[str], None] = _n
     from registry.store.database import open_registry
 
     report = BuildReport(site.output)
+    if not site.site_url:
+        report.notes.append(NO_SITE_URL)
     state = BuildState()
     refuse_private_output(site.output, db)
     site.output.mkdir(parents=True, exist_ok=True)

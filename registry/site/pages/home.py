@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from registry.site import jsonld
 from registry.site.guide import chapter_list
 from registry.site.pages.indexes import facet_named, facet_values
 from registry.site.pages.planning import PageBuild, Planned
@@ -42,4 +43,5 @@ def home_view(build: PageBuild) -> dict[str, Any]:
             for city in sorted(cities, key=lambda city: -len(city.ids))[:12]
         ],
         "chapters": chapter_list(build.chapters)[:4],
+        "jsonld": jsonld.website(build.site.site_name, build.site.site_url, build.site.language),
     }
