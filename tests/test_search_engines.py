@@ -23,7 +23,7 @@ from registry.site.sanitise import plain_text
 SITE_URL = "https://commons.example.org/lab/"
 LANGUAGES = ("en", "es")
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
-SCHEMAS = Path(__file__).resolve().parent / "schemas" / "sitemap"
+SCHEMAS = Path(__file__).resolve().parent / "vendor" / "sitemap"
 EMPHASIS = re.compile(r"(?<![\w*])\*{1,2}[^*\s][^*]*\*{1,2}|(?<![\w_])_{1,2}[^_\s][^_]*_{1,2}(?!\w)")
 
 
