@@ -149,7 +149,7 @@ def test_a_city_page_moves_to_its_latin_spelling_and_the_old_address_redirects_t
     assert (output / target / "index.html").is_file()
     head = _head(output / old)
     assert head.meta["robots"] == "noindex"
-    assert head.canonical == "../wroclaw/"
+    assert head.canonical is None, "a canonical link needs the public address, which this build has not"
     assert head.links == ["../wroclaw/"], "a reader whose browser does not follow the refresh has a link"
     assert head.lang == ("ar" if prefix else "en")
     assert _follow(output, f"{prefix}assets/city/ελευσίνα/index.html") == f"{prefix}assets/city/eleusina/"
@@ -161,8 +161,10 @@ def test_a_name_whose_address_did_not_change_has_no_redirect(slug_site: tuple[Pa
     assert folders == {"wroclaw", "wrocaw", "citta", "eleusina", "ελευσίνα", "napoli"}
 
 
-def test_redirects_are_left_out_of_the_sitemap(slug_site: tuple[Path, Path]) -> None:
-    _, output = slug_site
+def test_redirects_are_left_out_of_the_sitemap(slug_site: tuple[Path, Path], tmp_path: Path) -> None:
+    db, _ = slug_site
+    output = tmp_path / "output"
+    _build(db, output, site_url="https://example.org/lab/")
     sitemap = (output / "sitemap.xml").read_text(encoding="utf-8")
     assert "assets/city/wroclaw/" in sitemap
     assert "wrocaw" not in sitemap and "ελευσίνα" not in sitemap

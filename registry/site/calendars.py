@@ -107,7 +107,7 @@ def term_calendar(data: SiteData, kind: str, site_name: str, site_url: str | Non
     _ = words.gettext
     spec = KINDS[kind]
     heading = _("%(kind)s — end dates") % {"kind": words.kind_title(kind)}
-    name = f"{site_name}: {heading}"
+    name = " ".join(f"{site_name}: {heading}".split())  # one line: a calendar's name cannot hold a line break
     calendar = Calendar()
     calendar.add("prodid", f"-//Commons Lab//{kind} end dates//{words.code.upper()}")
     calendar.add("version", "2.0")

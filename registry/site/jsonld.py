@@ -244,37 +244,7 @@ def data_catalog(package: dict[str, Any], catalogue: Catalogue) -> dict[str, Any
     groups: dict[str, list[dict[str, Any]]] = {}
     for resource in package.get("resources") or []:
         groups.setdefault(str(resource.get("dataset") or resource.get("name")), []).append(resource)
-    datasets = []
-    for name, resources in groups.items():
-        first = resources[0]
-        title = catalogue.titles.get(name) or str(first.get("title") or name)
-        datasets.append(
-            {
-                "@type": "Dataset",
-                "@id": f"{catalogue.page}#dataset-{name}" if catalogue.page else None,
-                "identifier": name,
-                "name": title,
-                "description": _text(first.get("description")) or title,
-                "license": licence,
-                "creator": publisher,
-                "publisher": publisher,
-                "isAccessibleForFree": True,
-                "keywords": package.get("keywords"),
-                "dateModified": package.get("created"),
-                "spatialCoverage": _box(catalogue.boxes.get(name)),
-                "temporalCoverage": catalogue.periods.get(name),
-                "includedInDataCatalog": {"@type": "DataCatalog", "@id": catalogue.page, "name": package.get("title") or catalogue.name},
-                "distribution": [
-                    {
-                        "@type": "DataDownload",
-                        "name": r.get("title") or r.get("name"),
-                        "encodingFormat": r.get("mediatype"),
-                        "contentUrl": f"{catalogue.files}{r['path']}" if catalogue.files and r.get("path") else None,
-                    }
-                    for r in resources
-                ],
-            }
-        )
+    datasets = [_dataset(name, resources, package, catalogue, licence, publisher) for name, resources in groups.items()]
     return _prune(
         {
             "@context": CONTEXT,
@@ -329,3 +299,41 @@ def _box(box: Box | None) -> dict[str, Any] | None:
     if box is None:
         return None
     return {"@type": "Place", "geo": {"@type": "GeoShape", "box": " ".join(str(round(v, 6)) for v in box)}}
+
+
+def _dataset(
+    name: str,
+    resources: list[dict[str, Any]],
+    package: dict[str, Any],
+    catalogue: Catalogue,
+    licence: str | None,
+    publisher: dict[str, Any],
+) -> dict[str, Any]:
+    """One dataset of the package: its files as DataDownloads, its coverage in place and time."""
+    first = resources[0]
+    title = catalogue.titles.get(name) or str(first.get("title") or name)
+    return {
+        "@type": "Dataset",
+        "@id": f"{catalogue.page}#dataset-{name}" if catalogue.page else None,
+        "identifier": name,
+        "name": title,
+        "description": _text(first.get("description")) or title,
+        "license": licence,
+        "creator": publisher,
+        "publisher": publisher,
+        "isAccessibleForFree": True,
+        "keywords": package.get("keywords"),
+        "dateModified": package.get("created"),
+        "spatialCoverage": _box(catalogue.boxes.get(name)),
+        "temporalCoverage": catalogue.periods.get(name),
+        "includedInDataCatalog": {"@type": "DataCatalog", "@id": catalogue.page, "name": package.get("title") or catalogue.name},
+        "distribution": [
+            {
+                "@type": "DataDownload",
+                "name": r.get("title") or r.get("name"),
+                "encodingFormat": r.get("mediatype"),
+                "contentUrl": f"{catalogue.files}{r['path']}" if catalogue.files and r.get("path") else None,
+            }
+            for r in resources
+        ],
+    }

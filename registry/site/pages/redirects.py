@@ -55,6 +55,7 @@ def plan(build: PageBuild) -> Iterator[Planned]:
             for redirect in facet_redirects(build, kind):
                 # Relative, so it works under any subpath and in every language's folder.
                 target = f"../{redirect.new}/"
-                canonical = f"{build.ctx.site_url}{redirect.folder}{redirect.new}/" if build.ctx.site_url else target
+                # A canonical link needs the public address, as on every other page; without it there is none.
+                canonical = f"{build.ctx.site_url}{redirect.folder}{redirect.new}/" if build.ctx.site_url else None
                 view = {"label": redirect.label, "target": target, "canonical": canonical}
                 yield build.page(f"{redirect.folder}{redirect.old}/index.html", "redirect", view, f"{kind}/", listed=False)
