@@ -36,7 +36,7 @@ def test_a_close_name_within_100_m_is_warned_about_in_the_batch_and_the_registry
     warnings = possible_duplicates(conn, ASSETS, items)
     assert warnings == [
         "warning: line 2: asset 'lido-pola-2' may duplicate 'lido-pola' (score 93: names 100% alike, 58 m apart)",
-        "warning: line 5: asset 'far-pola-bis' may duplicate 'far-pola' (score 95: names 95% alike, 14 m apart)",
+        "warning: line 5: asset 'far-pola-bis' may duplicate 'far-pola' (score 91: names 90% alike, 14 m apart)",
     ]
 
 
