@@ -8,6 +8,8 @@ from pathlib import Path
 from click.testing import CliRunner, Result
 
 from registry.cli import cli
+from registry.cli.duplicates import duplicates
+from registry.operations.duplicates import DUPLICATE_SCORE
 
 # L'Asilo of the example is 'nap-asilo', "L'Asilo (ex Asilo Filangieri)" at 40.8504, 14.2565.
 LASILO = {"id": "lasilo", "name": "L'Asilo", "kind": "building", "status": "occupied", "city": "Napoli", "lat": "40.8505", "lon": "14.2566"}
@@ -90,3 +92,8 @@ def test_a_pair_1_km_apart_scores_lower_than_one_14_m_apart_and_is_not_listed_by
 def test_a_score_outside_0_to_100_is_a_usage_error(runner: CliRunner, example_registry: Path) -> None:
     result = commons(runner, example_registry, "duplicates", "assets", "--min-score", "101")
     assert result.exit_code == 2 and "0<=x<=100" in result.output
+
+
+def test_the_listing_and_the_warning_at_entry_share_one_threshold() -> None:
+    (min_score,) = [p for p in duplicates.params if p.name == "min_score"]
+    assert min_score.default == DUPLICATE_SCORE

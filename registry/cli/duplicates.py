@@ -15,7 +15,7 @@ from registry.model.kinds import get_kind
 @click.argument("kind", type=KIND)
 @click.option(
     "--min-score",
-    default=80,
+    default=80,  # DUPLICATE_SCORE, written out so `commons` starts without loading rapidfuzz; a test holds them equal
     show_default=True,
     type=click.IntRange(0, 100),
     help="List pairs scoring at least this (0 to 100); 70 also lists alike names with no place in common.",
@@ -69,8 +69,10 @@ def merge(settings: Settings, kind: str, keep: str, drop: str, yes: bool, dry_ru
     of other kinds that name it (an agreement's asset_id) move to KEEP; a link,
     citation or step KEEP already has is not doubled. KEEP's empty fields are
     filled from DROP; a field KEEP already has is never overwritten. DROP is then
-    removed. It is all one transaction, logged row by row (`commons log`), and
-    `commons restore KIND DROP` brings DROP back.
+    removed. It is all one transaction, logged row by row (`commons log`);
+    `commons restore KIND DROP` brings DROP back as it was, while what moved
+    stays with KEEP. Merging two ids that are the same, unknown or of another
+    kind is refused and changes nothing.
 
     \b
     Examples:

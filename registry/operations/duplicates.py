@@ -46,6 +46,7 @@ NAME_ONLY_MAX = round(100 * NAME_WEIGHT)  # the best score a pair with nothing b
 DUPLICATE_RADIUS_M = 100.0
 ADDRESS_CONTRADICTED_M = 1_000.0  # two points this far apart are not one address, whatever the text says
 CELL_DEGREES = 0.001  # about 111 m of latitude
+METRES_PER_DEGREE = 111_195.0  # of latitude, and of longitude at the equator
 MAX_COMPARED = 200  # where more records stand at one spot (all put at a town's centre), the nearest are compared
 MAX_BLOCK = 50  # a name word shared by more records than this tells nothing about which pairs are alike
 
@@ -223,7 +224,28 @@ def name_similarity(a: str, b: str) -> int:
 
 def score_pair(a: Candidate, b: Candidate) -> Match:
     """How likely two records are one, by the rule in this module's docstring."""
+    place, distance, same_address = _place(a, b)
     name = name_similarity(a.name, b.name)
+    return Match(a, b, _whole(NAME_WEIGHT * name + PLACE_WEIGHT * place), name, distance, same_address)
+
+
+def match_at_least(a: Candidate, b: Candidate, min_score: int) -> Match | None:
+    """The pair's match when it scores min_score or more, else None.
+
+    The place is weighed first: it is cheap, and a pair with no place in common
+    cannot reach the warning, so most pairs a grid cell holds stop before their
+    names are compared.
+    """
+    place, distance, same_address = _place(a, b)
+    if _whole(NAME_WEIGHT * 100 + PLACE_WEIGHT * place) < min_score:
+        return None
+    name = name_similarity(a.name, b.name)
+    score = _whole(NAME_WEIGHT * name + PLACE_WEIGHT * place)
+    return Match(a, b, score, name, distance, same_address) if score >= min_score else None
+
+
+def _place(a: Candidate, b: Candidate) -> tuple[float, float | None, bool]:
+    """The place score (0 to 100), the distance in metres when both are located, and whether the address is the same."""
     distance = None
     if a.lat is not None and a.lon is not None and b.lat is not None and b.lon is not None:
         distance = distance_m(a.lat, a.lon, b.lat, b.lon)
@@ -236,13 +258,10 @@ def score_pair(a: Candidate, b: Candidate) -> Match:
         and (distance is None or distance <= ADDRESS_CONTRADICTED_M)
     )
     if same_address:
-        place = 100.0
-    elif distance is not None and distance <= DUPLICATE_RADIUS_M:
-        place = 100 - 50 * distance / DUPLICATE_RADIUS_M
-    else:
-        place = 0.0
-    score = _whole(NAME_WEIGHT * name + PLACE_WEIGHT * place)
-    return Match(a, b, score, name, distance, same_address)
+        return 100.0, distance, True
+    if distance is not None and distance <= DUPLICATE_RADIUS_M:
+        return 100 - 50 * distance / DUPLICATE_RADIUS_M, distance, False
+    return 0.0, distance, False
 
 
 def _whole(value: float) -> int:
@@ -259,13 +278,13 @@ class PlaceIndex:
 
     def __init__(self) -> None:
         # Cells by row, then by column: one dict lookup per row of cells, and plain ints after.
-        self._cells: dict[int, dict[int, list[Candidate]]] = defaultdict(lambda: defaultdict(list))
+        self._cells: dict[int, dict[int, list[tuple[float, float, Candidate]]]] = defaultdict(lambda: defaultdict(list))
         self._streets: dict[tuple[str, str], list[Candidate]] = defaultdict(list)
 
     def add(self, record: Candidate) -> None:
         if record.lat is not None and record.lon is not None:
             row, col = _cell(record.lat, record.lon)
-            self._cells[row][col].append(record)
+            self._cells[row][col].append((record.lat, record.lon, record))
         if record.address is not None:
             for key in record.address.buckets():
                 self._streets[key].append(record)
@@ -287,18 +306,21 @@ class PlaceIndex:
                 yield from self._streets.get(key, ())
 
     def _near(self, record: Candidate) -> Iterator[Candidate]:
-        if record.lat is None or record.lon is None:
+        """Records within the radius, its own cell first; a flat-earth test, exact enough at 100 m, skips the rest."""
+        lat, lon = record.lat, record.lon
+        if lat is None or lon is None:
             return
-        row, col = _cell(record.lat, record.lon)
+        row, col = _cell(lat, lon)
+        shrink = max(math.cos(math.radians(lat)), 0.02)
         # A cell is ~111 m tall but narrower away from the equator: look as many columns either side as 111 m needs.
-        span = min(50, math.ceil(1 / max(math.cos(math.radians(record.lat)), 0.02)))
-        empty: dict[int, list[Candidate]] = {}
-        yield from self._cells.get(row, empty).get(col, ())
-        for r in (row - 1, row, row + 1):
-            cells = self._cells.get(r, empty)
-            for c in range(col - span, col + span + 1):
-                if (r, c) != (row, col):
-                    yield from cells.get(c, ())
+        span = min(50, math.ceil(1 / shrink))
+        reach = (DUPLICATE_RADIUS_M * 1.01 / METRES_PER_DEGREE) ** 2
+        empty: dict[int, list[tuple[float, float, Candidate]]] = {}
+        cells = [(row, col)] + [(r, c) for r in (row - 1, row, row + 1) for c in range(col - span, col + span + 1) if (r, c) != (row, col)]
+        for r, c in cells:
+            for other_lat, other_lon, other in self._cells.get(r, empty).get(c, ()):
+                if (other_lat - lat) ** 2 + ((other_lon - lon) * shrink) ** 2 <= reach:
+                    yield other
 
 
 def stored_candidates(conn: sqlite3.Connection, kind: Kind, condition: str = "", params: Sequence[Any] = ()) -> Iterator[Candidate]:
@@ -312,7 +334,7 @@ def stored_candidates(conn: sqlite3.Connection, kind: Kind, condition: str = "",
 def likely_duplicates(records: Sequence[Candidate], index: PlaceIndex, min_score: int = DUPLICATE_SCORE) -> Iterator[tuple[int, Match]]:
     """Each record (by position) with the earlier ones it may duplicate, best first; every record joins the index."""
     for position, record in enumerate(records):
-        matches = [m for other in index.neighbours(record) if (m := score_pair(record, other)).score >= min_score]
+        matches = [m for other in index.neighbours(record) if (m := match_at_least(record, other, min_score)) is not None]
         matches.sort(key=lambda m: (-m.score, m.second.id))
         for match in matches:
             yield position, match
@@ -329,7 +351,7 @@ def find_duplicates(conn: sqlite3.Connection, kind: Kind, min_score: int = DUPLI
             key = tuple(sorted((a.id, b.id)))
             if key not in compared:
                 compared.add(key)
-                if (match := score_pair(a, b)).score >= min_score:
+                if (match := match_at_least(a, b, min_score)) is not None:
                     found[key] = match
     ordered = [_in_id_order(m) for m in found.values()]
     return sorted(ordered, key=lambda m: (-m.score, m.first.id, m.second.id))
