@@ -47,7 +47,7 @@ DUPLICATE_RADIUS_M = 100.0
 ADDRESS_CONTRADICTED_M = 1_000.0  # two points this far apart are not one address, whatever the text says
 CELL_DEGREES = 0.001  # about 111 m of latitude
 METRES_PER_DEGREE = 111_195.0  # of latitude, and of longitude at the equator
-MAX_COMPARED = 200  # where more records stand at one spot (all put at a town's centre), the nearest are compared
+MAX_COMPARED = 200  # where more stand at one spot (all put at a town's centre), those in its own cell come first
 MAX_BLOCK = 50  # a name word shared by more records than this tells nothing about which pairs are alike
 
 # Words that tell places apart poorly: "ex", and articles and prepositions of the languages our labs write in.
@@ -342,7 +342,7 @@ def likely_duplicates(records: Sequence[Candidate], index: PlaceIndex, min_score
 
 
 def find_duplicates(conn: sqlite3.Connection, kind: Kind, min_score: int = DUPLICATE_SCORE) -> list[Match]:
-    """Likely pairs already in the registry, best first: alike names at one place, and, below 76, alike names anywhere."""
+    """Likely pairs already in the registry, best first: alike names at one place and, when min_score is NAME_ONLY_MAX or less, anywhere."""
     records = list(stored_candidates(conn, kind))
     found = {_pair_key(m): m for _, m in likely_duplicates(records, PlaceIndex(), min_score)}
     if min_score <= NAME_ONLY_MAX:
