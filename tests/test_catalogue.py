@@ -16,9 +16,10 @@ from rdflib import namespace as ns  # as a module: pytest probes the names a tes
 from rdflib.compare import isomorphic
 
 from registry.publishing.catalogue import DCATAP, DCATAPIT, SPDX, VCARD
-from registry.site.open_data import CATALOGUE_NOTE
+from registry.site.open_data import CATALOGUE_NOTE, CONTACT_NOTE
 
 SITE_URL = "https://commons.example.org/lab/"
+CONTACT_EMAIL = "commons@example.org"
 DATASETTE_URL = "https://data.example.org/public"
 HOSTILE_NAME = 'Lab "Bene Comune" <b>&</b> > \n second line """ \\ end'
 
@@ -53,6 +54,7 @@ def portal_site(example_master: Path, tmp_path_factory: pytest.TempPathFactory) 
         site_url=SITE_URL,
         datasette_url=DATASETTE_URL,
         site_name=HOSTILE_NAME,
+        contact_email=CONTACT_EMAIL,
         languages=("en", "it"),
         search=False,
     )
@@ -95,6 +97,26 @@ def test_publisher_rights_holder_and_contact_are_what_the_italian_profile_asks(p
         contact = g.value(dataset, ns.DCAT.contactPoint)
         assert (contact, ns.RDF.type, VCARD.Organization) in g and g.value(contact, VCARD.fn) == Literal(HOSTILE_NAME)
         assert g.value(contact, VCARD.hasURL) == URIRef(SITE_URL)
+        assert g.value(contact, VCARD.hasEmail) == URIRef(f"mailto:{CONTACT_EMAIL}")
+    assert CONTACT_NOTE not in portal_site.report.notes
+
+
+def test_without_a_contact_email_the_build_says_portals_will_miss_it(example_master: Path, tmp_path: Path) -> None:
+    site = build_example_copy(example_master, tmp_path, site_url=SITE_URL, search=False, maps=False, languages=("en",))
+    assert CONTACT_NOTE in site.report.notes
+    g = Graph().parse(site.output / "data" / "catalog.ttl")
+    assert not list(g.objects(None, VCARD.hasEmail))
+
+
+@pytest.mark.parametrize("bad", ["not an address", "a@b.c\r\nBcc: x@y.z", "lab@example.org <script>"])
+def test_a_contact_email_that_is_not_one_address_is_refused_naming_the_option(
+    runner, example_registry: Path, tmp_path: Path, bad: str
+) -> None:  # type: ignore[no-untyped-def]
+    from registry.cli import cli
+
+    result = runner.invoke(cli, ["--db", str(example_registry), "build", "--output", str(tmp_path / "site"), "--contact-email", bad])
+    assert result.exit_code != 0 and "--contact-email" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "site").exists()
 
 
 def test_every_dataset_has_its_properties_and_themes_from_the_eu_vocabulary(portal_site: BuiltSite) -> None:
@@ -184,7 +206,7 @@ def test_the_catalogue_is_the_same_bytes_whatever_the_hash_seed(portal_site: Bui
         "import json, sys; from pathlib import Path;"
         "from registry.publishing.catalogue import CatalogueSite, catalogue_documents, published_catalogue;"
         f"d = Path({str(data)!r}); package = json.loads((d / 'datapackage.json').read_text(encoding='utf-8'));"
-        f"site = CatalogueSite({HOSTILE_NAME!r}, {SITE_URL!r}, ('en', 'it'), {DATASETTE_URL + '/'!r});"
+        f"site = CatalogueSite({HOSTILE_NAME!r}, {SITE_URL!r}, ('en', 'it'), {DATASETTE_URL + '/'!r}, {CONTACT_EMAIL!r});"
         "docs = catalogue_documents(published_catalogue(d / 'public.db', package, site, d));"
         "sys.stdout.buffer.write(docs['catalog.ttl'] + b'\\0' + docs['catalog.jsonld'])"
     )

@@ -88,7 +88,16 @@ def serve(settings: Settings, directory: Path, host: str, port: int, no_publish:
 )
 @click.option("--db", "db_override", type=click.Path(dir_okay=False, path_type=Path), help="The registry file (default: the group's --db).")
 @click.option(
-    "--site-url", envvar="COMMONS_SITE_URL", help="Public address of the site, for the sitemap and feeds (also COMMONS_SITE_URL)."
+    "--site-url",
+    envvar="COMMONS_SITE_URL",
+    help="Public address of the site, for the sitemap, robots.txt, canonical links, JSON-LD ids, feeds and the data catalogue "
+    "(also COMMONS_SITE_URL).",
+)
+@click.option(
+    "--contact-email",
+    envvar="COMMONS_CONTACT_EMAIL",
+    help="The lab's public e-mail address (an office's, not a person's), named as the data catalogue's contact "
+    "(also COMMONS_CONTACT_EMAIL).",
 )
 @click.option(
     "--datasette-url",
@@ -128,6 +137,7 @@ def build(
     output: Path,
     db_override: Path | None,
     site_url: str | None,
+    contact_email: str | None,
     datasette_url: str | None,
     tiles_url: str | None,
     tiles_attribution: str | None,
@@ -148,6 +158,7 @@ def build(
       commons build
       commons --db example.db build --example
       commons --db naples.db build --output site --datasette-url https://data.example.org/
+      commons build --site-url https://commons.example.org/ --contact-email commons@example.org
       commons build --default-lang it --lang es,fr
     """
     from registry.site.build import build_site
@@ -159,6 +170,7 @@ def build(
     site = SiteSettings(
         output=output,
         site_url=site_url,
+        contact_email=contact_email,
         datasette_url=datasette_url,
         search=not no_search,
         force=force,

@@ -14,6 +14,9 @@ from pathlib import Path
 from registry.site.settings import SiteSettings
 
 CATALOGUE_NOTE = "no data catalogue (data/catalog.ttl): portals need absolute addresses; build with --site-url to write it"
+CONTACT_NOTE = (
+    "the data catalogue names no contact e-mail, which DCAT-AP_IT portals require: build with --contact-email and the lab's public address"
+)
 
 
 def write_open_data(site: SiteSettings, notes: list[str]) -> list[Path]:
@@ -30,7 +33,9 @@ def _write_catalogue(site: SiteSettings, notes: list[str]) -> list[Path]:
         notes.append(CATALOGUE_NOTE)
         return []
     package = json.loads((site.data_dir / PACKAGE_FILE).read_text(encoding="utf-8"))
-    about = CatalogueSite(site.site_name, site.root_url, site.languages, site.datasette_url)
+    if not site.contact_email:
+        notes.append(CONTACT_NOTE)
+    about = CatalogueSite(site.site_name, site.root_url, site.languages, site.datasette_url, site.contact_email)
     return publish_catalogue(site.public_db, package, about, site.data_dir, site.cache_dir / "catalogue.json")
 
 

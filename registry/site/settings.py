@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from registry.model.errors import ValidationError
 from registry.model.kinds import KINDS
-from registry.model.values import URL_RE
+from registry.model.values import EMAIL_RE, URL_RE
 from registry.site.languages import catalogue_digest, language, open_graph_locale
 from registry.site.languages import translations as catalogue_for
 
@@ -68,6 +68,13 @@ def _web_address(value: str, option: str) -> str:
     return value.strip()
 
 
+def _public_email(value: str) -> str:
+    """The lab's public e-mail address, as every catalogue and page will show it: one address, nothing around it."""
+    if not EMAIL_RE.match(value.strip()):
+        raise ValidationError([f"--contact-email {value!r} is not an e-mail address: give the lab's public one, e.g. commons@city.example"])
+    return value.strip()
+
+
 def _attribution(text: str) -> str:
     """The tiles' credit line, which the map shows as HTML: plain text and http(s) links only."""
     import nh3
@@ -86,6 +93,7 @@ class SiteSettings:
     site_name: str = "Commons Lab"
     site_url: str | None = None
     datasette_url: str | None = None
+    contact_email: str | None = None  # the lab's public address, for portals that ask whom to write to
     datasette_database: str = "public"
     tiles_url: str = DEFAULT_TILES_URL
     tiles_attribution: str = DEFAULT_TILES_ATTRIBUTION
@@ -126,6 +134,8 @@ class SiteSettings:
             value = getattr(self, name)
             if value:
                 setattr(self, name, _web_address(value, option).rstrip("/") + "/")
+        if self.contact_email is not None:
+            self.contact_email = _public_email(self.contact_email)
         self.tiles_url = _web_address(self.tiles_url, "--tiles-url")
         self.tiles_attribution = _attribution(self.tiles_attribution)
 
@@ -179,6 +189,7 @@ class SiteSettings:
             "site_name": self.site_name,
             "site_url": self.site_url,
             "datasette_url": self.datasette_url,
+            "contact_email": self.contact_email,
             "datasette_database": self.datasette_database,
             "tiles_url": self.tiles_url,
             "language": self.language,
