@@ -45,6 +45,11 @@ def existing_ids(conn: sqlite3.Connection, table: str, ids: Sequence[str]) -> se
     return found
 
 
+def all_ids(conn: sqlite3.Connection, table: str) -> set[str]:
+    """Every id a table holds, for making new ids that take none of them."""
+    return {row[0] for row in conn.execute(f"SELECT id FROM [{table}]")}
+
+
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance in metres; plenty for a 100 m duplicate check."""
     p1, p2 = math.radians(lat1), math.radians(lat2)
