@@ -80,7 +80,10 @@ def test_ids_are_transliterated_and_unique_against_the_registry(db_path: Path, t
     assert run(db_path, "assets", str(first)).exit_code == 0
     names = tmp_path / "names.csv"
     names.write_text(
-        "name,kind\nWrocław Ogród,garden\nCittà Aperta,building\nΑθήνα Κήπος,garden\nحديقة الحي,garden\n" + "Ogród " + "x" * 200 + ",garden\n",
+        "name,kind\nWrocław Ogród,garden\nCittà Aperta,building\nΑθήνα Κήπος,garden\nحديقة الحي,garden\n"
+        + "Ogród "
+        + "x" * 200
+        + ",garden\n",
         encoding="utf-8",
     )
     result = run(db_path, "assets", str(names), "--set", "status=mapped", "--id-from", "name")
@@ -215,7 +218,10 @@ def test_the_first_sheet_is_read_unless_sheet_names_another_and_an_unknown_one_l
     before = snapshot(db_path)
     first = run(db_path, "assets", str(workbook), "--set", "status=mapped", "--dry-run")
     assert first.exit_code == 1
-    assert "its first sheet 'Note' holds no rows under its first line; choose the sheet with --sheet NAME (its sheets: Note, Beni)" in first.output
+    assert (
+        "its first sheet 'Note' holds no rows under its first line; choose the sheet with --sheet NAME (its sheets: Note, Beni)"
+        in first.output
+    )
     unknown = run(db_path, "assets", str(workbook), "--sheet", "beni", "--set", "status=mapped", "--id-from", "name")
     assert unknown.exit_code == 1
     assert "--sheet beni: patrimonio.xlsx has no sheet 'beni'" in unknown.output and "its sheets are: Note, Beni" in unknown.output

@@ -29,7 +29,9 @@ from registry.model.kinds import KINDS
     metavar="FIELD",
     help="Make the id of each row without one from FIELD, e.g. --id-from name: 'Città della Scienza' becomes citta-della-scienza (-2, -3... when taken).",
 )
-@click.option("--update", is_flag=True, help="Rows whose id is already in the registry update that record (logged) instead of being refused.")
+@click.option(
+    "--update", is_flag=True, help="Rows whose id is already in the registry update that record (logged) instead of being refused."
+)
 @click.option("--sheet", metavar="NAME", help="The sheet to read from an .xlsx or .ods workbook (default: the first).")
 @click.option("--layer", help="The layer to read from a GeoPackage (or a zip holding several Shapefiles).")
 @click.option(
@@ -83,23 +85,12 @@ def import_command(
     their outline and get a point inside it. Column guesses are printed before
     anything is written: check them with --dry-run.
 
-    A city's inventory as it comes: --set gives every row a value it leaves
-    empty (a row's own value wins; a record being updated keeps the value it
-    holds), --id-from makes ids from a field, transliterated (Wrocław →
-    wroclaw, Città → citta, Αθήνα → athena) and numbered -2, -3... where one
-    would repeat an id of the file or the registry. Records with a location
-    and no country get the country their point falls in. Semicolon-separated
-    files are read with decimal commas (14,2556 and 1.234,56); a number that
-    could be read two ways (1.234) is refused, never guessed. Excel (.xlsx)
-    and LibreOffice (.ods) sheets are read as their cells hold them: formulas
-    as their saved values, dates as dates.
-
-    With --update, a row whose id is already in the registry updates that
-    record: the fields it gives replace the stored ones, each change is logged
-    like `commons edit`, and the fields that change are listed (use --dry-run
-    first). With --id-from, an id made from a name already in the registry
-    names that record, so re-importing a corrected file updates what the first
-    import made.
+    --set fills what a row leaves empty (a row's own value wins); --id-from
+    makes ids from a field (Wrocław → wroclaw, Città → citta; -2, -3... where
+    taken). Located records get their point's country. Semicolon files are read
+    with decimal commas (1.234,56); a number that reads two ways is refused.
+    --update: a row whose id exists updates that record, logged as with `commons
+    edit` (what it leaves empty, even what --set would fill, is kept).
 
     \b
     Examples:

@@ -29,7 +29,9 @@ def check_options(kinds: Sequence[Kind], assignments: Mapping[str, str], id_from
     for kind in kinds:
         for name, value in assignments.items():
             if name == "id":
-                problems.append(f"--set id={value}: every row would get the same id; give ids in the file or make them with --id-from FIELD")
+                problems.append(
+                    f"--set id={value}: every row would get the same id; give ids in the file or make them with --id-from FIELD"
+                )
             elif name not in kind.field_name_set:
                 problems.append(
                     f"--set {name}={value}: {kind.name} have no field {name!r}{suggest(name, kind.field_names)}; fields: {', '.join(kind.field_names)}"

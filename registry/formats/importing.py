@@ -1,7 +1,8 @@
 """The import pipeline: files of any format read, checked and inserted, all or nothing.
 
 Exports round-trip: what `commons export` or `commons list --json/--csv` writes,
-`commons import` reads back to the same records.
+`commons import` reads back to the same records (a located record without a
+country gains the one its point falls in).
 """
 
 from __future__ import annotations

@@ -39,7 +39,9 @@ def read_sheet(path: Path, sheet: str | None = None) -> Sheet:
     read = _sheet_rows(path, chosen, cells)
     if not read.rows and sheet is None and len(names) > 1:
         raise ValidationError(
-            [f"{path.name}: its first sheet {chosen!r} holds no rows under its first line; choose the sheet with --sheet NAME (its sheets: {', '.join(names)})"]
+            [
+                f"{path.name}: its first sheet {chosen!r} holds no rows under its first line; choose the sheet with --sheet NAME (its sheets: {', '.join(names)})"
+            ]
         )
     return read
 
@@ -56,7 +58,9 @@ def _choose(path: Path, names: list[str], sheet: str | None) -> str:
     if sheet is None:
         return names[0]
     if sheet not in names:
-        raise ValidationError([f"--sheet {sheet}: {path.name} has no sheet {sheet!r}{suggest(sheet, names)}; its sheets are: {', '.join(names)}"])
+        raise ValidationError(
+            [f"--sheet {sheet}: {path.name} has no sheet {sheet!r}{suggest(sheet, names)}; its sheets are: {', '.join(names)}"]
+        )
     return sheet
 
 
@@ -97,7 +101,9 @@ def _read_ods(path: Path, sheet: str | None) -> tuple[list[str], str, list[list[
     try:
         return names, chosen, _ods_rows(tables[chosen])
     except ValueError as exc:  # a number or date cell whose value attribute is not one
-        raise ValidationError([f"{path.name} sheet {chosen!r}: a cell's value cannot be read ({exc}); save the file again as .ods"]) from None
+        raise ValidationError(
+            [f"{path.name} sheet {chosen!r}: a cell's value cannot be read ({exc}); save the file again as .ods"]
+        ) from None
 
 
 # A sheet's last row or column is often repeated to the end of the grid (a million empty rows):
@@ -170,7 +176,9 @@ def _sheet_rows(path: Path, name: str, cells: list[list[Any]]) -> Sheet:
             if value is None:
                 continue
             if column >= len(header) or not header[column]:
-                problems.append(f"{where} row {number}: column {_letters(column)} holds {str(value)[:40]!r} but has no name in the first row")
+                problems.append(
+                    f"{where} row {number}: column {_letters(column)} holds {str(value)[:40]!r} but has no name in the first row"
+                )
                 continue
             values[header[column]] = value
         if values:
