@@ -347,3 +347,12 @@ def test_without_update_a_taken_id_is_refused_and_one_bad_row_undoes_the_updates
     assert refused.exit_code == 1
     assert "bad.csv line 6: asset 'nuovo': field 'kind': 'castle' is not allowed" in refused.output
     assert snapshot(db_path) == before
+
+
+def test_a_spreadsheet_that_expands_past_the_limit_is_refused_before_it_is_read(db_path: Path, tmp_path: Path) -> None:
+    path = tmp_path / "enorme.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", "<row/>" * 400_000)
+    result = run(db_path, "assets", str(path), "--max-mb", "1")
+    assert result.exit_code == 1
+    assert "enorme.xlsx expands to 2.4 MB, over the 1.0 MB one import reads" in result.output
