@@ -342,6 +342,7 @@ def test_without_update_a_taken_id_is_refused_and_one_bad_row_undoes_the_updates
     before = snapshot(db_path)
     taken = run(db_path, str(given))
     assert taken.exit_code == 1 and "asset 'l-asilo' already exists" in taken.output
+    assert "to update the records whose ids exist instead, import with --update" in taken.output
     bad = inventory(tmp_path, INVENTARIO.replace("Via Coroglio 104", "Via Coroglio 57") + "Nuovo;castle;Via X;40,85;14,25;\r\n", "bad.csv")
     refused = run(db_path, "assets", str(bad), *options, "--update")
     assert refused.exit_code == 1

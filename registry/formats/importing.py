@@ -209,6 +209,8 @@ def _import_batches(registry: Registry, batches: list[_Batch], *, dry_run: bool,
                 result.warnings += insert_many(txn, batch.kind, batch.cleaned)
             except RegistryError as exc:
                 problems = exc.problems if isinstance(exc, ValidationError) else [str(exc)]
+                if not options.update and any(" already exists; " in problem for problem in problems):
+                    problems.append("to update the records whose ids exist instead, import with --update (see what changes with --dry-run)")
                 raise ValidationError(problems + [NOTHING_IMPORTED]) from None
             result.added = len(batch.cleaned)
             result.updates = [u for u in batch.updates if u.changes]
