@@ -50,10 +50,11 @@ ASSET_EVENTS = Relation(
     fields=(
         Field("id", "integer", "Number of the step, unique across all timelines.", required=True),
         Field("asset_id", "ref", "The asset: an id in assets.", required=True, ref="assets"),
-        Field("happened_on", "partial_date", "When the step happened (YYYY, YYYY-MM or YYYY-MM-DD).", required=True),
+        Field("happened_on", "partial_date", "When the step happened (YYYY, YYYY-MM or YYYY-MM-DD); empty when not known."),
         Field("status", "enum", "The status the asset reached.", required=True, choices=vocab.ASSET_STATUSES),
         Field("document", "text", "The act or document that records the step, e.g. a resolution number."),
         Field("note", "text", "A note on the step."),
+        Field("source_id", "integer", "The source that records the step: a number in sources.", ref="sources"),
     ),
     primary_key=("id",),
 )

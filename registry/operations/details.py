@@ -58,9 +58,12 @@ def record_sources(conn: sqlite3.Connection, kind_name: str, record_id: str) -> 
 
 
 def asset_timeline(conn: sqlite3.Connection, asset_id: str) -> list[dict[str, Any]]:
-    """An asset's lifecycle steps, oldest first."""
+    """An asset's lifecycle steps in date order, undated ones first, with the number `timeline remove` takes and their source."""
     return _rows(
-        conn, "SELECT happened_on, status, document, note FROM asset_events WHERE asset_id = ? ORDER BY happened_on, id", [asset_id]
+        conn,
+        "SELECT e.id, e.happened_on, e.status, e.document, e.note, s.url AS source_url, s.title AS source_title "
+        "FROM asset_events e LEFT JOIN sources s ON s.id = e.source_id WHERE e.asset_id = ? ORDER BY e.happened_on, e.id",
+        [asset_id],
     )
 
 

@@ -164,18 +164,29 @@ def insert_many(txn: Txn, kind: Kind, items: Sequence[Item]) -> list[str]:
     )
     txn.log_many("insert", kind.table, [(row["id"], None, row) for row in rows])
     if kind.timeline:
-        add_status_events(txn, [(row["id"], row["status"], row.get("since"), None) for row in rows if row.get("status")])
+        add_status_events(txn, [(row["id"], row["status"], row.get("since"), None) for row in rows if row.get("status")], dated_today=False)
     return warnings
 
 
-def add_status_events(txn: Txn, steps: Sequence[tuple[str, str, str | None, str | None]]) -> None:
-    """Each status an asset reaches becomes a step of its timeline, dated by `since` or today."""
+def add_status_events(txn: Txn, steps: Sequence[tuple[str, str, str | None, str | None]], dated_today: bool = True) -> None:
+    """Each status an asset reaches becomes a step of its timeline, dated by `since`, else today.
+
+    A new record without `since` gets an undated first step (`dated_today=False`):
+    the day it was entered in the registry is not the day its status began.
+    """
     if not steps:
         return
     conn = txn.conn
     next_id = (conn.execute("SELECT coalesce(max(id), 0) FROM asset_events").fetchone()[0] or 0) + 1
     events = [
-        {"id": next_id + n, "asset_id": asset_id, "happened_on": since or txn.at[:10], "status": status, "document": document, "note": None}
+        {
+            "id": next_id + n,
+            "asset_id": asset_id,
+            "happened_on": since or (txn.at[:10] if dated_today else None),
+            "status": status,
+            "document": document,
+            "note": None,
+        }
         for n, (asset_id, status, since, document) in enumerate(steps)
     ]
     conn.executemany(

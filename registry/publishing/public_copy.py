@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from registry.model.kinds import KINDS, LINKS
+from registry.model.relations import RELATIONS
 from registry.publishing.datapackage import write_data_package
 from registry.publishing.downloads import write_downloads
 from registry.publishing.summaries import write_summaries
@@ -80,9 +81,7 @@ def public_tables() -> list[str]:
 
 # The columns of the tables that are not a kind's, each declared public by name.
 PUBLIC_EXTRA_COLUMNS = {
-    "asset_events": ("id", "asset_id", "happened_on", "status", "document", "note"),
-    "sources": ("id", "url", "title", "publisher", "year"),
-    "citations": ("source_id", "record_kind", "record_id"),
+    **{r.table: tuple(r.field_names) for r in RELATIONS if r.table in ("asset_events", "sources", "citations")},
     "districts": ("id", "name", "city", "geometry"),
     "changes": PUBLIC_CHANGE_COLUMNS,
 }

@@ -105,7 +105,11 @@ def _load(conn: sqlite3.Connection) -> SiteData:
         sources[(kind, record_id)].append({"url": url, "title": title, "publisher": publisher, "year": year})
     data.sources = dict(sources)
     events: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for event in _rows(conn, "SELECT asset_id, happened_on, status, document, note FROM asset_events ORDER BY asset_id, happened_on, id"):
+    timeline_sql = (
+        "SELECT e.asset_id, e.happened_on, e.status, e.document, e.note, s.url AS source_url, s.title AS source_title "
+        "FROM asset_events e LEFT JOIN sources s ON s.id = e.source_id ORDER BY e.asset_id, e.happened_on, e.id"
+    )
+    for event in _rows(conn, timeline_sql):
         events[event.pop("asset_id")].append(event)
     data.events = dict(events)
     data.last_changed = _last_changed(conn)

@@ -36,6 +36,7 @@ MIGRATION_NAMES = (
     "m003_indexes_and_search",
     "m004_point_indexes",
     "m005_record_languages",
+    "m006_timeline_sources",
 )
 
 

@@ -244,3 +244,9 @@ def m005_record_languages(db: sqlite_utils.Database) -> None:
     for table in ("assets", "actors", "agreements", "case_studies"):
         db.table(table).add_column("lang", str)
         db.table(table).add_column("translations", str)
+
+
+@migrations(name="m006_timeline_sources")
+def m006_timeline_sources(db: sqlite_utils.Database) -> None:
+    """A timeline step can name the source that proves it (a resolution, an article), as records cite theirs."""
+    db.execute("ALTER TABLE asset_events ADD COLUMN source_id INTEGER REFERENCES sources(id)")
