@@ -114,11 +114,12 @@ MAX_REPEAT = 10_000
 def _ods_rows(table: Any) -> list[list[Any]]:
     from odf.table import CoveredTableCell, TableCell, TableRow
 
+    cell_names = (TableCell().qname, CoveredTableCell().qname)
     rows: list[list[Any]] = []
     for row in table.getElementsByType(TableRow):
         cells: list[Any] = []
         for cell in row.childNodes:
-            if cell.qname not in (TableCell().qname, CoveredTableCell().qname):
+            if cell.qname not in cell_names:
                 continue
             value = _ods_value(cell)
             repeat = int(cell.getAttribute("numbercolumnsrepeated") or 1)
