@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import given
+from hypothesis import strategies as st
 
 from registry.cli import cli
 from registry.model.values import SLUG_RE
@@ -357,3 +359,21 @@ def test_a_spreadsheet_that_expands_past_the_limit_is_refused_before_it_is_read(
     result = run(db_path, "assets", str(path), "--max-mb", "1")
     assert result.exit_code == 1
     assert "enorme.xlsx expands to 2.4 MB, over the 1.0 MB one import reads" in result.output
+
+
+@given(st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False, allow_infinity=False))
+def test_a_number_written_the_italian_way_reads_back_as_itself(number: Any) -> None:
+    from registry.formats.decimals import read_decimal_comma
+
+    english = f"{number:,.2f}"  # 1,234,567.89
+    italian = english.replace(",", " ").replace(".", ",").replace(" ", ".")  # 1.234.567,89
+    assert float(read_decimal_comma(italian)) == float(number)
+
+
+@given(st.integers(min_value=1, max_value=999), st.integers(min_value=0, max_value=999))
+def test_a_dot_before_three_digits_is_never_guessed(whole: int, part: int) -> None:
+    from registry.formats.decimals import read_decimal_comma
+
+    with pytest.raises(ValueError, match="could be"):
+        read_decimal_comma(f"{whole}.{part:03d}")
+    assert read_decimal_comma(f"{whole}.{part:03d}", degrees=True) == f"{whole}.{part:03d}", "degrees never reach a thousand"
