@@ -171,7 +171,7 @@ def test_a_declared_kind_is_published_without_its_private_fields(registry_with_a
             assert SECRET.encode() not in download.read_bytes(), download
 
 
-def test_a_declared_kind_gets_record_pages_an_index_and_a_map_layer(
+def test_a_declared_kind_gets_record_pages_an_index_a_map_layer_and_a_change_feed(
     registry_with_an_event: Path, runner: CliRunner, tmp_path: Path
 ) -> None:
     site = tmp_path / "site"
@@ -187,6 +187,9 @@ def test_a_declared_kind_gets_record_pages_an_index_and_a_map_layer(
     asset_page = (site / "assets" / "ex-asilo" / "index.html").read_text(encoding="utf-8")
     assert "Events" in asset_page.split("</nav>", 1)[0]  # the menu offers the kind
     assert (site / "map" / "data" / "events.json").is_file()
+    feed = (site / "feeds" / "events.atom.xml").read_text(encoding="utf-8")
+    assert "Open assembly on the courtyard" in feed and 'href="../events/open-assembly/"' in feed
+    assert 'href="events.atom.xml"' in (site / "feeds" / "index.html").read_text(encoding="utf-8")
     record = json.loads((site / "events" / "open-assembly" / "open-assembly.json").read_text(encoding="utf-8"))
     assert record["geometry"] == {"type": "Point", "coordinates": [14.2574, 40.8497]}
     assert SECRET not in json.dumps(record)

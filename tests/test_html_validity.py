@@ -49,6 +49,7 @@ PAGES = (
     "data/index.html",
     "feeds/index.html",
     "search/index.html",
+    "actors/city/wrocaw/index.html",  # a redirect from the address older versions gave Wrocław
 )
 
 

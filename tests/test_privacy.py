@@ -49,7 +49,21 @@ def build_website(registry_path: Path, workdir: Path) -> list[Path]:
     return [workdir / "output"]
 
 
-PUBLISHERS: list[Callable[[Path, Path], list[Path]]] = [publish_public_copy, build_website]
+def publish_murmurations_profiles(registry_path: Path, workdir: Path) -> list[Path]:
+    """The Murmurations profile of every public actor, made from the public copy with a public address."""
+    from registry.publishing.murmurations import write_profiles
+
+    (directory,) = publish_public_copy(registry_path, workdir)
+    conn = sqlite3.connect(directory / "public.db")
+    try:
+        profiles = write_profiles(conn, workdir / "profiles", "https://lab.example.org/")
+    finally:
+        conn.close()
+    assert any(p.stem == "canary-actors" for p in profiles.files), "the actor that held every canary has a profile"
+    return [workdir / "profiles"]
+
+
+PUBLISHERS: list[Callable[[Path, Path], list[Path]]] = [publish_public_copy, build_website, publish_murmurations_profiles]
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,7 @@ rows, log entries and timeline steps with `executemany`.
 
 from __future__ import annotations
 
-import difflib
-import math
-import re
 import sqlite3
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -20,11 +16,9 @@ from registry.model.declaration import Kind
 from registry.model.errors import Conflict, ValidationError
 from registry.model.kinds import KINDS
 from registry.model.rules import describe
+from registry.operations.duplicates import DUPLICATE_RADIUS_M, PlaceIndex, candidate, likely_duplicates, stored_candidates
 from registry.store.database import JSON_TYPES, Txn, encode_row
 
-DUPLICATE_RADIUS_M = 100.0
-DUPLICATE_NAME_SIMILARITY = 0.8
-CELL_DEGREES = 0.001  # about 111 m of latitude
 CHUNK = 500
 MAX_PROBLEMS = 20
 
@@ -50,77 +44,29 @@ def all_ids(conn: sqlite3.Connection, table: str) -> set[str]:
     return {row[0] for row in conn.execute(f"SELECT id FROM [{table}]")}
 
 
-def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in metres; plenty for a 100 m duplicate check."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6_371_000 * math.asin(math.sqrt(a))
-
-
-NON_ALNUM_RE = re.compile(r"[^a-z0-9]+")
-
-
-def _normalise(text: str) -> str:
-    return NON_ALNUM_RE.sub(" ", text.lower()).strip()
-
-
-def similar_names(name: str, other: str) -> bool:
-    """Whether two normalised names are close enough to be the same place.
-
-    quick_ratio and real_quick_ratio are upper bounds of ratio, so asking them
-    first gives the same answers while most pairs stop at the cheap bound.
-    """
-    matcher = difflib.SequenceMatcher(None, name, other)
-    return (
-        matcher.real_quick_ratio() >= DUPLICATE_NAME_SIMILARITY
-        and matcher.quick_ratio() >= DUPLICATE_NAME_SIMILARITY
-        and matcher.ratio() >= DUPLICATE_NAME_SIMILARITY
-    )
-
-
-def _cell(lat: float, lon: float) -> tuple[int, int]:
-    return math.floor(lat / CELL_DEGREES), math.floor(lon / CELL_DEGREES)
-
-
 def possible_duplicates(conn: sqlite3.Connection, kind: Kind, items: Sequence[Item]) -> list[str]:
-    """Warn about records with a close name within about 100 m, in the registry or the batch itself."""
-    located = [(w, v) for w, v in items if v.get("lat") is not None and v.get("lon") is not None]
-    if not located:
+    """Warn about records that may be one already in the registry or earlier in the batch (see operations/duplicates.py)."""
+    comparable = [(where, candidate(kind, values)) for where, values in items]
+    comparable = [(where, c) for where, c in comparable if c.located or c.address is not None]
+    if not comparable:
         return []
-    title = kind.title_field
-    margin = DUPLICATE_RADIUS_M / 111_000 * 2
-    lats = [v["lat"] for _, v in located]
-    # Cells by row, then by column: one dict lookup per row of cells, and plain ints after.
-    grid: dict[int, dict[int, list[tuple[str, str, float, float]]]] = defaultdict(lambda: defaultdict(list))
-    rows = conn.execute(
-        f"SELECT id, [{title}], lat, lon FROM [{kind.table}] WHERE lat BETWEEN ? AND ?",
-        [min(lats) - margin, max(lats) + margin],
-    )
-    for other_id, other_title, lat, lon in rows:
-        if lat is not None and lon is not None:
-            row, col = _cell(lat, lon)
-            grid[row][col].append((other_id, _normalise(str(other_title or "")), lat, lon))
-    warnings = []
-    empty: dict[int, list[tuple[str, str, float, float]]] = {}
-    for where, values in located:
-        lat, lon = values["lat"], values["lon"]
-        name = _normalise(str(values.get(title) or ""))
-        row, col = _cell(lat, lon)
-        span = min(50, math.ceil(1 / max(math.cos(math.radians(lat)), 0.02)))
-        for r in (row - 1, row, row + 1):
-            cells = grid.get(r, empty)
-            if not cells:
-                continue
-            for c in range(col - span, col + span + 1):
-                for other_id, other_name, other_lat, other_lon in cells.get(c, ()):
-                    distance = distance_m(lat, lon, other_lat, other_lon)
-                    if distance <= DUPLICATE_RADIUS_M and similar_names(name, other_name):
-                        warnings.append(
-                            f"warning: {describe(kind, values['id'], where)} may duplicate {other_id!r} ({distance:.0f} m away)"
-                        )
-        grid[row][col].append((values["id"], name, lat, lon))
-    return warnings
+    index = PlaceIndex()
+    conditions, params = [], []
+    lats = [c.lat for _, c in comparable if c.lat is not None]
+    if lats:
+        margin = DUPLICATE_RADIUS_M / 111_000 * 2
+        conditions.append("lat BETWEEN ? AND ?")
+        params += [min(lats) - margin, max(lats) + margin]
+    if any(c.address is not None for _, c in comparable):
+        conditions.append("address IS NOT NULL")
+    for stored in stored_candidates(conn, kind, " OR ".join(conditions), params):
+        index.add(stored)
+    records = [c for _, c in comparable]
+    return [
+        f"warning: {describe(kind, match.first.id, comparable[position][0])} may duplicate {match.second.id!r} "
+        f"(score {match.score}: {match.reasons()})"
+        for position, match in likely_duplicates(records, index)
+    ]
 
 
 def insert_many(txn: Txn, kind: Kind, items: Sequence[Item]) -> list[str]:

@@ -21,6 +21,7 @@ from registry.model.errors import RegistryError
 from registry.model.kinds import KINDS
 from registry.publishing.files import digest, file_stamp, files_digest, read_json_cache, write_json_cache
 from registry.site.languages import SOURCE_LANGUAGE, catalogue_digest, language
+from registry.site.open_data import write_open_data
 from registry.site.settings import BuildState, SiteSettings, pelican_settings
 from registry.site.translated_content import ChapterStatus, stage_content
 
@@ -29,6 +30,13 @@ def map_files() -> dict[str, str]:
     """The map pages: the overview, the one every record page embeds, and one per kind with a map of its own."""
     own = {kind.name: f"map/{kind.name}.html" for kind in KINDS.values() if kind.map_layer and kind.map_layer.own_map}
     return {"overview": "map/overview.html", "record": "map/record.html", **own}
+
+
+# Search engines accept only absolute addresses, and a relative one in JSON-LD would name a record differently on every copy.
+NO_SITE_URL = (
+    "no --site-url: sitemap.xml, robots.txt, canonical links, og:url and the JSON-LD @id, url and term links are left out, "
+    "because they need the site's public address"
+)
 
 
 @dataclass
@@ -71,6 +79,8 @@ def build_site(db: Path, site: SiteSettings, on_step: Callable[[str], None] = _n
     from registry.store.database import open_registry
 
     report = BuildReport(site.output)
+    if not site.site_url:
+        report.notes.append(NO_SITE_URL)
     state = BuildState()
     refuse_private_output(site.output, db)
     site.output.mkdir(parents=True, exist_ok=True)
@@ -84,6 +94,7 @@ def build_site(db: Path, site: SiteSettings, on_step: Callable[[str], None] = _n
             registry.close()
         produced.update(_relative(published.files, site.output))
         report.counts = {k: v for k, v in published.counts.items()}
+        produced.update(_relative(write_open_data(site, report.notes), site.output))
 
     with _timed(report, "maps", on_step):
         produced.update(_relative(_render_maps(site, state, report), site.output))

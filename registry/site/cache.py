@@ -2,8 +2,8 @@
 
 Each generated file is remembered with the hash of everything it was made from
 (its view data, the templates and the site code), the size and mtime it was
-written with, and the group it belongs to (a record's files, a kind's indexes,
-the site-wide pages). With each record's input signature also remembered, a
+written with, the group it belongs to (a record's files, a kind's indexes,
+the site-wide pages) and whether the sitemap lists it. With each record's input signature also remembered, a
 rebuild finds the changed records first and rebuilds only the groups that can
 show them; everything else is kept as written. When anything global changed
 (templates, code, settings, the date) every page is checked instead, and a file
@@ -19,7 +19,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 
 
 class PageCache:
@@ -59,7 +59,7 @@ class PageCache:
             if entry[3] not in rebuilt:
                 self.current[relpath] = entry
 
-    def fresh(self, relpath: str, key: str, group: str) -> bool:
+    def fresh(self, relpath: str, key: str, group: str, listed: bool = True) -> bool:
         """True when the file was made from the same inputs (and, on a full check, is on disk as written)."""
         entry = self.previous.get(relpath)
         if entry is None or entry[0] != key:
@@ -71,8 +71,12 @@ class PageCache:
                 return False
             if stat.st_size != entry[1] or stat.st_mtime_ns != entry[2]:
                 return False
-        self.current[relpath] = [key, entry[1], entry[2], group]
+        self.current[relpath] = [key, entry[1], entry[2], group, listed]
         return True
+
+    def listed(self) -> list[str]:
+        """The pages this build made or kept that the sitemap lists."""
+        return [relpath for relpath, entry in self.current.items() if relpath.endswith(".html") and entry[4]]
 
     def save(self, signatures: dict[str, str]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from registry.model.kinds import KINDS, LINKS
+from registry.model.kinds import KIND_BY_TABLE, KINDS, LINKS
 from registry.store.database import decode_row
 
 Key = tuple[str, str]
@@ -32,8 +32,9 @@ class SiteData:
     sources: dict[Key, list[dict[str, Any]]] = field(default_factory=dict)
     events: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     last_changed: dict[Key, str] = field(default_factory=dict)
+    # The public change log's newest entries about records (FEED_CHANGES at most): of every kind, and of each kind.
     recent_changes: list[dict[str, Any]] = field(default_factory=list)
-    agreement_changes: list[dict[str, Any]] = field(default_factory=list)
+    kind_changes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     # The records as stored, where `localise` replaced their texts with a translation: downloads keep the original.
     originals: dict[Key, dict[str, Any]] = field(default_factory=dict)
@@ -51,6 +52,12 @@ class SiteData:
         record = self.get(kind, record_id)
         return str(record[KINDS[kind].title_field]) if record else record_id
 
+    def change_title(self, change: dict[str, Any]) -> str:
+        """The name of a logged record in this language: as it is now while it exists, else as the log last had it."""
+        if self.get(change["kind"], change["record_id"]) is not None:
+            return self.title(change["kind"], change["record_id"])
+        return str(change["titles"].get(self.language) or change["title"])
+
     def referring(self, kind: str, record_id: str, other_kind: str) -> list[str]:
         """Ids of the records of another kind that name this one in a field."""
         return self.referrers.get((kind, record_id), {}).get(other_kind, [])
@@ -67,9 +74,8 @@ def _rows(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...] = ()) -> l
     return [dict(zip(columns, row, strict=True)) for row in cursor]
 
 
-TABLE_TO_KIND = {k.table: k.name for k in KINDS.values()}
-RECENT_CHANGES = 12
-FEED_CHANGES = 50
+# How many of the newest changes the site reads, of every kind and of each: the feeds' length, whatever the registry's size.
+FEED_CHANGES = 100
 
 
 def load_site_data(path: Path) -> SiteData:
@@ -113,8 +119,8 @@ def _load(conn: sqlite3.Connection) -> SiteData:
         events[event.pop("asset_id")].append(event)
     data.events = dict(events)
     data.last_changed = _last_changed(conn)
-    data.recent_changes = _changes(conn, tuple(TABLE_TO_KIND), RECENT_CHANGES)
-    data.agreement_changes = _changes(conn, ("agreements",), FEED_CHANGES)
+    data.recent_changes = _changes(conn, tuple(KIND_BY_TABLE), FEED_CHANGES)
+    data.kind_changes = {kind.name: _changes(conn, (kind.table,), FEED_CHANGES) for kind in KINDS.values()}
     return data
 
 
@@ -144,8 +150,8 @@ def _last_changed(conn: sqlite3.Connection) -> dict[Key, str]:
     link_tables = {s.table: s for s in LINKS}
     grouped = "SELECT table_name, record_id, max(changed_at) FROM changes WHERE table_name != 'asset_events' GROUP BY table_name, record_id"
     for table, record_id, when in conn.execute(grouped):
-        if table in TABLE_TO_KIND:
-            note(TABLE_TO_KIND[table], record_id, when)
+        if table in KIND_BY_TABLE:
+            note(KIND_BY_TABLE[table].name, record_id, when)
         elif table in link_tables and "/" in record_id:
             spec = link_tables[table]
             left, right = record_id.split("/", 1)
@@ -175,11 +181,27 @@ def _changes(conn: sqlite3.Connection, tables: tuple[str, ...], limit: int) -> l
     for row in rows:
         before = json.loads(row.pop("before") or "null") or {}
         after = json.loads(row.pop("after") or "null") or {}
-        kind = KINDS[TABLE_TO_KIND[row["table_name"]]]
+        kind = KIND_BY_TABLE[row["table_name"]]
         row["kind"] = kind.name
         row["title"] = after.get(kind.title_field) or before.get(kind.title_field) or row["record_id"]
+        row["titles"] = _logged_translations(after or before, kind.title_field)
         row["fields"] = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k)) if row["action"] == "update" else []
     return rows
+
+
+def _logged_translations(row: dict[str, Any], name: str) -> dict[str, str]:
+    """A logged row's translations of one field, by language; the log keeps `translations` as JSON text."""
+    found = row.get("translations")
+    if isinstance(found, str):
+        try:
+            found = json.loads(found)
+        except ValueError:
+            return {}
+    if not isinstance(found, dict):
+        return {}
+    return {
+        code: texts[name] for code, texts in found.items() if isinstance(texts, dict) and isinstance(texts.get(name), str) and texts[name]
+    }
 
 
 def record_key(kind: str, record_id: str) -> str:

@@ -25,16 +25,16 @@ from registry.site.cache import PageCache
 from registry.site.data import Key, SiteData, affected_records, load_site_data, localise, record_signatures
 from registry.site.guide import order_chapters
 from registry.site.output import render_all
-from registry.site.pages import data_page, feeds, guide, home, indexes, map_page, records, search_page
+from registry.site.pages import data_page, feeds, guide, home, indexes, map_page, records, redirects, search_page
 from registry.site.pages.indexes import row
 from registry.site.pages.planning import GLOBAL, PageBuild, attributes, page_location
-from registry.site.pages.sitemap import write_sitemap
+from registry.site.pages.sitemap import write_robots, write_sitemap
 from registry.site.settings import GUIDE_LINKS, BuildState, SiteSettings
-from registry.site.views import ViewContext
+from registry.site.views import ViewContext, record_url
 from registry.site.words import Words
 
 # Every page type, in the order its files are planned; a new page type is one module and one line here.
-PAGE_TYPES = (records, indexes, home, guide, map_page, data_page, feeds, search_page)
+PAGE_TYPES = (records, indexes, redirects, home, guide, map_page, data_page, feeds, search_page)
 
 
 class RecordsGenerator(Generator):  # type: ignore[misc]
@@ -88,8 +88,13 @@ class RecordsGenerator(Generator):  # type: ignore[misc]
             chapters={name: chapters[slug] for name, slug in GUIDE_LINKS.items() if slug in chapters},
             words=self.words,
             shared_root=site.to_site_root,
+            root_url=site.root_url,
         )
         return PageBuild(self.data, site, self.state, self.words, self.chapters, ctx, self._render, records, kinds, known)
+
+    def _record_dates(self) -> dict[str, str]:
+        """Each record page's last change, by its file: the sitemap's lastmod."""
+        return {f"{record_url(kind, record_id)}index.html": changed[:10] for (kind, record_id), changed in self.data.last_changed.items()}
 
     def generate_output(self, writer: Any) -> None:
         """Write every planned file whose inputs changed; keep the rest as they are."""
@@ -112,22 +117,22 @@ class RecordsGenerator(Generator):  # type: ignore[misc]
             cache.keep_groups_except({f"{k}/{i}" for k, i in records} | {f"{k}/" for k in kinds} | {GLOBAL})
         build = self._page_build(records, kinds, cache.previous)
         plans = [planned for page_type in PAGE_TYPES for planned in page_type.plan(build)]
-        todo = [plan for plan in plans if plan.key is None or not cache.fresh(plan.path, plan.key, plan.group)]
+        todo = [plan for plan in plans if plan.key is None or not cache.fresh(plan.path, plan.key, plan.group, plan.listed)]
         del plans
         state.timings["records: views and hashes"] = time.perf_counter() - started
-        groups = {plan.path: (plan.key, plan.group) for plan in todo}
+        groups = {plan.path: (plan.key, plan.group, plan.listed) for plan in todo}
         for path, size, mtime, differs, made_key in render_all(todo, site.output, site.workers, site.progress, "Writing pages"):
-            key, group = groups[path]
-            cache.current[path] = [key or made_key, size, mtime, group]
+            key, group, listed = groups[path]
+            cache.current[path] = [key or made_key, size, mtime, group, listed]
             state.rendered.append(path)
             if differs:
                 state.changed.add(path)
         state.skipped = len(cache.current) - len(todo)
         state.timings["records: render and write"] = time.perf_counter() - started - state.timings["records: views and hashes"]
-        html = sorted(
-            {path for path in cache.current if path.endswith(".html")} | {p.save_as for p in self.context.get("pages", []) if p.save_as}
-        )
-        write_sitemap(cache, state, html, site.output, site.site_url, site.alternates())
+        html = sorted(set(cache.listed()) | {p.save_as for p in self.context.get("pages", []) if p.save_as})
+        write_sitemap(cache, state, html, site.output, site.site_url, site.alternates(), self._record_dates())
+        if site.root_url and site.language == site.default_language:
+            write_robots(cache, state, site.output, [f"{site.root_url}{site.prefix(code)}sitemap.xml" for code in site.languages])
         state.produced.update(cache.current)
         cache.save(signatures)
         state.timings["records"] = time.perf_counter() - started

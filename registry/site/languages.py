@@ -44,6 +44,19 @@ def language(code: str) -> Language:
 
 
 @functools.cache
+def open_graph_locale(code: str) -> str:
+    """A language as Open Graph names locales, language_TERRITORY: its own territory, or the one CLDR finds most likely."""
+    from babel import Locale
+    from babel.core import get_global
+
+    locale = Locale.parse(code.replace("-", "_"))
+    if not locale.territory:
+        likely = get_global("likely_subtags").get(locale.language)
+        locale = Locale.parse(likely) if likely else locale
+    return f"{locale.language}_{locale.territory}" if locale.territory else locale.language
+
+
+@functools.cache
 def language_name(code: str, in_language: str) -> str:
     """A language's name as readers of another language call it: 'italiano' in Italian, 'Italian' in English."""
     from babel import Locale, UnknownLocaleError

@@ -8,15 +8,22 @@ http(s) or relative addresses. Everything else on a page is autoescaped.
 Most record text is plain prose with no Markdown in it; such text is turned
 into paragraphs directly, the very HTML Markdown and the cleaner would make
 (tests/test_markdown_fast_path.py compares the two), some fifteen times faster.
+
+Where record text must be plain (a meta description, JSON-LD), `plain_text` takes
+the same path and keeps only the words, so what a search engine shows is what
+the page shows, without Markdown's asterisks.
 """
 
 from __future__ import annotations
 
+import html
 import re
 import threading
 from typing import Any
 
 from markupsafe import Markup
+
+from registry.publishing.plain_text import plain_text as paragraphs
 
 ALLOWED_TAGS = {
     "p",
@@ -145,3 +152,19 @@ def safe_url(value: str | None) -> str | None:
         return None
     text = str(value).strip()
     return text if SAFE_URL_RE.match(text) else None
+
+
+def plain_text(text: str | None) -> str:
+    """Record Markdown as the words a reader sees, on one line: for meta descriptions and JSON-LD.
+
+    The conversion is the publishing layer's (`publishing/plain_text.py`), which
+    profiles use with their paragraphs kept; here the lines are joined.
+    """
+    return " ".join((paragraphs(text) or "").split())
+
+
+def html_text(markup: str) -> str:
+    """The text of HTML on one line: tags dropped (scripts and styles with their content), entities decoded."""
+    import nh3
+
+    return " ".join(html.unescape(nh3.clean(markup, tags=set(), strip_comments=True)).split())

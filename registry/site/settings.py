@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from registry.model.errors import ValidationError
 from registry.model.kinds import KINDS
 from registry.model.values import URL_RE
-from registry.site.languages import catalogue_digest, language
+from registry.site.languages import catalogue_digest, language, open_graph_locale
 from registry.site.languages import translations as catalogue_for
 
 T = TypeVar("T")
@@ -292,6 +292,7 @@ def _jinja_settings(site: SiteSettings, cache: Path) -> dict[str, Any]:
     from jinja2 import FileSystemBytecodeCache
 
     from registry.site.jsonld import script_json
+    from registry.site.page_meta import meta_description
     from registry.site.sanitise import markdown_html, safe_url
     from registry.site.words import local_date, local_number
 
@@ -311,6 +312,7 @@ def _jinja_settings(site: SiteSettings, cache: Path) -> dict[str, Any]:
             "markdown": markdown_html,
             "safe_url": safe_url,
             "script_json": script_json,
+            "meta_description": meta_description,
             "date": functools.partial(local_date, code=site.language),
             "number": functools.partial(local_number, code=site.language),
         },
@@ -330,11 +332,14 @@ def _jinja_settings(site: SiteSettings, cache: Path) -> dict[str, Any]:
                     "inline": language(code).inline,
                     "dir": language(code).direction,
                     "prefix": site.prefix(code),
+                    "og_locale": open_graph_locale(code),
                 }
                 for code in site.languages
             ],
             "DEFAULT_LANG": site.default_language,
             "TO_SITE_ROOT": site.to_site_root,
             "SITE_URL": site.root_url,
+            # This language's public address, for canonical links and og:url; None without --site-url, and then neither is written.
+            "LANGUAGE_URL": site.site_url,
         },
     }

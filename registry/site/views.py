@@ -17,11 +17,13 @@ from registry.formats.geojson import feature
 from registry.model import vocab
 from registry.model.kinds import KINDS, LINKS, referring_fields
 from registry.model.rules import is_stale
+from registry.model.slugs import slugify
 from registry.site import jsonld
 from registry.site.data import SiteData, text_language
 from registry.site.languages import language_name
-from registry.site.sanitise import safe_url
-from registry.site.words import UNTRANSLATED, Words, country_name, money, slugify, term
+from registry.site.page_meta import trim_words
+from registry.site.sanitise import plain_text, safe_url
+from registry.site.words import UNTRANSLATED, Words, country_name, money, term
 
 
 @dataclass
@@ -38,6 +40,8 @@ class ViewContext:
     # From this language's root to the site's: files that read the same in every language (a record's
     # JSON) are written once, by the default language at the root, and every language links there.
     shared_root: str = ""
+    # The whole site's public address: vocabulary terms are named once, on its data page, whatever the page's language.
+    root_url: str | None = None
 
 
 def years(record: dict[str, Any]) -> dict[str, Any] | None:
@@ -64,11 +68,27 @@ def record_document_link(ctx: ViewContext, kind: str, record_id: str) -> str:
 
 
 def facet_url(kind: str, facet: str, value: str) -> str:
+    """The filter page of a facet's value, relative to the site root: `assets/city/wroclaw/`."""
     return f"{kind}/{facet}/{slugify(value)}/"
 
 
 def _absolute(ctx: ViewContext, path: str) -> str | None:
     return ctx.site_url + path if ctx.site_url else None
+
+
+def terms_page(ctx: ViewContext) -> str | None:
+    """The public address of the codebook whose anchors name every vocabulary term (data/#assets-kind-building)."""
+    return f"{ctx.root_url}data/" if ctx.root_url else None
+
+
+def record_description(kind: str, record: dict[str, Any], fallback: str) -> str:
+    """A record page's description for search engines: its first text in plain words, trimmed; else the fallback."""
+    for f in KINDS[kind].public_fields:
+        if f.type == "markdown" and record.get(f.name):
+            text = plain_text(record[f.name])
+            if text:
+                return trim_words(text)
+    return fallback
 
 
 def _ref(data: SiteData, kind: str, record_id: str, role: str | None = None, roles: dict[str, str] | None = None) -> dict[str, Any]:
@@ -98,11 +118,15 @@ def _common(data: SiteData, ctx: ViewContext, kind: str, record: dict[str, Any])
     datasette = None
     if ctx.datasette_url:
         datasette = f"{ctx.datasette_url}{ctx.datasette_database}/{spec.table}/{record_id}"
+    title = record.get(spec.title_field) or record_id
+    kind_title = ctx.words.kind_title(kind)
+    place = ", ".join(str(p) for p in (record.get("city"), country_name(record.get("country"))) if p)
     return {
         "kind": kind,
-        "kind_title": ctx.words.kind_title(kind),
+        "kind_title": kind_title,
         "id": record_id,
-        "title": record.get(spec.title_field) or record_id,
+        "title": title,
+        "description": record_description(kind, record, " – ".join(str(p) for p in (title, kind_title, place) if p)),
         "url": record_url(kind, record_id),
         "record": public,
         "country_name": country_name(record.get("country")),
@@ -148,7 +172,7 @@ def asset_view(data: SiteData, ctx: ViewContext, record: dict[str, Any]) -> dict
         ],
         agreements=agreements,
         cases=[_ref(data, "cases", c) for c, _ in data.linked("assets", record["id"], "cases")],
-        jsonld=jsonld.place(record, _absolute(ctx, view["url"])),
+        jsonld=jsonld.place(record, _absolute(ctx, view["url"]), terms_page(ctx)),
     )
     return view
 
@@ -216,6 +240,7 @@ def agreement_view(data: SiteData, ctx: ViewContext, record: dict[str, Any]) -> 
             _absolute(ctx, view["url"]),
             [{**p, "url": _absolute(ctx, p["url"])} for p in parties],
             {**asset_ref, "url": _absolute(ctx, asset_ref["url"])} if asset_ref else None,
+            terms_page(ctx),
         ),
     )
     return view
@@ -249,7 +274,7 @@ def case_view(data: SiteData, ctx: ViewContext, record: dict[str, Any]) -> dict[
         actors=[_ref(data, "actors", a, r, w.CASE_ROLES) for a, r in data.linked("cases", record["id"], "actors")],
         assets=[_ref(data, "assets", a) for a, _ in data.linked("cases", record["id"], "assets")],
         chapters=ctx.chapters,
-        jsonld=jsonld.case_study(record, _absolute(ctx, view["url"])),
+        jsonld=jsonld.case_study(record, _absolute(ctx, view["url"]), terms_page(ctx)),
     )
     return view
 

@@ -1,4 +1,4 @@
-"""Small conversions from stored values to what a page says: slugs, country names, terms, money.
+"""Small conversions from stored values to what a page says: country names, terms, money, dates.
 
 They return data (numbers, codes, labels), not sentences: the sentences live in
 the templates, where gettext can translate them.
@@ -9,35 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import gettext
-import hashlib
-import re
-import unicodedata
 from collections.abc import Callable
 from typing import Any
 
 from registry.model import vocab
 from registry.model.declaration import Kind, Term
 from registry.model.kinds import KINDS
-
-SLUG_MAX = 60
-
-
-@functools.lru_cache(maxsize=4096)
-def slugify(text: str) -> str:
-    """A folder name for a value such as a city: ASCII when the script allows, else its own letters.
-
-    A long value is cut and given a short hash of the whole, so the name stays
-    within file-system limits (255 bytes) and two long values never collide.
-    """
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
-    slug = re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
-    if not slug:
-        slug = re.sub(r"[\W_]+", "-", unicodedata.normalize("NFKC", text).lower()).strip("-")
-    slug = slug or "unnamed"
-    if len(slug.encode("utf-8")) > SLUG_MAX:
-        digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:8]
-        slug = slug.encode("utf-8")[: SLUG_MAX - 9].decode("utf-8", "ignore").rstrip("-") + "-" + digest
-    return slug
+from registry.model.slugs import slugify as slugify  # feeds.py's tokens still import it from here
 
 
 @functools.lru_cache(maxsize=512)

@@ -54,7 +54,7 @@ def backup_registry(registry: Registry, dest: str | Path) -> Path:
         raise Conflict(f"{dest} already exists; a backup never overwrites a file (choose another name or folder)")
     if not dest.parent.is_dir():
         raise NotFound(f"folder {dest.parent} does not exist")
-    partial = _temporary_beside(dest)
+    partial = temporary_beside(dest)
     try:
         _copy_database(registry.conn, registry.path, partial)
         _publish_exclusively(partial, dest)
@@ -78,19 +78,30 @@ def restore_backup(src: str | Path, db_path: str | Path, *, by: str | None = Non
         raise NotFound(f"folder {db_path.parent} does not exist")
     if db_path.exists() and src.resolve() == db_path.resolve():
         raise Conflict(f"{src} is the registry itself; restore from a backup file")
-    staging = _temporary_beside(db_path)
+    staging = temporary_beside(db_path)
     try:
         records = _stage_checked_copy(src, staging, by)
-        kept = None
-        with _quiet_registry(db_path) as present:
-            if present:
-                kept = _keep_aside(db_path)
-                _match_owner_and_mode(staging, db_path)
-            os.replace(staging, db_path)
-            _fsync_folder(db_path.parent)
+        kept = replace_registry(staging, db_path, "restore")
     finally:
         staging.unlink(missing_ok=True)
     return Restored(db_path, kept, records)
+
+
+def replace_registry(staging: Path, db_path: Path, reason: str) -> Path | None:
+    """Put a finished, checked registry file at `db_path` with one atomic rename.
+
+    A registry already there is kept beside it as `<name>.before-<reason>-<time>.db`
+    (returned), and only while nobody else has it open. `staging` must be in
+    the same folder, a single file in rollback-journal mode.
+    """
+    kept = None
+    with _quiet_registry(db_path) as present:
+        if present:
+            kept = _keep_aside(db_path, reason)
+            _match_owner_and_mode(staging, db_path)
+        os.replace(staging, db_path)
+        _fsync_folder(db_path.parent)
+    return kept
 
 
 def _stage_checked_copy(src: Path, staging: Path, by: str | None) -> int:
@@ -128,7 +139,7 @@ def _stage_checked_copy(src: Path, staging: Path, by: str | None) -> int:
             registry.conn.execute("PRAGMA journal_mode = DELETE")
     finally:
         registry.close()
-    _fsync(staging)
+    fsync_file(staging)
     return report.records
 
 
@@ -170,7 +181,7 @@ def _copy_database(source: sqlite3.Connection, source_path: Path, target_path: P
             raise RegistryError(f"the copy of {source_path} failed SQLite's integrity check ({integrity}); nothing was written")
     finally:
         target.close()
-    _fsync(target_path)
+    fsync_file(target_path)
 
 
 @contextmanager
@@ -207,9 +218,9 @@ def _quiet_registry(db_path: Path) -> Iterator[bool]:
         conn.close()
 
 
-def _keep_aside(db_path: Path) -> Path:
+def _keep_aside(db_path: Path, reason: str) -> Path:
     """Keep the registry about to be replaced under a new name; never overwrite an earlier one."""
-    base = f"{db_path.stem}.before-restore-{stamp()}"
+    base = f"{db_path.stem}.before-{reason}-{stamp()}"
     for n in range(1, 1000):
         kept = db_path.with_name(f"{base}{'' if n == 1 else f'-{n}'}.db")
         try:
@@ -222,9 +233,9 @@ def _keep_aside(db_path: Path) -> Path:
                     shutil.copyfileobj(current, out)
             except FileExistsError:
                 continue
-            _fsync(kept)
+            fsync_file(kept)
         return kept
-    raise Conflict(f"too many earlier restores of {db_path} kept beside it; move some away")
+    raise Conflict(f"too many earlier registries replaced by {reason} kept beside {db_path}; move some away")
 
 
 def _match_owner_and_mode(new: Path, old: Path) -> None:
@@ -237,7 +248,7 @@ def _match_owner_and_mode(new: Path, old: Path) -> None:
         pass
 
 
-def _temporary_beside(path: Path) -> Path:
+def temporary_beside(path: Path) -> Path:
     """A hidden name in the same folder, so the final rename is atomic."""
     return path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.partial")
 
@@ -257,7 +268,8 @@ def _publish_exclusively(partial: Path, dest: Path) -> None:
     _fsync_folder(dest.parent)
 
 
-def _fsync(path: Path) -> None:
+def fsync_file(path: Path) -> None:
+    """Flush a finished file to the disk before it is given its name."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)

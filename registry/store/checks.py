@@ -7,9 +7,11 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
+from registry.model.declaration import Kind
 from registry.model.errors import ValidationError
 from registry.model.kinds import KINDS, LINKS
 from registry.model.rules import clean_record, is_stale, reference_problems
+from registry.model.slugs import shared_slugs
 from registry.store.database import Registry, decode_row
 
 
@@ -67,6 +69,7 @@ def check_registry(registry: Registry, today: dt.date | None = None) -> Report:
             if is_stale(record.get("last_verified"), today):
                 when = record.get("last_verified") or "never"
                 report.notices.append(f"{kind.singular} {record['id']!r} is stale: last verified {when}")
+        report.notices += _shared_pages(registry, kind, columns)
     for spec in LINKS:
         if spec.roles is None:
             continue
@@ -79,6 +82,24 @@ def check_registry(registry: Registry, today: dt.date | None = None) -> Report:
         if kind_name not in KINDS or not _exists(registry, kind_name, record_id):
             report.problems.append(f"a citation points at a missing {kind_name} record {record_id!r}")
     return report
+
+
+def _shared_pages(registry: Registry, kind: Kind, columns: list[str]) -> list[str]:
+    """Values of a free-text filter (a city) that the site shows on one page, because their addresses are the same."""
+    notices = []
+    for facet in kind.facets:
+        if kind.field(facet.field).choices is not None or facet.field not in columns:
+            continue
+        values: set[str] = set()
+        for (stored,) in registry.conn.execute(f"SELECT DISTINCT [{facet.field}] FROM [{kind.table}]"):
+            value = decode_row(kind, {facet.field: stored})[facet.field]
+            values.update(str(v) for v in (value if isinstance(value, list) else [value]) if v not in (None, ""))
+        for slug, found in shared_slugs(values).items():
+            notices.append(
+                f"{kind.name} whose {facet.field} is {' or '.join(map(repr, found))} share one page ({kind.name}/{facet.name}/{slug}/): "
+                "if they are one place, give it one spelling; if not, add what tells them apart"
+            )
+    return notices
 
 
 def _exists(registry: Registry, kind_name: str, record_id: Any) -> bool:

@@ -2,23 +2,30 @@
 
 The codebook is made from data/datapackage.json, the descriptor data tools
 read, so what a person reads about a column and what a validator checks are
-the same words.
+the same words. It also tells dataset search what the downloads are: a
+schema.org DataCatalog made from the same descriptor, with what the records
+cover in space and time.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from registry.model.declaration import Kind
 from registry.model.kinds import KINDS
 from registry.model.relations import RELATION_BY_TABLE
 from registry.publishing.datapackage import PACKAGE_FILE
+from registry.site import jsonld
 from registry.site.pages.planning import PageBuild, Planned
 from registry.site.words import Words
 
 FORMAT_TITLES = {"csv": "CSV", "json": "JSON", "geojson": "GeoJSON"}
+
+# The data catalogue for portals, as its files are named, shown and announced.
+CATALOGUE_LINKS = (("catalog.ttl", "Turtle", "text/turtle"), ("catalog.jsonld", "JSON-LD", "application/ld+json"))
 
 
 def plan(build: PageBuild) -> Iterator[Planned]:
@@ -56,7 +63,70 @@ def data_view(build: PageBuild) -> dict[str, Any]:
     database = {"href": "data/public.db", "bytes": site.public_db.stat().st_size} if site.public_db.is_file() else None
     package_file = site.data_dir / PACKAGE_FILE
     described = {"href": f"data/{PACKAGE_FILE}", "bytes": package_file.stat().st_size} if package_file.is_file() else None
-    return {"kinds": list(datasets.values()), "database": database, "package": described, "codebook": codebook}
+    # Written only for a site with a public address (see publishing/catalogue.py); listed when this build wrote it.
+    catalogue = [
+        {"format": title, "type": media_type, "href": f"data/{name}"}
+        for name, title, media_type in CATALOGUE_LINKS
+        if site.root_url and (site.data_dir / name).is_file()
+    ]
+    return {
+        "kinds": list(datasets.values()),
+        "database": database,
+        "package": described,
+        "catalogue": catalogue,
+        "codebook": codebook,
+        "jsonld": data_catalog(build, package, {name: entry["kind_title"] for name, entry in datasets.items()}),
+    }
+
+
+def data_catalog(build: PageBuild, package: dict[str, Any], titles: dict[str, str]) -> dict[str, Any]:
+    """The DataCatalog of the downloads: the data package's datasets, named as the downloads table names them."""
+    site, records = build.site, build.data.records
+    root = site.root_url
+    catalogue = jsonld.Catalogue(
+        name=site.site_name,
+        language=site.language,
+        titles=titles,
+        site=root,
+        page=f"{site.site_url}data/" if site.site_url else None,
+        files=f"{root}data/" if root else None,
+        boxes={k.name: box for k in KINDS.values() if (box := jsonld.bounding_box(_points(records[k.name].values())))},
+        periods={k.name: period for k in KINDS.values() if (period := _period(k, records[k.name].values()))},
+    )
+    return jsonld.data_catalog(_in_words(package, build.words), catalogue)
+
+
+def _in_words(package: dict[str, Any], words: Words) -> dict[str, Any]:
+    """The package's descriptions in the page's language, as its codebook shows them."""
+    resources = [{**r, "description": words.gettext(r["description"])} if r.get("description") else r for r in package.get("resources", [])]
+    described = {"description": words.gettext(package["description"])} if package.get("description") else {}
+    return {**package, **described, "resources": resources}
+
+
+def _points(records: Iterable[dict[str, Any]]) -> list[tuple[float, float]]:
+    return [(float(r["lat"]), float(r["lon"])) for r in records if r.get("lat") is not None and r.get("lon") is not None]
+
+
+def _period(kind: Kind, records: Iterable[dict[str, Any]]) -> str | None:
+    """The years a kind's records span, as an ISO 8601 interval: "2011/2030", or "2011/.." while one has no end.
+
+    From the term a kind declares (an agreement's start and expiry) or a case's start and end years; None for kinds with neither.
+    """
+    if kind.term:
+        starts, ends = kind.term.starts, (kind.term.ends,)
+    elif {"start_year", "end_year"} <= {f.name for f in kind.public_fields}:
+        starts, ends = ("start_year",), ("end_year",)
+    else:
+        return None
+    spans = []
+    for record in records:
+        start = next((str(record[f])[:4] for f in starts if record.get(f)), None)
+        if start:
+            spans.append((start, next((str(record[f])[:4] for f in ends if record.get(f)), "..")))
+    if not spans:
+        return None
+    last = ".." if any(end == ".." for _, end in spans) else max(end for _, end in spans)
+    return f"{min(start for start, _ in spans)}/{last}"
 
 
 def _dataset(build: PageBuild, name: str) -> dict[str, Any]:
@@ -84,12 +154,23 @@ def _codebook_table(resource: dict[str, Any], dataset: dict[str, Any], words: Wo
                 "type": _type(field),
                 "description": words.gettext(field["description"]),
                 "required": field.get("constraints", {}).get("required", False),
-                "choices": field.get("constraints", {}).get("enum", []),
+                # Each value carries its anchor: the JSON-LD of records names vocabulary terms by it (jsonld.term_url).
+                "choices": [
+                    {"value": c, "anchor": jsonld.term_anchor(resource["name"], field["name"], c)} for c in _choices(resource, field)
+                ],
                 "refers_to": references.get(field["name"]),
             }
             for field in schema["fields"]
         ],
     }
+
+
+def _choices(resource: dict[str, Any], field: dict[str, Any]) -> list[str]:
+    """A column's values: its enum, or for a list column (Table Schema has no enum of items) those its kind declares."""
+    enum = field.get("constraints", {}).get("enum")
+    if enum or resource["name"] not in KINDS or field["name"] not in KINDS[resource["name"]].field_name_set:
+        return list(enum or [])
+    return list(KINDS[resource["name"]].field(field["name"]).choices or [])
 
 
 def _type(field: dict[str, Any]) -> str:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from registry.site import jsonld
 from registry.site.guide import chapter_list
+from registry.site.pages.indexes import facet_named, facet_values
 from registry.site.pages.planning import PageBuild, Planned
-from registry.site.words import slugify
 
 HOME_CHANGES = 8
 
@@ -27,21 +28,20 @@ def home_view(build: PageBuild) -> dict[str, Any]:
                 "action": change["action"],
                 "kind": change["kind"],
                 "kind_title": build.words.kind_title(change["kind"]),
-                "title": data.title(change["kind"], change["record_id"]) if exists else change["title"],
+                "title": data.change_title(change),
                 "url": f"{change['kind']}/{change['record_id']}/" if exists else None,
                 "fields": change["fields"],
             }
         )
-    cities: dict[str, int] = {}
-    for asset in data.records["assets"].values():
-        if asset.get("city"):
-            cities[asset["city"]] = cities.get(asset["city"], 0) + 1
+    facet = facet_named("assets", "city")
+    cities = facet_values(data, "assets", facet, build.words) if facet else []
     return {
         "counts": {kind: len(records) for kind, records in data.records.items()},
         "changes": changes,
         "cities": [
-            {"label": c, "count": n, "url": f"assets/city/{slugify(c)}/"}
-            for c, n in sorted(cities.items(), key=lambda item: (-item[1], item[0].casefold()))[:12]
+            {"label": city.label, "count": len(city.ids), "url": f"assets/city/{city.slug}/"}
+            for city in sorted(cities, key=lambda city: -len(city.ids))[:12]
         ],
         "chapters": chapter_list(build.chapters)[:4],
+        "jsonld": jsonld.website(build.site.site_name, build.site.site_url, build.site.language),
     }

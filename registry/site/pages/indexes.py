@@ -17,15 +17,17 @@ from typing import Any
 from registry.formats.writers import FORMATS
 from registry.model.declaration import Facet
 from registry.model.kinds import KINDS
+from registry.model.slugs import slugify
 from registry.site.data import SiteData
 from registry.site.pages.planning import PageBuild, Planned
 from registry.site.views import record_url, years
-from registry.site.words import UNTRANSLATED, Words, country_name, slugify
+from registry.site.words import UNTRANSLATED, Words, country_name
 
 EXPIRING_DAYS = 365
 
 
-def _values(record: dict[str, Any], facet: Facet) -> list[str]:
+def record_values(record: dict[str, Any], facet: Facet) -> list[str]:
+    """A record's values for a facet, as text: none, one, or each item of a list field."""
     value = record.get(facet.field)
     if value is None or value == "":
         return []
@@ -84,20 +86,38 @@ class FacetValue:
 
 
 def facet_values(data: SiteData, kind: str, facet: Facet, w: Words = UNTRANSLATED) -> list[FacetValue]:
-    """The values present, in vocabulary order (or alphabetically for free text), each with its records."""
-    found: dict[str, FacetValue] = {}
+    """The values present, in vocabulary order (or alphabetically for free text), each with its records.
+
+    Values that share a slug (Città and Citta, Wrocław and Wroclaw) share a page: most likely one
+    place spelled two ways. Its label names every spelling, the most used first, so the page
+    shows what it joined; `commons check` names such values too, for the ones that are not.
+    """
     spec = KINDS[kind]
     labels = spec.field(facet.field).choices
+    spellings: dict[str, dict[str, int]] = {}
+    ids: dict[str, list[str]] = {}
     for record in data.records[kind].values():
-        for value in _values(record, facet):
+        for value in record_values(record, facet):
             slug = slugify(value)
-            label = w.label(spec, facet.field, value) if labels else value
-            entry = found.setdefault(slug, FacetValue(slug, label, []))
-            entry.ids.append(record["id"])
+            counts = spellings.setdefault(slug, {})
+            counts[value] = counts.get(value, 0) + 1
+            listed = ids.setdefault(slug, [])
+            if not listed or listed[-1] != record["id"]:  # a list field may hold two spellings of one value
+                listed.append(record["id"])
+    found = []
+    for slug, counts in spellings.items():
+        ordered = sorted(counts, key=lambda value: (-counts[value], value))
+        label = " / ".join(w.label(spec, facet.field, value) if labels else value for value in ordered)
+        found.append(FacetValue(slug, label, ids[slug]))
     if labels:
         order = {slugify(v): n for n, v in enumerate(labels)}
-        return sorted(found.values(), key=lambda v: (order.get(v.slug, len(order)), v.slug))
-    return sorted(found.values(), key=lambda v: (v.label.casefold(), v.slug))
+        return sorted(found, key=lambda v: (order.get(v.slug, len(order)), v.slug))
+    return sorted(found, key=lambda v: (v.label.casefold(), v.slug))
+
+
+def facet_named(kind: str, name: str) -> Facet | None:
+    """One of the kind's declared facets, by its name in addresses (`city`); None when it declares no such facet."""
+    return next((facet for facet in KINDS[kind].facets if facet.name == name), None)
 
 
 def _facet_nav(

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from registry.model.kinds import KINDS
-from registry.site.pages.indexes import row
+from registry.model.slugs import slugify
+from registry.site.pages.indexes import facet_named, facet_values, row
 from registry.site.pages.planning import PageBuild, Planned
-from registry.site.words import slugify
 
 
 def plan(build: PageBuild) -> Iterator[Planned]:
@@ -22,12 +22,15 @@ def map_view(build: PageBuild) -> dict[str, Any]:
     for kind in (k.name for k in KINDS.values() if k.map_layer is not None):
         title = KINDS[kind].title_field
         located = [r for r in build.data.records[kind].values() if r.get("lat") is not None and r.get("lon") is not None]
+        facet = facet_named(kind, "city")
+        cities = {city.slug: city.label for city in facet_values(build.data, kind, facet, build.words)} if facet else {}
         groups: dict[str, dict[str, Any]] = {}
         for record in sorted(located, key=lambda r: (str(r.get(title) or "").casefold(), r["id"])):
-            city = record.get("city") or ""
+            city = str(record.get("city") or "")
+            slug = slugify(city) if city else ""
             group = groups.setdefault(
-                slugify(city) if city else "",
-                {"label": city or None, "url": f"{kind}/city/{slugify(city)}/" if city else None, "rows": [], "count": 0},
+                slug,
+                {"label": cities.get(slug, city) or None, "url": f"{kind}/city/{slug}/" if slug else None, "rows": [], "count": 0},
             )
             group["count"] += 1
             if len(located) <= limit:

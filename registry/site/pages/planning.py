@@ -58,12 +58,14 @@ def page_location(path: str) -> dict[str, str]:
 
 @dataclass(slots=True)
 class Planned:
-    """One file to produce: its place, the hash of its inputs, how to make it, and the group it is rebuilt with."""
+    """One file to produce: its place, the hash of its inputs, how to make it, the group it is rebuilt with,
+    and whether the sitemap lists it (a redirect from an old address is made, not listed)."""
 
     path: str
     key: str | None  # None: worked out by `make`, which then returns (key, text)
     make: Callable[[], Any]
     group: str = GLOBAL
+    listed: bool = True
 
 
 @dataclass
@@ -90,6 +92,6 @@ class PageBuild:
     def today(self) -> dt.date:
         return self.site.today
 
-    def page(self, path: str, template: str, view: dict[str, Any], group: str = GLOBAL) -> Planned:
+    def page(self, path: str, template: str, view: dict[str, Any], group: str = GLOBAL, *, listed: bool = True) -> Planned:
         """A page made from a template and a view, hashed by both."""
-        return Planned(path, digest(template, view), functools.partial(self.render, path, template, lambda: view), group)
+        return Planned(path, digest(template, view), functools.partial(self.render, path, template, lambda: view), group, listed)

@@ -27,6 +27,7 @@ class RecordFile:
     """
 
     __slots__ = ("build", "ctx", "kind", "record", "document", "key")
+    listed = True  # a record's page is in the sitemap (its JSON is not HTML, so never listed)
 
     def __init__(self, build: PageBuild, ctx: ViewContext, kind: str, record: dict[str, Any], document: bool) -> None:
         self.build, self.ctx, self.kind, self.record, self.document = build, ctx, kind, record, document

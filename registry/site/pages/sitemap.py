@@ -1,8 +1,14 @@
-"""sitemap.xml: every page of the site, for search engines.
+"""sitemap.xml and robots.txt: every page of the site, for search engines.
 
-The sitemap protocol asks for absolute addresses; they are used when the
-site's public URL is configured (`--site-url`). Without it, addresses are
-written relative to the site root so the file still lists every page.
+The sitemap protocol accepts only absolute addresses, so both files are written
+only when the site's public address is known (`--site-url`); without it the
+build leaves them out and says so. Each language's folder has its own sitemap
+(a sitemap lists only addresses under its own folder), and robots.txt at the
+site's root names every one of them.
+
+A record page's `lastmod` is the day its record last changed, from the change
+log; other pages (lists, chapters) have no date that is both true and stable
+from build to build, so they carry none rather than an invented one.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ XHTML_NS = "http://www.w3.org/1999/xhtml"
 
 
 def render_sitemap(
-    paths: Iterable[str], site_url: str | None, lastmod: dict[str, str] | None = None, alternates: list[tuple[str, str]] | None = None
+    paths: Iterable[str], site_url: str, lastmod: dict[str, str] | None = None, alternates: list[tuple[str, str]] | None = None
 ) -> str:
     """A sitemap of the given HTML files, sorted so it is the same for the same site.
 
@@ -43,11 +49,11 @@ def render_sitemap(
     for path in sorted(set(paths)):
         address = page_url(path)
         lines.append("  <url>")
-        lines.append(f"    <loc>{escape((site_url or '') + address or './')}</loc>")
+        lines.append(f"    <loc>{escape(site_url + address)}</loc>")
         if lastmod and lastmod.get(path):
             lines.append(f"    <lastmod>{escape(lastmod[path][:10])}</lastmod>")
         for code, base in links:
-            lines.append(f'    <xhtml:link rel="alternate" hreflang="{code}" href="{_attribute(base + address or "./")}" />')
+            lines.append(f'    <xhtml:link rel="alternate" hreflang="{code}" href="{_attribute(base + address)}" />')
         lines.append("  </url>")
     if len(lines) == 2:  # no page: an empty element, as XML writers close it
         lines[1] = lines[1][:-1] + " />"
@@ -62,15 +68,45 @@ def _attribute(value: str) -> str:
 
 
 def write_sitemap(
-    cache: PageCache, state: BuildState, html: list[str], output: Path, site_url: str | None, alternates: list[tuple[str, str]]
+    cache: PageCache,
+    state: BuildState,
+    html: list[str],
+    output: Path,
+    site_url: str | None,
+    alternates: list[tuple[str, str]],
+    lastmod: dict[str, str],
 ) -> None:
-    """Write sitemap.xml for the site's pages, only when the list of pages changed: at 100k records it took 2 s."""
-    key = digest("sitemap", html, site_url, alternates)
+    """Write sitemap.xml for the site's pages, only when the list of pages changed: at 100k records it took 2 s.
+
+    Without a public address there is none: the file is not made, so the build's prune removes an older one.
+    """
+    if not site_url:
+        return
+    lastmod = {path: lastmod[path] for path in html if path in lastmod}
+    key = digest("sitemap", html, site_url, alternates, lastmod)
     if cache.fresh("sitemap.xml", key, GLOBAL):
         return
-    sitemap = output / "sitemap.xml"
-    if write_text(sitemap, render_sitemap(html, site_url, alternates=alternates)):
-        state.rendered.append("sitemap.xml")
-        state.changed.add("sitemap.xml")
-    written = sitemap.stat()
-    cache.current["sitemap.xml"] = [key, written.st_size, written.st_mtime_ns, GLOBAL]
+    _write(cache, state, output, "sitemap.xml", key, render_sitemap(html, site_url, lastmod, alternates))
+
+
+def render_robots(sitemaps: list[str]) -> str:
+    """robots.txt: every page may be crawled, and here are the sitemaps that list them."""
+    return "User-agent: *\nAllow: /\n\n" + "".join(f"Sitemap: {url}\n" for url in sitemaps)
+
+
+def write_robots(cache: PageCache, state: BuildState, output: Path, sitemaps: list[str]) -> None:
+    """Write robots.txt at the site's root, naming the sitemap of every language."""
+    key = digest("robots", sitemaps)
+    if cache.fresh("robots.txt", key, GLOBAL):
+        return
+    _write(cache, state, output, "robots.txt", key, render_robots(sitemaps))
+
+
+def _write(cache: PageCache, state: BuildState, output: Path, name: str, key: str, text: str) -> None:
+    """Write a site-wide file, report it when its bytes changed, and remember it so the next build can keep it."""
+    path = output / name
+    if write_text(path, text):
+        state.rendered.append(name)
+        state.changed.add(name)
+    written = path.stat()
+    cache.current[name] = [key, written.st_size, written.st_mtime_ns, GLOBAL]

@@ -1,0 +1,47 @@
+"""What the publish step adds for other systems once the data package exists: a catalogue for portals, profiles for maps.
+
+Both are addressed from the site's public address (`--site-url`): a DCAT-AP
+catalogue is written only with one, and Murmurations profiles carry page links
+only with one; the build's notes say what a site without it leaves out.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from registry.site.settings import SiteSettings
+
+CATALOGUE_NOTE = "no data catalogue (data/catalog.ttl): portals need absolute addresses; build with --site-url to write it"
+
+
+def write_open_data(site: SiteSettings, notes: list[str]) -> list[Path]:
+    """The catalogue and the profiles; notes get a line for each thing left out and why."""
+    return [*_write_catalogue(site, notes), *_write_profiles(site, notes)]
+
+
+def _write_catalogue(site: SiteSettings, notes: list[str]) -> list[Path]:
+    """The DCAT-AP catalogue of the data package, for open-data portals; only a site with a public address has one."""
+    from registry.publishing.catalogue import CatalogueSite, publish_catalogue
+    from registry.publishing.datapackage import PACKAGE_FILE
+
+    if not site.root_url:
+        notes.append(CATALOGUE_NOTE)
+        return []
+    package = json.loads((site.data_dir / PACKAGE_FILE).read_text(encoding="utf-8"))
+    about = CatalogueSite(site.site_name, site.root_url, site.languages, site.datasette_url)
+    return publish_catalogue(site.public_db, package, about, site.data_dir, site.cache_dir / "catalogue.json")
+
+
+def _write_profiles(site: SiteSettings, notes: list[str]) -> list[Path]:
+    """Each public actor's Murmurations profile in data/murmurations/, addressed from the site's public address."""
+    from registry.publishing.murmurations import write_profiles
+
+    conn = sqlite3.connect(f"file:{site.public_db}?mode=ro", uri=True)
+    try:
+        profiles = write_profiles(conn, site.data_dir, site.root_url, site.cache_dir / "murmurations.json")
+    finally:
+        conn.close()
+    notes += profiles.notes()
+    return profiles.files
