@@ -16,6 +16,7 @@ from typing import Any
 from registry.model.declaration import Kind
 from registry.model.errors import ValidationError, suggest
 from registry.model.rules import countries_at
+from registry.model.slugs import slugify
 from registry.model.values import SLUG_RE, coerce_value
 
 MAX_ID = 120
@@ -66,8 +67,6 @@ def make_ids(kind: Kind, rows: Sequence[Row], id_from: str, taken: Collection[st
     one of them; the first row of a name gets the plain slug, later ones -2,
     -3... in file order, so the same file always makes the same ids.
     """
-    from registry.model.slugs import slugify
-
     used = set(taken) | {str(values["id"]) for _, values in rows if not _empty(values.get("id"))}
     made: list[Row] = []
     problems: list[str] = []
@@ -76,7 +75,9 @@ def make_ids(kind: Kind, rows: Sequence[Row], id_from: str, taken: Collection[st
             made.append((where, values))
             continue
         source = values.get(id_from)
-        base = slugify(str(source))[:MAX_ID].strip("-") if not _empty(source) else ""
+        # A name of only symbols (an emoji) would make an id of a hash: nobody could read or type it.
+        named = not _empty(source) and any(c.isalnum() for c in str(source))
+        base = slugify(str(source))[:MAX_ID].strip("-") if named else ""
         if not base or not SLUG_RE.fullmatch(base):
             shown = f"{id_from} {str(source)[:60]!r} gives no id" if not _empty(source) else f"no {id_from!r} to make an id from"
             problems.append(f"{where}{kind.singular}: {shown} (--id-from {id_from}); give this row an id")
