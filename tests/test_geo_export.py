@@ -77,11 +77,15 @@ def test_export_round_trips_to_the_same_records(runner: CliRunner, with_outline:
     assert imported.exit_code == 0, imported.output
     before = [comparable(r) for r in records(with_outline, kind)]
     after = [comparable(r) for r in records(fresh, kind)]
-    # The one deliberate difference: an outline that had no point gains one inside it.
+    # The deliberate differences: an outline that had no point gains one inside it,
+    # and a located record without a country gains the one its point falls in.
     for old, new in zip(before, after, strict=True):
         if old.get("geometry") and old.get("lat") is None:
             assert shape(OUTLINE).contains(gpd.points_from_xy([new["lon"]], [new["lat"]])[0])
             old["lat"], old["lon"] = new["lat"], new["lon"]
+        if old.get("country") is None and new.get("lat") is not None:
+            assert new["country"] == "IT"
+            old["country"] = new["country"]
     assert after == before
 
 

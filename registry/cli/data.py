@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from registry.cli.base import KIND, Settings, cli, pass_settings, reports_errors, warn
+from registry.cli.base import KIND, Settings, cli, parse_assignments, pass_settings, reports_errors, warn
 from registry.formats.writers import FORMAT_BY_NAME, FORMATS
 from registry.model.errors import suggest
 from registry.model.kinds import KINDS
@@ -16,7 +16,23 @@ from registry.model.kinds import KINDS
 
 @cli.command(name="import")
 @click.argument("sources", nargs=-1, required=True, metavar="[KIND] FILE...")
-@click.option("--dry-run", is_flag=True, help="Check everything and say what would be added, but write nothing.")
+@click.option("--dry-run", is_flag=True, help="Check everything and say what would be added or changed, but write nothing.")
+@click.option(
+    "--set",
+    "assignments",
+    multiple=True,
+    metavar="FIELD=VALUE",
+    help="A value for every row that leaves FIELD empty, e.g. --set status=mapped (repeatable); a row's own value wins.",
+)
+@click.option(
+    "--id-from",
+    metavar="FIELD",
+    help="Make the id of each row without one from FIELD, e.g. --id-from name: 'Città della Scienza' becomes citta-della-scienza (-2, -3... when taken).",
+)
+@click.option(
+    "--update", is_flag=True, help="Rows whose id is already in the registry update that record (logged) instead of being refused."
+)
+@click.option("--sheet", metavar="NAME", help="The sheet to read from an .xlsx or .ods workbook (default: the first).")
 @click.option("--layer", help="The layer to read from a GeoPackage (or a zip holding several Shapefiles).")
 @click.option(
     "--columns",
@@ -46,13 +62,17 @@ def import_command(
     settings: Settings,
     sources: tuple[str, ...],
     dry_run: bool,
+    assignments: tuple[str, ...],
+    id_from: str | None,
+    update: bool,
+    sheet: str | None,
     layer: str | None,
     columns: tuple[str, ...],
     crs: str | None,
     max_mb: int,
     max_records: int,
 ) -> None:
-    """Import records from CSV, JSON or GIS files: all rows of all files, or none.
+    """Import records from CSV, JSON, spreadsheet or GIS files: all rows of all files, or none.
 
     Give a KIND (assets, actors, agreements or cases) and its files, or give
     files (or a folder) named after their kinds, assets.csv, actors.csv,
@@ -65,6 +85,13 @@ def import_command(
     their outline and get a point inside it. Column guesses are printed before
     anything is written: check them with --dry-run.
 
+    --set fills what a row leaves empty (a row's own value wins); --id-from
+    makes ids from a field (Wrocław → wroclaw, Città → citta; -2, -3... where
+    taken). Located records get their point's country. Semicolon files are read
+    with decimal commas (1.234,56); a number that reads two ways is refused.
+    --update: a row whose id exists updates that record, logged as with `commons
+    edit` (what it leaves empty, even what --set would fill, is kept).
+
     \b
     Examples:
       commons import assets inventory.csv --dry-run
@@ -72,18 +99,23 @@ def import_command(
       commons import dataset/ --dry-run
       commons import assets beni.gpkg --layer immobili --columns name=NOME,kind=TIPO --dry-run
       commons import actors soci.csv --columns lat=Y,lon=X --crs EPSG:32633
+      commons import assets inventario.csv --set status=mapped --set city=Napoli --id-from name
+      commons import assets patrimonio.xlsx --sheet Immobili --set status=mapped --id-from name
+      commons import assets inventario.csv --set status=mapped --id-from name --update --dry-run
     """
+    from registry.formats.import_options import ImportOptions
     from registry.formats.importing import ImportResult, import_or_preview_files
     from registry.formats.limits import MEGABYTE, ImportLimits
 
     limits = ImportLimits(max_bytes=max_mb * MEGABYTE, max_records=max_records)
+    options = ImportOptions(parse_assignments(assignments), id_from=id_from, sheet=sheet, update=update)
     kind, files = _kind_and_files(sources)
     results: list[ImportResult]
     if layer or columns or crs:
-        results = [_import_one_spatial_file(settings, kind, files, dry_run, layer, columns, crs, limits)]
+        results = [_import_one_spatial_file(settings, kind, files, dry_run, layer, columns, crs, limits, options)]
     else:
         results = import_or_preview_files(
-            settings.open(), files, kind, dry_run=dry_run, notify=lambda note: click.echo(note, err=True), limits=limits
+            settings.open(), files, kind, dry_run=dry_run, notify=lambda note: click.echo(note, err=True), limits=limits, options=options
         )
     _report_import(results, dry_run)
 
@@ -97,6 +129,7 @@ def _import_one_spatial_file(
     columns: tuple[str, ...],
     crs: str | None,
     limits: Any,
+    options: Any,
 ) -> Any:
     """One GIS file or CSV with coordinates, read with the layer, columns and CRS given."""
     from registry.formats.importing import import_spatial
@@ -115,18 +148,40 @@ def _import_one_spatial_file(
         crs=crs,
         notify=lambda note: click.echo(note, err=True),
         limits=limits,
+        options=options,
     )
 
 
 def _report_import(results: list[Any], dry_run: bool) -> None:
-    """Warnings first, then what each file added (or would add), and the total for several files."""
+    """Warnings first, then each record updated field by field, then what each file added (or would add), and the total."""
     for result in results:
         warn(result.warnings)
+    for result in results:
+        for update in result.updates:
+            changes = "; ".join(f"{c.field} {_shown(c.before)} → {_shown(c.after)}" for c in update.field_changes)
+            click.echo(f"  {update.record_id}: {changes}")
     verb = "Would add" if dry_run else "Added"
     for result in results:
-        click.echo(f"{verb} {result.added} {result.kind} from {result.path}")
+        if result.countries_filled:
+            click.echo(f"{result.countries_filled} {result.kind} given the country their point falls in", err=True)
+        updated = ""
+        if result.updates or result.unchanged:
+            updated = f", {'would update' if dry_run else 'updated'} {result.updated} ({result.unchanged} unchanged)"
+        click.echo(f"{verb} {result.added} {result.kind}{updated} from {result.path}")
     if len(results) > 1:
         click.echo(f"{verb} {sum(r.added for r in results)} records from {len(results)} files in one transaction")
+
+
+def _shown(value: Any, width: int = 60) -> str:
+    """A field's value in one short line: lists joined, long texts cut, nothing as (empty)."""
+    if value is None or value == "" or value == []:
+        return "(empty)"
+    if isinstance(value, list):
+        value = ",".join(str(v) for v in value)
+    elif isinstance(value, dict):
+        value = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    text = " ".join(str(value).split())
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _kind_and_files(sources: tuple[str, ...]) -> tuple[str | None, list[str]]:

@@ -1,7 +1,8 @@
 """The import pipeline: files of any format read, checked and inserted, all or nothing.
 
 Exports round-trip: what `commons export` or `commons list --json/--csv` writes,
-`commons import` reads back to the same records.
+`commons import` reads back to the same records (a located record without a
+country gains the one its point falls in).
 """
 
 from __future__ import annotations
@@ -12,14 +13,17 @@ from pathlib import Path
 from typing import Any
 
 from registry.formats.columns import parse_columns
+from registry.formats.filling import check_options, fill_countries, make_ids, with_assignments
+from registry.formats.import_options import NO_OPTIONS, ImportOptions
 from registry.formats.limits import DEFAULT_LIMITS, ImportLimits, check_file_size, check_record_count
 from registry.formats.rows import kind_of_file, read_rows
-from registry.formats.spatial import CSV_SUFFIXES, GIS_SUFFIXES, is_spatial_import, read_spatial_rows
+from registry.formats.spatial import GIS_SUFFIXES, TABLE_SUFFIXES, is_spatial_import, read_spatial_rows
 from registry.model.declaration import Kind
 from registry.model.errors import RegistryError, ValidationError
 from registry.model.kinds import KINDS, dependency_order, get_kind
-from registry.model.rules import clean_record, countries_at, country_warnings
-from registry.operations.inserting import insert_many
+from registry.model.rules import clean_record, country_warnings
+from registry.operations.inserting import all_ids, insert_many
+from registry.operations.updating import RecordUpdate, apply_updates, merged_record, record_update, stored_rows
 from registry.store.database import Registry, transaction
 
 MAX_PROBLEMS_SHOWN = 20
@@ -40,6 +44,13 @@ class ImportResult:
     warnings: list[str] = field(default_factory=list)
     dry_run: bool = False
     path: Path | None = None
+    updates: list[RecordUpdate] = field(default_factory=list)
+    unchanged: int = 0
+    countries_filled: int = 0
+
+    @property
+    def updated(self) -> int:
+        return len(self.updates)
 
 
 def files_to_import(
@@ -51,7 +62,7 @@ def files_to_import(
     says its kind (assets.csv, agreements.json ...), and a folder stands for the
     files in it named so; `notify` hears of the others it leaves out.
     """
-    readable = (*CSV_SUFFIXES, ".json", *GIS_SUFFIXES)
+    readable = (*TABLE_SUFFIXES, ".json", *GIS_SUFFIXES)
     kind = get_kind(kind_name) if kind_name is not None else None
     chosen: list[tuple[Kind, Path]] = []
     problems: list[str] = []
@@ -110,6 +121,7 @@ def import_files(
     dry_run: bool = False,
     notify: Callable[[str], None] | None = None,
     limits: ImportLimits = DEFAULT_LIMITS,
+    options: ImportOptions = NO_OPTIONS,
 ) -> list[ImportResult]:
     """Import several files in one transaction: every row of every file, or nothing.
 
@@ -119,27 +131,28 @@ def import_files(
     spatial reader, whose column guesses are passed to `notify`.
     """
     files = files_to_import(paths, kind_name, notify=notify)
+    check_options([get_kind(name) for name in dict.fromkeys(name for name, _ in files)], options.assignments, options.id_from)
     batches: list[_Batch] = []
     problems: list[str] = []
     for name, path in files:
         try:
-            batches.append(_Batch(get_kind(name), path, _read_any(path, name, notify, limits)))
+            batches.append(_Batch(get_kind(name), path, _read_any(path, name, notify, limits, options.sheet)))
         except ValidationError as exc:
             problems += exc.problems
         except RegistryError as exc:
             problems.append(str(exc))
     if problems:
         raise ValidationError(problems + ["nothing was imported"] if len(files) > 1 else problems)
-    return _import_batches(registry, batches, dry_run=dry_run)
+    return _import_batches(registry, batches, dry_run=dry_run, options=options)
 
 
-def _read_any(path: Path, kind_name: str, notify: Callable[[str], None] | None, limits: ImportLimits) -> list[Row]:
+def _read_any(path: Path, kind_name: str, notify: Callable[[str], None] | None, limits: ImportLimits, sheet: str | None) -> list[Row]:
     check_file_size(path, limits)
-    if not is_spatial_import(path, kind_name):
-        rows = read_rows(path, get_kind(kind_name))
+    if not is_spatial_import(path, kind_name, sheet=sheet):
+        rows = read_rows(path, get_kind(kind_name), sheet)
         check_record_count(path, len(rows), limits)
         return rows
-    spatial = read_spatial_rows(path, kind_name, limits=limits)
+    spatial = read_spatial_rows(path, kind_name, limits=limits, sheet=sheet)
     for note in spatial.notes:
         if notify is not None:
             notify(note)
@@ -147,16 +160,23 @@ def _read_any(path: Path, kind_name: str, notify: Callable[[str], None] | None, 
 
 
 def import_records(
-    registry: Registry, kind_name: str, path: str | Path, *, dry_run: bool = False, rows: list[Row] | None = None
+    registry: Registry,
+    kind_name: str,
+    path: str | Path,
+    *,
+    dry_run: bool = False,
+    rows: list[Row] | None = None,
+    options: ImportOptions = NO_OPTIONS,
 ) -> ImportResult:
     """Validate every row first, then insert them all in one transaction, or none.
 
     `rows` lets other readers (the spatial importer) hand over rows they read.
     """
     kind = get_kind(kind_name)
+    check_options([kind], options.assignments, options.id_from)
     if rows is None:
-        rows = read_rows(Path(path), kind)
-    return _import_batches(registry, [_Batch(kind, Path(path), rows)], dry_run=dry_run)[0]
+        rows = read_rows(Path(path), kind, options.sheet)
+    return _import_batches(registry, [_Batch(kind, Path(path), rows)], dry_run=dry_run, options=options)[0]
 
 
 @dataclass
@@ -167,56 +187,89 @@ class _Batch:
     path: Path
     rows: list[Row]
     cleaned: list[Row] = field(default_factory=list)
+    updates: list[RecordUpdate] = field(default_factory=list)
 
 
-def _import_batches(registry: Registry, batches: list[_Batch], *, dry_run: bool) -> list[ImportResult]:
+def _import_batches(registry: Registry, batches: list[_Batch], *, dry_run: bool, options: ImportOptions = NO_OPTIONS) -> list[ImportResult]:
     results = [ImportResult(b.kind.name, dry_run=dry_run, path=b.path) for b in batches]
     problems: list[str] = []
     seen: dict[str, dict[str, str]] = {}
     for batch in batches:
-        kind, first_at = batch.kind, seen.setdefault(batch.kind.name, {})
-        for where, raw in batch.rows:
-            try:
-                values = clean_record(kind, raw, where=where, check_country=False).values
-            except ValidationError as exc:
-                problems += exc.problems
-                continue
-            record_id = values["id"]
-            if record_id in first_at:
-                problems.append(f"{where}{kind.singular} {record_id!r} appears twice (first at {first_at[record_id].rstrip(': ')})")
-                continue
-            first_at[record_id] = where
-            batch.cleaned.append((where, values))
+        try:
+            _clean_batch(registry, batch, options, seen.setdefault(batch.kind.name, {}))
+        except ValidationError as exc:
+            problems += [p for p in exc.problems if p != NOTHING_IMPORTED]
     if problems:
         raise ValidationError(_capped(problems) + [NOTHING_IMPORTED])
     _check_countries(batches, results)
     with transaction(registry) as txn:
         for batch, result in zip(batches, results, strict=True):
             try:
+                apply_updates(txn, batch.kind, batch.updates)
                 result.warnings += insert_many(txn, batch.kind, batch.cleaned)
             except RegistryError as exc:
                 problems = exc.problems if isinstance(exc, ValidationError) else [str(exc)]
+                if not options.update and any(" already exists; " in problem for problem in problems):
+                    problems.append("to update the records whose ids exist instead, import with --update (see what changes with --dry-run)")
                 raise ValidationError(problems + [NOTHING_IMPORTED]) from None
             result.added = len(batch.cleaned)
+            result.updates = [u for u in batch.updates if u.changes]
+            result.unchanged = len(batch.updates) - result.updated
         if dry_run:
             raise _DryRunDone(results)
     return results
 
 
+def _clean_batch(registry: Registry, batch: _Batch, options: ImportOptions, first_at: dict[str, str]) -> None:
+    """Check every row of a file against the rules: new records to insert, and with --update, records to update.
+
+    Rows without an id get one made (--id-from); `--set` values fill what a row
+    leaves empty, and for a record being updated, what neither the row nor the
+    stored record holds.
+    """
+    kind, rows = batch.kind, batch.rows
+    if options.id_from is not None:
+        rows = make_ids(kind, rows, options.id_from, set() if options.update else all_ids(registry.conn, kind.table))
+    stored = stored_rows(registry.conn, kind, [str(raw["id"]) for _, raw in rows if raw.get("id")]) if options.update else {}
+    problems: list[str] = []
+    for where, raw in rows:
+        existing = stored.get(str(raw.get("id")))
+        given = raw if existing is None else merged_record(kind, existing, raw)
+        try:
+            values = clean_record(kind, with_assignments(given, options.assignments), where=where, check_country=False).values
+        except ValidationError as exc:
+            problems += exc.problems
+            continue
+        record_id = values["id"]
+        if record_id in first_at:
+            problems.append(f"{where}{kind.singular} {record_id!r} appears twice (first at {first_at[record_id].rstrip(': ')})")
+            continue
+        first_at[record_id] = where
+        if existing is None:
+            batch.cleaned.append((where, values))
+        else:
+            batch.updates.append(record_update(kind, where, existing, values))
+    if problems:
+        raise ValidationError(problems)
+
+
 def _check_countries(batches: list[_Batch], results: list[ImportResult]) -> None:
-    """Warn about points outside their record's country, with one lookup for every file."""
-    located = [
-        (result, batch.kind, where, values)
-        for batch, result in zip(batches, results, strict=True)
-        for where, values in batch.cleaned
-        if values.get("lat") is not None and values.get("lon") is not None and values.get("country")
-    ]
-    if not located:
-        return
-    countries = countries_at([(values["lat"], values["lon"]) for _, _, _, values in located])
-    for (result, kind, where, values), found in zip(located, countries, strict=True):
-        if found != values["country"]:
-            result.warnings += country_warnings(values, f"{where}{kind.singular} {values['id']!r}", found)
+    """Fill in missing countries from the points, and warn about points outside their record's country, in one lookup.
+
+    A record being updated takes part only when its place changes or it has no
+    country yet, so a re-import does not repeat warnings about records it leaves alone.
+    """
+    for batch, result in zip(batches, results, strict=True):
+        if "country" not in batch.kind.field_name_set:
+            continue
+        moved = [u for u in batch.updates if not u.values.get("country") or {"lat", "lon", "country"} & set(u.changes)]
+        result.countries_filled, given = fill_countries([values for _, values in batch.cleaned] + [u.values for u in moved])
+        where = {id(values): w for w, values in batch.cleaned} | {id(u.values): u.where for u in moved}
+        for values, found in given:
+            if found and found != values["country"]:
+                result.warnings += country_warnings(values, f"{where[id(values)]}{batch.kind.singular} {values['id']!r}", found)
+        refreshed = {u.record_id: record_update(batch.kind, u.where, u.stored, u.values) for u in moved}
+        batch.updates = [refreshed.get(u.record_id, u) for u in batch.updates]
 
 
 class _DryRunDone(Exception):
@@ -225,11 +278,17 @@ class _DryRunDone(Exception):
 
 
 def import_or_preview(
-    registry: Registry, kind_name: str, path: str | Path, *, dry_run: bool = False, rows: list[Row] | None = None
+    registry: Registry,
+    kind_name: str,
+    path: str | Path,
+    *,
+    dry_run: bool = False,
+    rows: list[Row] | None = None,
+    options: ImportOptions = NO_OPTIONS,
 ) -> ImportResult:
     """Run an import; a dry run does every check and insert, then rolls everything back."""
     try:
-        return import_records(registry, kind_name, path, dry_run=dry_run, rows=rows)
+        return import_records(registry, kind_name, path, dry_run=dry_run, rows=rows, options=options)
     except _DryRunDone as done:
         return done.results[0]
 
@@ -242,10 +301,11 @@ def import_or_preview_files(
     dry_run: bool = False,
     notify: Callable[[str], None] | None = None,
     limits: ImportLimits = DEFAULT_LIMITS,
+    options: ImportOptions = NO_OPTIONS,
 ) -> list[ImportResult]:
     """`import_files`, where a dry run does every check and insert of every file, then rolls everything back."""
     try:
-        return import_files(registry, paths, kind_name, dry_run=dry_run, notify=notify, limits=limits)
+        return import_files(registry, paths, kind_name, dry_run=dry_run, notify=notify, limits=limits, options=options)
     except _DryRunDone as done:
         return done.results
 
@@ -267,11 +327,15 @@ def import_spatial(
     crs: str | None = None,
     notify: Callable[[str], None] | None = None,
     limits: ImportLimits = DEFAULT_LIMITS,
+    options: ImportOptions = NO_OPTIONS,
 ) -> ImportResult:
-    """Import a GIS file or a CSV with coordinates: read, report guesses, then all rows or none."""
+    """Import a GIS file, a CSV or a sheet with coordinates: read, report guesses, then all rows or none."""
     check_file_size(Path(path), limits)
-    spatial = read_spatial_rows(Path(path), kind_name, layer=layer, columns=parse_columns(columns), crs=crs, limits=limits)
+    check_options([get_kind(kind_name)], options.assignments, options.id_from)
+    spatial = read_spatial_rows(
+        Path(path), kind_name, layer=layer, columns=parse_columns(columns), crs=crs, limits=limits, sheet=options.sheet
+    )
     for note in spatial.notes:
         if notify is not None:
             notify(note)
-    return import_or_preview(registry, kind_name, path, dry_run=dry_run, rows=spatial.rows)
+    return import_or_preview(registry, kind_name, path, dry_run=dry_run, rows=spatial.rows, options=options)

@@ -17,6 +17,9 @@ from registry.model.errors import ValidationError
 
 MEGABYTE = 1_000_000
 
+# Files that are zip archives inside: zipped Shapefiles, and spreadsheets (an .xlsx or .ods is XML zipped).
+ZIPPED_SUFFIXES = (".zip", ".xlsx", ".ods")
+
 
 @dataclass(frozen=True)
 class ImportLimits:
@@ -43,7 +46,7 @@ def check_file_size(path: Path, limits: ImportLimits) -> None:
                 f"raise the limit with --max-mb {size // MEGABYTE + 1} if the file is what you meant"
             ]
         )
-    if path.suffix.lower() == ".zip" and zipfile.is_zipfile(path):
+    if path.suffix.lower() in ZIPPED_SUFFIXES and zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as archive:
             expanded = sum(member.file_size for member in archive.infolist())
         if expanded > limits.max_bytes:

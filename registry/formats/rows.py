@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from registry.formats.csv_text import restore
+from registry.formats.decimals import read_decimal_commas
+from registry.formats.sheets import check_sheet_option, is_sheet, read_sheet
 from registry.model.declaration import Kind
 from registry.model.errors import RegistryError, ValidationError
 from registry.model.kinds import KIND_BY_TABLE, KINDS
@@ -49,19 +51,41 @@ def read_text(path: Path) -> str:
         raise ValidationError([f"{path.name}: not UTF-8 or Windows-1252 text; save it as UTF-8"]) from None
 
 
-def read_rows(path: Path, kind: Kind) -> list[tuple[str, dict[str, Any]]]:
-    """Rows of a CSV or JSON file, each with where it came from ('line 3: ')."""
+def read_rows(path: Path, kind: Kind, sheet: str | None = None) -> list[tuple[str, dict[str, Any]]]:
+    """Rows of a CSV, JSON or spreadsheet file, each with where it came from ('line 3: ').
+
+    Number fields of a `;`-separated file are read with decimal commas, the way
+    the spreadsheets that write such files write numbers.
+    """
     if not path.is_file():
         raise RegistryError(f"no file at {path}")
+    check_sheet_option(path, sheet)
     suffix = path.suffix.lower()
+    if is_sheet(path):
+        return read_sheet(path, sheet).rows
     text = read_text(path)
     if suffix == ".json":
         return _json_rows(path, text, kind)
     if suffix in (".csv", ".tsv", ".txt"):
-        return _csv_rows(path, text, delimiter="\t" if suffix == ".tsv" else None)
+        delimiter = "\t" if suffix == ".tsv" else sniff_delimiter(text)
+        rows = _csv_rows(path, text, delimiter)
+        return read_decimal_commas(kind, rows) if delimiter == ";" else rows
     raise ValidationError(
-        [f"{path.name}: cannot import {suffix or 'files without an extension'}; use .csv or .json (spatial formats: .geojson, .gpkg, .zip)"]
+        [
+            f"{path.name}: cannot import {suffix or 'files without an extension'}; "
+            "use .csv, .json, .xlsx or .ods (spatial formats: .geojson, .gpkg, .zip)"
+        ]
     )
+
+
+def table_header(path: Path, sheet: str | None = None) -> list[str]:
+    """The column names of a CSV or a spreadsheet's sheet, split the way its rows are read."""
+    if is_sheet(path):
+        return read_sheet(path, sheet).header
+    text = read_text(path)
+    first = text.splitlines()[0] if text else ""
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else sniff_delimiter(text)
+    return [c.strip() for c in next(csv.reader([first], delimiter=delimiter), [])]
 
 
 def _json_rows(path: Path, text: str, kind: Kind) -> list[tuple[str, dict[str, Any]]]:

@@ -23,22 +23,33 @@ if TYPE_CHECKING:
     pass
 
 from registry.formats.locations import SpatialRows, first_line, locate, placed_rows, plan_values, to_wgs84
-from registry.formats.spatial_csv import csv_header, read_csv_places
+from registry.formats.rows import table_header
+from registry.formats.sheets import SHEET_SUFFIXES
+from registry.formats.spatial_csv import read_csv_places
 
 GIS_SUFFIXES = (".geojson", ".gpkg", ".zip", ".shp", ".fgb", ".gml", ".kml")
 
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 
+# Files of rows under a header: CSVs and spreadsheets, whose coordinates (if any) are in columns.
+TABLE_SUFFIXES = (*CSV_SUFFIXES, *SHEET_SUFFIXES)
+
 
 def is_spatial_import(
-    path: Path, kind_name: str, *, layer: str | None = None, columns: tuple[str, ...] = (), crs: str | None = None
+    path: Path,
+    kind_name: str,
+    *,
+    layer: str | None = None,
+    columns: tuple[str, ...] = (),
+    crs: str | None = None,
+    sheet: str | None = None,
 ) -> bool:
-    """Whether a file needs the spatial reader, or is a plain CSV/JSON the tabular importer reads.
+    """Whether a file needs the spatial reader, or is a plain CSV/JSON/sheet the tabular importer reads.
 
-    A CSV goes the spatial way only when its header is not already made of
-    field names (it needs mapping or guessing), so plain exports keep their
-    exact, fast path.
+    A CSV or sheet goes the spatial way only when its header is not already
+    made of field names (it needs mapping or guessing), so plain exports keep
+    their exact, fast path.
     """
     if layer or columns or crs:
         return True
@@ -47,8 +58,8 @@ def is_spatial_import(
         return True
     if suffix == ".json":
         return _looks_like_geojson(path)
-    if suffix in CSV_SUFFIXES and path.is_file():
-        header = csv_header(path)
+    if suffix in TABLE_SUFFIXES and path.is_file():
+        header = table_header(path, sheet)
         kind = get_kind(kind_name)
         # Kinds without a location (agreements) have nothing spatial to map: their CSVs stay tabular,
         # so an unknown column is named as such rather than blamed on a missing location.
@@ -72,15 +83,16 @@ def read_spatial_rows(
     columns: dict[str, str] | None = None,
     crs: str | None = None,
     limits: ImportLimits = DEFAULT_LIMITS,
+    sheet: str | None = None,
 ) -> SpatialRows:
-    """Rows from GeoJSON, GeoPackage, (zipped) Shapefile or CSV, with locations in WGS84."""
+    """Rows from GeoJSON, GeoPackage, (zipped) Shapefile, CSV or spreadsheet, with locations in WGS84."""
     kind = get_kind(kind_name)
     if not path.is_file():
         raise RegistryError(f"no file at {path}")
     if "lat" not in kind.field_names:
         raise ValidationError([f"{kind.name} have no location, so they cannot come from a spatial file; import them from CSV or JSON"])
-    if path.suffix.lower() in CSV_SUFFIXES:
-        found = read_csv_places(path, kind, columns or {}, crs)
+    if path.suffix.lower() in TABLE_SUFFIXES:
+        found = read_csv_places(path, kind, columns or {}, crs, sheet)
         check_record_count(path, len(found.rows), limits)
         return found
     return _read_gis(path, kind, layer, columns or {}, crs, limits)

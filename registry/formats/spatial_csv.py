@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import functools
 import math
 from collections.abc import Callable
@@ -10,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from registry.formats.columns import ColumnPlan, plan_columns
+from registry.formats.decimals import read_decimal_comma
 from registry.model.declaration import Kind
 from registry.model.errors import ValidationError
 
@@ -19,21 +19,12 @@ if TYPE_CHECKING:
 from registry.formats.locations import SpatialRows, locate, placed_rows, point_values
 
 
-def csv_header(path: Path) -> list[str]:
-    """The column names of a CSV, split the same way the tabular reader splits its rows."""
-    from registry.formats.rows import read_text, sniff_delimiter
+def read_csv_places(path: Path, kind: Kind, mapping: dict[str, str], crs: str | None, sheet: str | None = None) -> SpatialRows:
+    """Rows of a CSV or a spreadsheet's sheet whose columns need mapping, placed by their coordinate or WKT columns."""
+    from registry.formats.rows import read_rows, table_header
 
-    text = read_text(path)
-    first = text.splitlines()[0] if text else ""
-    delimiter = "\t" if path.suffix.lower() == ".tsv" else sniff_delimiter(text)
-    return [c.strip() for c in next(csv.reader([first], delimiter=delimiter), [])]
-
-
-def read_csv_places(path: Path, kind: Kind, mapping: dict[str, str], crs: str | None) -> SpatialRows:
-    from registry.formats.rows import read_rows
-
-    raw_rows = read_rows(path, kind)
-    header = csv_header(path)
+    raw_rows = read_rows(path, kind, sheet)
+    header = table_header(path, sheet)
     plan = plan_columns(kind, header, mapping, location_columns=True)
     notes = [f"read {len(raw_rows)} rows from {path.name}", *plan.notes(kind)]
     transform = _transformer(crs)
@@ -71,9 +62,7 @@ def _transformer(crs: str | None) -> Callable[[float, float], tuple[float, float
 
 
 def _number(text: str, column: str) -> float:
-    s = str(text).strip().replace(" ", "")
-    if s.count(",") == 1 and "." not in s:
-        s = s.replace(",", ".")  # decimal comma, as Italian and Spanish spreadsheets write
+    s = read_decimal_comma(str(text), degrees=True)  # decimal commas, as Italian and Spanish spreadsheets write
     try:
         value = float(s)
     except ValueError:

@@ -39,6 +39,11 @@ def existing_ids(conn: sqlite3.Connection, table: str, ids: Sequence[str]) -> se
     return found
 
 
+def all_ids(conn: sqlite3.Connection, table: str) -> set[str]:
+    """Every id a table holds, for making new ids that take none of them."""
+    return {row[0] for row in conn.execute(f"SELECT id FROM [{table}]")}
+
+
 def possible_duplicates(conn: sqlite3.Connection, kind: Kind, items: Sequence[Item]) -> list[str]:
     """Warn about records that may be one already in the registry or earlier in the batch (see operations/duplicates.py)."""
     comparable = [(where, candidate(kind, values)) for where, values in items]

@@ -11,7 +11,8 @@ from registry.model.declaration import Kind
 from registry.model.errors import Conflict, NotFound, ValidationError
 from registry.model.kinds import KINDS, LINKS, get_kind
 from registry.model.rules import clean_record, describe, fold_translations, reference_problems
-from registry.operations.inserting import add_status_events, insert_many
+from registry.operations.inserting import insert_many
+from registry.operations.updating import write_changes
 from registry.store.database import Registry, Txn, decode_row, encode_row, fetch_row, record_exists, transaction
 
 
@@ -111,9 +112,7 @@ def update_in(txn: Txn, kind: Kind, record_id: str, values: Mapping[str, Any]) -
     problems = reference_problems(kind, checked.values, lambda k, i: record_exists(txn.conn, KINDS[k], i))
     if problems:
         raise ValidationError(problems)
-    txn.update(kind.table, {"id": record_id}, before, changes, record_id)
-    if kind.timeline and "status" in changes:
-        add_status_events(txn, [(record_id, new_row["status"], new_row.get("since") if "since" in changes else None, None)])
+    write_changes(txn, kind, record_id, before, changes)
     return Outcome(decode_row(kind, {**before, **changes}), checked.warnings)
 
 
