@@ -29,6 +29,8 @@ def stale_ids(runner: CliRunner, db: Path) -> set[str]:
 
 
 def test_verify_dates_the_check_today_and_the_record_is_no_longer_stale(runner: CliRunner, example_registry: Path) -> None:
+    long_ago = (dt.date.today() - dt.timedelta(days=400)).isoformat()
+    assert run(runner, example_registry, "edit", "assets", "nap-asilo", "--set", f"last_verified={long_ago}").exit_code == 0
     assert "nap-asilo" in stale_ids(runner, example_registry)
     result = run(runner, example_registry, "verify", "assets", "nap-asilo")
     assert result.exit_code == 0, result.output
@@ -67,3 +69,14 @@ def test_a_bad_verify_names_the_option_and_leaves_the_registry_as_it_was(runner:
         assert result.exit_code != 0 and words in result.output, (args, result.output)
         assert "Traceback" not in result.output
     assert dump(example_registry) == before
+
+
+def test_a_check_dated_after_the_day_judged_is_fresh_and_one_over_a_year_old_is_stale() -> None:
+    """Sites are built as of a day (a fixed one in tests); a record checked later than that day is not stale on them."""
+    from registry.model.rules import is_stale
+
+    checked = "2026-11-27"
+    assert not is_stale(checked, dt.date(2025, 6, 1))
+    assert not is_stale(checked, dt.date(2027, 11, 27))
+    assert is_stale(checked, dt.date(2027, 11, 28))
+    assert is_stale(None, dt.date(2025, 6, 1))

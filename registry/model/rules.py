@@ -171,7 +171,11 @@ def reference_problems(kind: Kind, values: Mapping[str, Any], exists: ReferenceE
 
 
 def is_stale(last_verified: str | None, today: dt.date | None = None) -> bool:
-    """A record not checked against reality for a year is stale."""
+    """A record not checked against reality for a year is stale.
+
+    A check dated after `today` counts as fresh: a site built as of an earlier
+    day (a fixed date in tests, a rebuilt archive) still shows it as checked.
+    """
     if not last_verified:
         return True
     today = today or dt.date.today()
