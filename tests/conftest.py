@@ -134,3 +134,14 @@ def pytest_configure(config: pytest.Config) -> None:
 
     if os.environ.get("CI") and not Path("/usr/bin/chromium").exists():
         raise pytest.UsageError("CI needs Debian's chromium at /usr/bin/chromium for the browser tests (apt-get install chromium)")
+
+
+def snapshot(db: Path) -> list[str]:
+    """Every row of every table, as SQL: 'the registry is exactly as it was' made checkable."""
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    try:
+        return list(conn.iterdump())
+    finally:
+        conn.close()

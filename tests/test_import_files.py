@@ -8,6 +8,7 @@ import sqlite3
 from pathlib import Path
 
 from click.testing import CliRunner
+from conftest import snapshot
 
 from registry.cli import cli
 from registry.formats.importing import files_to_import
@@ -25,14 +26,6 @@ def write(folder: Path, **files: str) -> Path:
     for name, text in files.items():
         (folder / name.replace("_csv", ".csv").replace("_json", ".json")).write_text(text, encoding="utf-8")
     return folder
-
-
-def snapshot(db: Path) -> list[str]:
-    conn = sqlite3.connect(db)
-    try:
-        return list(conn.iterdump())
-    finally:
-        conn.close()
 
 
 def invoke(db: Path, *args: str):

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from conftest import snapshot
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -25,14 +26,6 @@ INVENTARIO = (
     "Orto dei Ciliegi;garden;Via Vecchia Agnano;40,8340;14,1920;\r\n"
     "L'Asilo;building;Vico Maffei 4;40,8504;14,2565;occupied\r\n"
 )
-
-
-def snapshot(db: Path) -> list[str]:
-    conn = sqlite3.connect(db)
-    try:
-        return list(conn.iterdump())
-    finally:
-        conn.close()
 
 
 def rows(db: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:

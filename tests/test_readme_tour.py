@@ -26,7 +26,22 @@ def tour_lines() -> list[str]:
 
 def test_the_tour_covers_the_daily_commands() -> None:
     commands = {shlex.split(line, comments=True)[1] for line in tour_lines()}
-    assert {"init", "add", "edit", "timeline", "cite", "verify", "log", "remove", "restore", "import", "export", "check", "dump", "publish"} <= commands
+    assert {
+        "init",
+        "add",
+        "edit",
+        "timeline",
+        "cite",
+        "verify",
+        "log",
+        "remove",
+        "restore",
+        "import",
+        "export",
+        "check",
+        "dump",
+        "publish",
+    } <= commands
 
 
 def test_every_line_of_the_readme_tour_runs_in_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

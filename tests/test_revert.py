@@ -4,24 +4,16 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 from pathlib import Path
 
 from click.testing import CliRunner
+from conftest import snapshot
 
 from registry.cli import cli
 
 
 def run(runner: CliRunner, db: Path, *args: str) -> object:
     return runner.invoke(cli, ["--db", str(db), "--by", "tester", *args])
-
-
-def dump(db: Path) -> list[str]:
-    conn = sqlite3.connect(db)
-    try:
-        return list(conn.iterdump())
-    finally:
-        conn.close()
 
 
 def latest_change(runner: CliRunner, db: Path, kind: str, record_id: str) -> int:
@@ -67,16 +59,16 @@ def test_revert_puts_back_fields_links_citations_and_timeline_and_logs_itself(ru
 
 def test_reverting_to_the_current_state_changes_nothing(runner: CliRunner, example_registry: Path) -> None:
     mark = latest_change(runner, example_registry, "assets", "nap-asilo")
-    before = dump(example_registry)
+    before = snapshot(example_registry)
     result = run(runner, example_registry, "revert", "assets", "nap-asilo", "--to", str(mark))
     assert result.exit_code == 0 and "No change" in result.output
-    assert dump(example_registry) == before
+    assert snapshot(example_registry) == before
 
 
 def test_refused_reverts_name_the_problem_and_leave_the_registry_as_it_was(runner: CliRunner, example_registry: Path) -> None:
     db = example_registry
     other = latest_change(runner, db, "actors", "act-la-balena")
-    before = dump(db)
+    before = snapshot(db)
     for args, words in (
         (["revert", "assets", "nap-asilo", "--to", str(other)], "not in the story"),
         (["revert", "assets", "no-such-asset", "--to", "1"], "no asset 'no-such-asset'"),
@@ -86,4 +78,4 @@ def test_refused_reverts_name_the_problem_and_leave_the_registry_as_it_was(runne
         result = run(runner, db, *args)
         assert result.exit_code != 0 and words in result.output, (args, result.output)
         assert "Traceback" not in result.output
-    assert dump(db) == before
+    assert snapshot(db) == before

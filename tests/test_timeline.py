@@ -7,21 +7,13 @@ import sqlite3
 from pathlib import Path
 
 from click.testing import CliRunner
-from conftest import build_test_site
+from conftest import build_test_site, snapshot
 
 from registry.cli import cli
 
 
 def run(runner: CliRunner, db: Path, *args: str) -> object:
     return runner.invoke(cli, ["--db", str(db), "--by", "tester", *args])
-
-
-def dump(db: Path) -> list[str]:
-    conn = sqlite3.connect(db)
-    try:
-        return list(conn.iterdump())
-    finally:
-        conn.close()
 
 
 def steps(runner: CliRunner, db: Path, record_id: str) -> list[dict]:
@@ -106,7 +98,7 @@ def test_a_step_removed_by_mistake_is_logged_and_can_be_reverted(runner: CliRunn
 
 
 def test_bad_steps_name_the_option_and_leave_the_registry_as_it_was(runner: CliRunner, example_registry: Path) -> None:
-    before = dump(example_registry)
+    before = snapshot(example_registry)
     for args, words in (
         (["timeline", "add", "assets", "nap-asilo", "--on", "2011-13", "--status", "mapped"], "--on '2011-13'"),
         (["timeline", "add", "assets", "nap-asilo", "--on", "2011", "--status", "mappd"], "did you mean 'mapped'"),
@@ -118,4 +110,4 @@ def test_bad_steps_name_the_option_and_leave_the_registry_as_it_was(runner: CliR
         result = run(runner, example_registry, *args)
         assert result.exit_code != 0 and words in result.output, (args, result.output)
         assert "Traceback" not in result.output
-    assert dump(example_registry) == before
+    assert snapshot(example_registry) == before

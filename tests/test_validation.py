@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import snapshot
 
 from registry.cli import cli
 
@@ -19,15 +19,6 @@ GOOD_ASSET = {
     "lat": "40.799",
     "lon": "14.167",
 }
-
-
-def snapshot(db: Path) -> list[str]:
-    """Every row of every table, as SQL: 'row-for-row unchanged' made checkable."""
-    conn = sqlite3.connect(db)
-    try:
-        return list(conn.iterdump())
-    finally:
-        conn.close()
 
 
 def sets(values: dict[str, str]) -> list[str]:

@@ -4,24 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 from pathlib import Path
 
 from click.testing import CliRunner
+from conftest import snapshot
 
 from registry.cli import cli
 
 
 def run(runner: CliRunner, db: Path, *args: str) -> object:
     return runner.invoke(cli, ["--db", str(db), "--by", "tester", *args])
-
-
-def dump(db: Path) -> list[str]:
-    conn = sqlite3.connect(db)
-    try:
-        return list(conn.iterdump())
-    finally:
-        conn.close()
 
 
 def stale_ids(runner: CliRunner, db: Path) -> set[str]:
@@ -57,7 +49,7 @@ def test_verify_on_a_past_day_against_a_known_source_cites_it_once(runner: CliRu
 
 
 def test_a_bad_verify_names_the_option_and_leaves_the_registry_as_it_was(runner: CliRunner, example_registry: Path) -> None:
-    before = dump(example_registry)
+    before = snapshot(example_registry)
     tomorrow = (dt.date.today() + dt.timedelta(days=2)).isoformat()
     for args, words in (
         (["verify", "assets", "nap-asilo", "--on", "yesterday"], "--on 'yesterday'"),
@@ -68,7 +60,7 @@ def test_a_bad_verify_names_the_option_and_leaves_the_registry_as_it_was(runner:
         result = run(runner, example_registry, *args)
         assert result.exit_code != 0 and words in result.output, (args, result.output)
         assert "Traceback" not in result.output
-    assert dump(example_registry) == before
+    assert snapshot(example_registry) == before
 
 
 def test_a_check_dated_after_the_day_judged_is_fresh_and_one_over_a_year_old_is_stale() -> None:

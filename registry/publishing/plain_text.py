@@ -25,7 +25,8 @@ _BLOCK_END_RE = re.compile(r"(</(?:p|h[1-6]|ul|ol|blockquote|pre|table)>)")
 _local = threading.local()
 
 
-def _converter() -> Any:
+def markdown_converter() -> Any:
+    """One Markdown converter per thread, shared by the site's pages and plain text: building one costs more than a paragraph."""
     md = getattr(_local, "md", None)
     if md is None:
         import markdown
@@ -43,7 +44,7 @@ def plain_text(markdown_text: str | None) -> str | None:
     if _SYNTAX_RE.search(text) is not None:
         import nh3
 
-        md = _converter()
+        md = markdown_converter()
         md.reset()
         blocks = _BLOCK_END_RE.sub(r"\1\n", md.convert(text))
         text = html.unescape(nh3.clean(blocks, tags=set(), strip_comments=True))

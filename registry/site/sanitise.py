@@ -18,11 +18,10 @@ from __future__ import annotations
 
 import html
 import re
-import threading
-from typing import Any
 
 from markupsafe import Markup
 
+from registry.publishing.plain_text import markdown_converter
 from registry.publishing.plain_text import plain_text as paragraphs
 
 ALLOWED_TAGS = {
@@ -61,20 +60,6 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"scope"}, "td": set()}
 URL_SCHEMES = {"http", "https"}
 SAFE_URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
-
-_local = threading.local()
-
-
-def _converter() -> Any:
-    """One Markdown converter per thread: building it costs more than converting a paragraph."""
-    md = getattr(_local, "md", None)
-    if md is None:
-        import markdown
-
-        md = markdown.Markdown(extensions=["markdown.extensions.sane_lists", "markdown.extensions.tables"], output_format="html")
-        _local.md = md
-    return md
-
 
 _HEADING_RE = re.compile(r"<(/?)h([1-6])\b")
 
@@ -141,7 +126,7 @@ def markdown_html(text: str | None) -> Markup:
 
 def full_markdown_html(text: str) -> str:
     """Markdown rendered by Python-Markdown, headings lowered, then cleaned by the allow-list."""
-    md = _converter()
+    md = markdown_converter()
     md.reset()
     return clean_html(_lower_headings(md.convert(text)))
 
