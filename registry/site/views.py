@@ -18,12 +18,13 @@ from registry.model import vocab
 from registry.model.kinds import KINDS, LINKS, referring_fields
 from registry.model.rules import is_stale
 from registry.model.slugs import slugify
+from registry.model.terms import term_facts
 from registry.site import jsonld
 from registry.site.data import SiteData, text_language
 from registry.site.languages import language_name
 from registry.site.page_meta import trim_words
 from registry.site.sanitise import plain_text, safe_url
-from registry.site.words import UNTRANSLATED, Words, country_name, money, term
+from registry.site.words import UNTRANSLATED, Words, country_name, money
 
 
 @dataclass
@@ -204,6 +205,18 @@ def actor_view(data: SiteData, ctx: ViewContext, record: dict[str, Any]) -> dict
     return view
 
 
+def agreement_term(data: SiteData, ctx: ViewContext, record: dict[str, Any]) -> dict[str, Any]:
+    """An agreement's term as its page shows it: its state and what remains (`model/terms.py`), and its terms first to current."""
+    spec = KINDS["agreements"].term
+    if spec is None:
+        return {}
+    history = data.term_history("agreements", record["id"])
+    facts = term_facts(spec, record, ctx.today, history)
+    facts["state_label"] = vocab.label(ctx.words.TERM_STATES, facts["state"])
+    facts["status_label"] = vocab.label(ctx.words.AGREEMENT_STATUSES, record.get("status"))
+    return facts
+
+
 def agreement_view(data: SiteData, ctx: ViewContext, record: dict[str, Any]) -> dict[str, Any]:
     """An agreement: instrument, term and what remains of it, parties by role, commitments, money, document."""
     w = ctx.words
@@ -226,7 +239,7 @@ def agreement_view(data: SiteData, ctx: ViewContext, record: dict[str, Any]) -> 
         kind_url=facet_url("agreements", "kind", record["kind"]) if record.get("kind") else None,
         status_label=vocab.label(w.AGREEMENT_STATUSES, record.get("status")),
         status_url=facet_url("agreements", "status", record["status"]) if record.get("status") else None,
-        term=term(record, ctx.today, KINDS["agreements"].term),
+        term=agreement_term(data, ctx, record),
         parties_by_role=[
             {"role": role, "role_label": vocab.label(w.PARTY_ROLES, role), "parties": members} for role, members in by_role.items()
         ],
@@ -361,6 +374,8 @@ def record_json(data: SiteData, kind: str, record: dict[str, Any]) -> dict[str, 
         document[other.name] = data.referring(kind, record["id"], other.name)
     if spec.timeline:
         document["timeline"] = data.events.get(record["id"], [])
+    if spec.term is not None and spec.term.history:
+        document["terms"] = data.term_history(kind, record["id"])
     document["sources"] = data.sources.get((kind, record["id"]), [])
     if spec.has_place:
         document = feature(record, document)
