@@ -107,7 +107,10 @@ def _term_relation(kind: Kind, term: Term) -> Relation:
     )
 
 
-TERM_HISTORIES: tuple[Relation, ...] = tuple(_term_relation(k, k.term) for k in KINDS.values() if k.term is not None and k.term.history)
+def term_histories() -> tuple[Relation, ...]:
+    """The term history of every kind with a term, asked when needed, so a kind declared later has its own."""
+    return tuple(_term_relation(k, k.term) for k in KINDS.values() if k.term is not None and k.term.history)
 
-RELATIONS: tuple[Relation, ...] = (*(_link_relation(link) for link in LINKS), ASSET_EVENTS, SOURCES, CITATIONS, *TERM_HISTORIES)
+
+RELATIONS: tuple[Relation, ...] = (*(_link_relation(link) for link in LINKS), ASSET_EVENTS, SOURCES, CITATIONS, *term_histories())
 RELATION_BY_TABLE = {r.table: r for r in RELATIONS}

@@ -50,7 +50,7 @@ def _ending_by(term: Term, today: dt.date) -> str:
 def term_state(term: Term, values: Mapping[str, Any], today: dt.date, renewed: bool = False) -> str:
     """A record's term state as of `today`; `renewed` says its current term follows an earlier one (its history has two or more)."""
     return _state(
-        term, values.get("status"), term.start(values), values.get(term.ends), renewed, today.isoformat(), _ending_by(term, today)
+        term, values.get(term.status), term.start(values), values.get(term.ends), renewed, today.isoformat(), _ending_by(term, today)
     )
 
 

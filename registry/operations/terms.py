@@ -46,7 +46,7 @@ def term_state_sql(conn: sqlite3.Connection, kind: Kind, today: dt.date, row: st
         return "NULL"
     name = f"term_state_{kind.name}"
     conn.create_function(name, len(term.starts) + 3, state_function(term, today), deterministic=True)
-    columns = ", ".join(f"{row}.[{column}]" for column in ("status", *term.starts, term.ends))
+    columns = ", ".join(f"{row}.[{column}]" for column in (term.status, *term.starts, term.ends))
     history = "0"
     if term.history:
         history = f"(SELECT count(*) FROM {history_schema}[{term.history}] h WHERE h.[{term.history_key}] = {row}.[id])"
@@ -95,7 +95,7 @@ def _option(option: str, value: str, kind: str = "date") -> str:
 
 def _renewal_start(kind: Kind, term: Term, before: dict[str, Any], history: list[dict[str, Any]], ends: str, on: str | None) -> str:
     """The day the renewed term starts, once the renewal is known to make sense; else why not, naming the option."""
-    record_id, status = before["id"], before.get("status")
+    record_id, status = before["id"], before.get(term.status)
     renewable = (term.in_force, *((term.lapses_to,) if term.lapses_to else ()))
     if status not in renewable:
         raise ValidationError(
@@ -169,7 +169,7 @@ def renew_term(
         }
         txn.insert(term.history, renewed, str(next_id))
         changes: dict[str, Any] = {term.ends: ends}
-        if before.get("status") != term.in_force:
-            changes["status"] = term.in_force
+        if before.get(term.status) != term.in_force:
+            changes[term.status] = term.in_force
         txn.update(kind.table, {"id": record_id}, before, changes, record_id)
     return Renewal(before, {**before, **changes}, renewed)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from registry.model.kinds import KINDS, LINKS
-from registry.model.relations import RELATIONS, TERM_HISTORIES
+from registry.model.relations import RELATIONS, term_histories
 from registry.operations.terms import term_state_sql
 from registry.publishing.datapackage import write_data_package
 from registry.publishing.downloads import write_downloads
@@ -45,7 +45,6 @@ PUBLIC_INDEXES: dict[str, tuple[tuple[str, ...], ...]] = {
     "citations": (("record_kind", "record_id"),),
     "districts": (("city",),),
     "changes": (("changed_at",), ("table_name", "changed_at"), ("table_name", "record_id", "changed_at"), ("action",)),
-    **{r.table: ((r.fields[1].name, "starts_on"),) for r in TERM_HISTORIES},
 }
 
 # A column the public copy adds to each kind with a term: its term state as of
@@ -85,14 +84,13 @@ class Published:
 
 def public_tables() -> list[str]:
     """Every table that reaches the public, in an order that satisfies foreign keys."""
-    histories = [r.table for r in TERM_HISTORIES]
+    histories = [r.table for r in term_histories()]
     return [k.table for k in KINDS.values()] + [s.table for s in LINKS] + list(PUBLIC_TABLES_EXTRA) + histories + ["changes"]
 
 
 # The columns of the tables that are not a kind's, each declared public by name.
 PUBLIC_EXTRA_COLUMNS = {
     **{r.table: tuple(r.field_names) for r in RELATIONS if r.table in ("asset_events", "sources", "citations")},
-    **{r.table: tuple(r.field_names) for r in TERM_HISTORIES},
     "districts": ("id", "name", "city", "geometry"),
     "changes": PUBLIC_CHANGE_COLUMNS,
 }
@@ -106,6 +104,9 @@ def declared_public_columns(table: str) -> set[str]:
     link = next((s for s in LINKS if s.table == table), None)
     if link is not None:
         return {link.left_column, link.right_column, *(("role",) if link.roles is not None else ())}
+    history = next((r for r in term_histories() if r.table == table), None)
+    if history is not None:
+        return set(history.field_names)
     return set(PUBLIC_EXTRA_COLUMNS.get(table, ()))
 
 
@@ -163,6 +164,8 @@ def write_public_db(registry: Registry, target: Path, today: dt.date | None = No
         for table, indexes in PUBLIC_INDEXES.items():
             for index_columns in indexes:
                 _create_index(conn, table, index_columns)
+        for history in term_histories():
+            _create_index(conn, history.table, (history.fields[1].name, "starts_on"))
         for table, name, definition in ORDERED_INDEXES:
             conn.execute(f"CREATE INDEX IF NOT EXISTS [{name}] ON [{table}] ({definition})")
         write_summaries(conn)

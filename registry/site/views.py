@@ -144,6 +144,12 @@ def _common(data: SiteData, ctx: ViewContext, kind: str, record: dict[str, Any])
     }
 
 
+def _term_state(w: Words, agreement: dict[str, Any]) -> dict[str, Any]:
+    """An agreement's term state where another page lists it: as the public copy worked it out for the build's day."""
+    state = agreement.get("term_state")
+    return {"term_state": state, "term_label": vocab.label(w.TERM_STATES, state)}
+
+
 def asset_view(data: SiteData, ctx: ViewContext, record: dict[str, Any]) -> dict[str, Any]:
     """An asset: what and where, its status and timeline, its agreements and their parties, its cases."""
     w = ctx.words
@@ -157,6 +163,7 @@ def asset_view(data: SiteData, ctx: ViewContext, record: dict[str, Any]) -> dict
                 "kind_label": vocab.label(w.AGREEMENT_KINDS, agreement.get("kind")),
                 "status": agreement.get("status"),
                 "status_label": vocab.label(w.AGREEMENT_STATUSES, agreement.get("status")),
+                **_term_state(w, agreement),
                 "adopted_on": agreement.get("adopted_on"),
                 "expires_on": agreement.get("expires_on"),
                 "parties": [_ref(data, "actors", a, r, w.PARTY_ROLES) for a, r in data.linked("agreements", agreement_id, "actors")],
@@ -190,6 +197,7 @@ def actor_view(data: SiteData, ctx: ViewContext, record: dict[str, Any]) -> dict
             {
                 **_ref(data, "agreements", agreement_id, role, w.PARTY_ROLES),
                 "status_label": vocab.label(w.AGREEMENT_STATUSES, agreement.get("status")),
+                **_term_state(w, agreement),
                 "asset": _ref(data, "assets", str(asset_id)) if asset_id and data.get("assets", asset_id) else None,
             }
         )
@@ -234,12 +242,13 @@ def agreement_view(data: SiteData, ctx: ViewContext, record: dict[str, Any]) -> 
             "city": asset.get("city"),
             "status_label": vocab.label(w.ASSET_STATUSES, asset.get("status")),
         }
+    term = agreement_term(data, ctx, record)
     view.update(
         kind_label=vocab.label(w.AGREEMENT_KINDS, record.get("kind")),
         kind_url=facet_url("agreements", "kind", record["kind"]) if record.get("kind") else None,
         status_label=vocab.label(w.AGREEMENT_STATUSES, record.get("status")),
         status_url=facet_url("agreements", "status", record["status"]) if record.get("status") else None,
-        term=agreement_term(data, ctx, record),
+        term=term,
         parties_by_role=[
             {"role": role, "role_label": vocab.label(w.PARTY_ROLES, role), "parties": members} for role, members in by_role.items()
         ],
@@ -254,6 +263,7 @@ def agreement_view(data: SiteData, ctx: ViewContext, record: dict[str, Any]) -> 
             [{**p, "url": _absolute(ctx, p["url"])} for p in parties],
             {**asset_ref, "url": _absolute(ctx, asset_ref["url"])} if asset_ref else None,
             terms_page(ctx),
+            term.get("state"),
         ),
     )
     return view

@@ -91,9 +91,9 @@ def _lapsed(kind: Kind, record: dict[str, Any], today: dt.date) -> list[str]:
     term = kind.term
     if term is None or term_state(term, record, today) != "lapsed":
         return []
-    ending = f"; or, if it ended, `commons edit {kind.name} {record['id']} --set status={term.lapses_to}`" if term.lapses_to else ""
+    ending = f"; or, if it ended, `commons edit {kind.name} {record['id']} --set {term.status}={term.lapses_to}`" if term.lapses_to else ""
     return [
-        f"{kind.singular} {record['id']!r} has lapsed: its term ended on {record.get(term.ends)} but its status is still "
+        f"{kind.singular} {record['id']!r} has lapsed: its term ended on {record.get(term.ends)} but its {term.status} is still "
         f"{term.in_force!r}; renew it (`commons {kind.name} renew {record['id']} --until YYYY-MM-DD`){ending}"
     ]
 
