@@ -368,3 +368,24 @@ def test_a_kind_declared_with_a_term_gets_its_states_history_and_renewal_with_no
             ("lido", "2020-01-02", "2030-01-01"),
         ]
         conn.close()
+
+
+def test_merging_a_renewed_agreement_moves_its_terms_to_the_kept_one(runner: CliRunner, example_registry: Path) -> None:
+    ok(runner, example_registry, "edit", "agreements", LAPSED, "--set", "expires_on=2020-05-31")
+    ok(runner, example_registry, "agreements", "renew", LAPSED, "--until", "2030-05-31")
+    ok(runner, example_registry, "merge", "agreements", RENEWED, LAPSED, "--yes")
+    terms = json.loads(ok(runner, example_registry, "show", "agreements", RENEWED, "--json"))["terms"]
+    assert [(t["starts_on"], t["ends_on"]) for t in terms] == [("2016-06-01", "2020-05-31"), ("2020-06-01", "2030-05-31")]
+    assert "problem" not in ok(runner, example_registry, "check")
+
+
+def test_reverting_a_renewal_puts_back_the_end_date_and_takes_the_terms_away(runner: CliRunner, example_registry: Path) -> None:
+    ok(runner, example_registry, "edit", "agreements", LAPSED, "--set", "expires_on=2020-05-31")
+    conn = sqlite3.connect(example_registry)
+    edit = conn.execute("SELECT max(id) FROM changes").fetchone()[0]
+    conn.close()
+    ok(runner, example_registry, "agreements", "renew", LAPSED, "--until", "2030-05-31")
+    assert "agreement_terms/" in ok(runner, example_registry, "log", "agreements", LAPSED), "the terms are part of the agreement's story"
+    ok(runner, example_registry, "revert", "agreements", LAPSED, "--to", str(edit))
+    shown = json.loads(ok(runner, example_registry, "show", "agreements", LAPSED, "--json"))
+    assert shown["terms"] == [] and shown["expires_on"] == "2020-05-31" and shown["term_state"] == "lapsed"
