@@ -389,3 +389,13 @@ def test_reverting_a_renewal_puts_back_the_end_date_and_takes_the_terms_away(run
     ok(runner, example_registry, "revert", "agreements", LAPSED, "--to", str(edit))
     shown = json.loads(ok(runner, example_registry, "show", "agreements", LAPSED, "--json"))
     assert shown["terms"] == [] and shown["expires_on"] == "2020-05-31" and shown["term_state"] == "lapsed"
+
+
+def test_a_dump_and_load_keep_the_history_of_terms(runner: CliRunner, example_registry: Path, tmp_path: Path) -> None:
+    ok(runner, example_registry, "edit", "agreements", LAPSED, "--set", "expires_on=2020-05-31")
+    ok(runner, example_registry, "agreements", "renew", LAPSED, "--until", "2030-05-31", "--instrument", "Giunta resolution 12/2025")
+    ok(runner, example_registry, "dump", str(tmp_path / "dump"))
+    loaded = tmp_path / "loaded.db"
+    ok(runner, loaded, "load", str(tmp_path / "dump"))
+    terms = json.loads(ok(runner, example_registry, "show", "agreements", LAPSED, "--json"))["terms"]
+    assert json.loads(ok(runner, loaded, "show", "agreements", LAPSED, "--json"))["terms"] == terms
