@@ -50,6 +50,7 @@ class Published:
     later: str
     suspended: str
     backdated_table: str
+    lapsed: str = ""
 
 
 def utc_today() -> dt.date:
@@ -76,10 +77,11 @@ def published(example_master: Path, tmp_path_factory: pytest.TempPathFactory) ->
     registry = open_registry(path, by="tester")
     today = utc_today()
     open_ended = [a for a in list_records(registry, "agreements") if a["status"] == "active" and not a["expires_on"] and a["asset_id"]]
-    soon, later, suspended = open_ended[0]["id"], open_ended[1]["id"], open_ended[2]["id"]
+    soon, later, suspended, lapsed = open_ended[0]["id"], open_ended[1]["id"], open_ended[2]["id"], open_ended[3]["id"]
     update_record(registry, "agreements", soon, {"expires_on": (today + dt.timedelta(days=182)).isoformat(), "rent_eur_per_year": 1200})
     update_record(registry, "agreements", later, {"expires_on": (today + dt.timedelta(days=548)).isoformat(), "rent_eur_per_year": 0})
     update_record(registry, "agreements", suspended, {"status": "suspended"})
+    update_record(registry, "agreements", lapsed, {"expires_on": (today - dt.timedelta(days=30)).isoformat()})
     add_record(
         registry,
         "assets",
@@ -110,7 +112,7 @@ def published(example_master: Path, tmp_path_factory: pytest.TempPathFactory) ->
     registry.conn.execute("UPDATE changes SET changed_at = ? WHERE table_name = 'actors'", [two_months_ago])
     database = publish_registry(registry, folder / "public").database
     registry.close()
-    return Published(path, database, today, soon, later, suspended, "actors")
+    return Published(path, database, today, soon, later, suspended, "actors", lapsed)
 
 
 @pytest.fixture(scope="module")
@@ -165,6 +167,7 @@ async def run_query(ds: Any, name: str, **params: str) -> list[dict[str, Any]]:
 
 TESTED_QUERIES = {
     "agreements_expiring",
+    "lapsed_agreements",
     "commons_without_active_agreement",
     "assets_by_status_and_district",
     "agreements_per_co_manager",
@@ -199,6 +202,17 @@ async def test_agreements_expiring_within_n_months(ds: Any, published: Published
     assert [(r["expires_on"], r["id"]) for r in rows] == expected
     assert published.soon in [r["id"] for r in rows]
     assert (published.later in [r["id"] for r in rows]) == (months == "24")
+
+
+async def test_lapsed_agreements_are_the_active_ones_whose_end_has_passed(ds: Any, published: Published) -> None:
+    expected = sorted(
+        (a["expires_on"], a["id"])
+        for a in records(published, "agreements")
+        if a["status"] == "active" and a["expires_on"] and a["expires_on"] < published.today.isoformat()
+    )
+    rows = await run_query(ds, "lapsed_agreements")
+    assert [(r["expires_on"], r["id"]) for r in rows] == expected
+    assert published.lapsed in [r["id"] for r in rows]
 
 
 @pytest.mark.parametrize("city", ["", "Napoli", "Nowhere"])

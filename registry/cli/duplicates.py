@@ -65,7 +65,7 @@ def duplicates(settings: Settings, kind: str, min_score: int, as_json: bool) -> 
 def merge(settings: Settings, kind: str, keep: str, drop: str, yes: bool, dry_run: bool) -> None:
     """Merge DROP into KEEP: two records of one kind that describe the same thing.
 
-    DROP's links (with their roles), citations, timeline steps and the records
+    DROP's links (with their roles), citations, timeline steps, terms and the records
     of other kinds that name it (an agreement's asset_id) move to KEEP; a link,
     citation or step KEEP already has is not doubled. KEEP's empty fields are
     filled from DROP; a field KEEP already has is never overwritten. DROP is then

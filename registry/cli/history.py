@@ -78,7 +78,7 @@ def restore(settings: Settings, kind: str, record_id: str) -> None:
 @pass_settings
 @reports_errors
 def revert(settings: Settings, kind: str, record_id: str, to_change: int) -> None:
-    """Put a record back as it was just after an earlier change: fields, links, citations and timeline.
+    """Put a record back as it was just after an earlier change: fields, links, citations, timeline and terms.
 
     The revert is logged as changes of its own, so it can itself be reverted.
     A removed record comes back with `commons restore` instead.

@@ -108,10 +108,17 @@ def show(settings: Settings, kind: str, record_id: str, as_json: bool) -> None:
     if details is None:
         get_record(registry, kind, record_id)  # raises NotFound with a suggestion
         return
+    spec = get_kind(kind)
+    if spec.term is not None:
+        import datetime as dt
+
+        from registry.model.terms import term_state
+
+        details["term_state"] = term_state(spec.term, details, dt.date.today(), len(details.get("terms") or ()) > 1)
     if as_json:
         click.echo(json.dumps(details, ensure_ascii=False, indent=2))
         return
-    click.echo(format_record(details, get_kind(kind).field_names))
+    click.echo(format_record(details, spec.field_names))
     if is_stale(details.get("last_verified")):
         click.secho(f"\nstale: last verified {details.get('last_verified') or 'never'}", fg="yellow")
 
@@ -155,12 +162,20 @@ def list_command(settings: Settings, kind: str, filters: tuple[str, ...], stale:
     from registry.operations.records import list_records
 
     where = {k: v for k, v in parse_assignments(filters).items()}
-    records = list_records(settings.open(reading=True), kind, where)
+    registry = settings.open(reading=True)
+    records = list_records(registry, kind, where)
     if stale:
         records = [r for r in records if is_stale(r.get("last_verified"))]
     spec = get_kind(kind)
     if fmt is not None:
         click.echo(FORMAT_BY_NAME[fmt].write(spec, records, spec.field_names), nl=False)
+    elif spec.term is not None:
+        import datetime as dt
+
+        from registry.operations.terms import term_states
+
+        states = term_states(registry, spec, dt.date.today())
+        click.echo(format_table([{**r, "term": states.get(r["id"])} for r in records], [*spec.summary_columns, "term"]))
     else:
         click.echo(format_table(records, spec.summary_columns))
 
@@ -324,28 +339,3 @@ def check(settings: Settings) -> None:
     if not report.ok:
         raise click.ClickException("\n".join(report.problems) + f"\n{len(report.problems)} problem(s) found")
     click.echo(f"OK: {report.records} records checked, {len(report.notices)} notice(s)")
-
-
-@cli.group()
-def agreements() -> None:
-    """Questions about agreements."""
-
-
-@agreements.command()
-@click.option(
-    "--within", default="90d", show_default=True, help="How far ahead to look: days (90d), weeks (12w), months (6m) or years (1y)."
-)
-@pass_settings
-@reports_errors
-def expiring(settings: Settings, within: str) -> None:
-    """Active agreements that expire within a period, soonest first.
-
-    \b
-    Example:
-      commons agreements expiring --within 1y
-    """
-    from registry.cli.tables import format_table
-    from registry.operations.agreements import expiring_agreements, parse_window
-
-    rows = expiring_agreements(settings.open(reading=True), parse_window(within))
-    click.echo(format_table(rows, ["id", "title", "expires_on", "asset_id"]) if rows else f"No active agreement expires within {within}.")

@@ -37,14 +37,22 @@ def format_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], widt
 
 
 def format_record(details: Mapping[str, Any], field_names: Sequence[str]) -> str:
-    """A record sheet: its fields, then links, timeline and sources."""
+    """A record sheet: its fields (and its term's state), then links, terms, timeline and sources."""
     width = max(len(f) for f in field_names)
     lines = [f"{name.ljust(width)}  {_cell(details.get(name))}" for name in field_names if details.get(name) not in (None, "", [])]
+    if details.get("term_state"):
+        lines.append(f"{'term'.ljust(width)}  {details['term_state']}")
     for kind, linked in (details.get("links") or {}).items():
         lines.append(f"\n{kind}:")
         for item in linked:
             role = f" ({item['role']})" if item.get("role") else ""
             lines.append(f"  {item['id']}{role} — {item.get('title') or ''}")
+    if details.get("terms"):
+        lines.append("\nterms:")
+        for term in details["terms"]:
+            act = f" — {term['instrument']}" if term.get("instrument") else ""
+            source = f" <{term['source_url']}>" if term.get("source_url") else ""
+            lines.append(f"  {term.get('starts_on') or '?'} to {term.get('ends_on') or 'open-ended'}{act}{source}")
     if details.get("timeline"):
         lines.append("\ntimeline:")
         for step in details["timeline"]:

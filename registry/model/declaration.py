@@ -94,11 +94,24 @@ class MapLayer:
 
 @dataclass(frozen=True)
 class Term:
-    """A kind whose records hold for a term: the fields it starts on (first given wins), ends on, and the status in force."""
+    """A kind whose records hold for a term: when it starts and ends, which statuses mean what, and where renewals are kept.
+
+    `starts` are the fields it starts on (the first given wins); `status` the
+    field saying whether it holds, and `in_force` its value for a record that holds; `terminated` the statuses that end it for
+    good; `lapses_to` the status a lapsed record is given when it is not
+    renewed, and from which a renewal brings it back. Every term's history is
+    kept in the table `history`, one row per term, keyed by `history_key`.
+    """
 
     starts: tuple[str, ...]
     ends: str
     in_force: str
+    terminated: tuple[str, ...] = ()
+    lapses_to: str | None = None
+    history: str = ""
+    history_key: str = ""
+    status: str = "status"
+    ending_within_days: int = 90  # a term ending this soon is "ending": time to renew it
 
     def start(self, values: Mapping[str, Any]) -> Any:
         return next((values[name] for name in self.starts if values.get(name)), None)

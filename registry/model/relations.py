@@ -1,4 +1,4 @@
-"""The public tables that are not a kind's own: links between records, asset timelines, sources and citations.
+"""The public tables that are not a kind's own: links between records, asset timelines, sources, citations and terms.
 
 Each is declared once, as fields like a kind's, so the data package, the
 codebook and the public copy read one description: who is party to what,
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from registry.model import vocab
-from registry.model.declaration import Field, LinkSpec
+from registry.model.declaration import Field, Kind, LinkSpec, Term
 from registry.model.kinds import KINDS, LINKS
 
 
@@ -85,5 +85,32 @@ CITATIONS = Relation(
     primary_key=("source_id", "record_kind", "record_id"),
 )
 
-RELATIONS: tuple[Relation, ...] = (*(_link_relation(link) for link in LINKS), ASSET_EVENTS, SOURCES, CITATIONS)
+
+def _term_relation(kind: Kind, term: Term) -> Relation:
+    """The history of a kind's terms, from its `Term`: one row per term, the first as it was before any renewal."""
+    return Relation(
+        table=term.history,
+        title=f"{kind.singular.capitalize()} terms",
+        description=(
+            f"The history of each {kind.singular}'s terms: the term it was made for, then each renewal, with the act that renewed it. "
+            f"The current term is the last; its end is the {kind.singular}'s {term.ends}."
+        ),
+        fields=(
+            Field("id", "integer", "Number of the term, unique across all histories.", required=True),
+            Field(term.history_key, "ref", f"The {kind.singular}: an id in {kind.name}.", required=True, ref=kind.name),
+            Field("starts_on", "date", "Date the term took effect (YYYY-MM-DD)."),
+            Field("ends_on", "date", "Date the term ends (YYYY-MM-DD); empty when open-ended."),
+            Field("instrument", "text", "The act that made or renewed it, e.g. 'Giunta resolution 12/2026'."),
+            Field("source_id", "integer", "The source that records it: a number in sources.", ref="sources"),
+        ),
+        primary_key=("id",),
+    )
+
+
+def term_histories() -> tuple[Relation, ...]:
+    """The term history of every kind with a term, asked when needed, so a kind declared later has its own."""
+    return tuple(_term_relation(k, k.term) for k in KINDS.values() if k.term is not None and k.term.history)
+
+
+RELATIONS: tuple[Relation, ...] = (*(_link_relation(link) for link in LINKS), ASSET_EVENTS, SOURCES, CITATIONS, *term_histories())
 RELATION_BY_TABLE = {r.table: r for r in RELATIONS}

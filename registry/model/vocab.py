@@ -80,6 +80,16 @@ AGREEMENT_STATUSES = {
     "revoked": "Revoked",
 }
 
+# Where a record stands in its term, derived from its status and dates (registry/model/terms.py), never stored by hand.
+TERM_STATES = {
+    "pending": "Not yet in force",
+    "in_force": "In force",
+    "renewed": "Renewed",
+    "ending": "Ending soon",
+    "lapsed": "Lapsed",
+    "terminated": "Terminated",
+}
+
 PARTY_ROLES = {
     "municipality": "Municipality",
     "co_manager": "Co-manager",

@@ -6,20 +6,23 @@ import datetime as dt
 from typing import Any
 
 from registry.model.errors import ValidationError
+from registry.model.terms import IN_FORCE_STATES
+from registry.operations.terms import records_in_states
 from registry.store.database import Registry
 
 
-def expiring_agreements(registry: Registry, within_days: int = 90, today: dt.date | None = None) -> list[dict[str, Any]]:
-    """Active agreements whose term ends within the window, soonest first."""
+def expiring_agreements(
+    registry: Registry, within_days: int = 90, today: dt.date | None = None, *, lapsed: bool = False
+) -> list[dict[str, Any]]:
+    """Agreements in force whose term ends within the window, and with `lapsed` those whose term ended unrenewed; soonest end first."""
     today = today or dt.date.today()
-    until = today + dt.timedelta(days=within_days)
-    cursor = registry.conn.execute(
-        "SELECT id, title, expires_on, asset_id, status FROM agreements"
-        " WHERE status = 'active' AND expires_on IS NOT NULL AND expires_on BETWEEN ? AND ? ORDER BY expires_on, id",
-        [today.isoformat(), until.isoformat()],
-    )
-    columns = [d[0] for d in cursor.description]
-    return [dict(zip(columns, row, strict=True)) for row in cursor]
+    until = (today + dt.timedelta(days=within_days)).isoformat()
+    found = records_in_states(registry, "agreements", (*IN_FORCE_STATES, *(("lapsed",) if lapsed else ())), today)
+    return [
+        {key: row[key] for key in ("id", "title", "expires_on", "asset_id", "status", "term_state")}
+        for row in found
+        if row["expires_on"] and (row["term_state"] == "lapsed" or today.isoformat() <= row["expires_on"] <= until)
+    ]
 
 
 MAX_WINDOW_DAYS = 100 * 365  # agreements are dated; a century ahead covers the longest leasehold

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from registry.model.declaration import Kind
 from registry.model.kinds import KINDS, LINKS, get_kind, referring_fields
 from registry.store.database import decode_row, fetch_row
 
@@ -67,8 +68,21 @@ def asset_timeline(conn: sqlite3.Connection, asset_id: str) -> list[dict[str, An
     )
 
 
+def term_history(conn: sqlite3.Connection, kind: Kind, record_id: str) -> list[dict[str, Any]]:
+    """A record's terms, first to current, with the source that records each; empty when it was never renewed."""
+    term = kind.term
+    if term is None or not term.history:
+        return []
+    return _rows(
+        conn,
+        f"SELECT h.id, h.starts_on, h.ends_on, h.instrument, h.source_id, s.url AS source_url, s.title AS source_title "
+        f"FROM [{term.history}] h LEFT JOIN sources s ON s.id = h.source_id WHERE h.[{term.history_key}] = ? ORDER BY h.starts_on, h.id",
+        [record_id],
+    )
+
+
 def record_details(conn: sqlite3.Connection, kind_name: str, record_id: str) -> dict[str, Any] | None:
-    """Everything `show` prints: the record plus links, sources and (for assets) the timeline."""
+    """Everything `show` prints: the record plus links, sources, (for assets) the timeline and (for agreements) the terms."""
     kind = get_kind(kind_name)
     row = fetch_row(conn, kind, record_id)
     if row is None:
@@ -78,4 +92,6 @@ def record_details(conn: sqlite3.Connection, kind_name: str, record_id: str) -> 
     details["sources"] = record_sources(conn, kind.name, record_id)
     if kind.timeline:
         details["timeline"] = asset_timeline(conn, record_id)
+    if kind.term is not None and kind.term.history:
+        details["terms"] = term_history(conn, kind, record_id)
     return details

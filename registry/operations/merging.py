@@ -1,4 +1,4 @@
-"""Merging two records that describe one thing: the kept one takes the other's links, sources, timeline and references.
+"""Merging two records that describe one thing: the kept one takes the other's links, sources, timeline, terms and references.
 
 Everything happens in one transaction and every row it touches is logged, so
 `commons log` shows the merge step by step, and `commons restore` brings the
@@ -67,6 +67,7 @@ def _merge_in(txn: Txn, kind: Kind, keep: str, drop: str) -> Merge:
     _move_citations(txn, kind, merge)
     if kind.timeline:
         _move_timeline(txn, merge)
+    _move_terms(txn, kind, merge)
     _move_references(txn, kind, merge)
     _fill_empty_fields(txn, kind, kept, dropped, merge)
     txn.delete(kind.table, {"id": drop}, dropped, drop)
@@ -156,6 +157,18 @@ def _move_timeline(txn: Txn, merge: Merge) -> None:
         said = f"timeline step {row['happened_on']} {row['status']}" + (f" ({row['document']})" if row["document"] else "")
         _move_or_drop(txn, "asset_events", row, {"asset_id": merge.keep}, str(row["id"]), bool(twins))
         (merge.shared if twins else merge.moved).append(said)
+
+
+def _move_terms(txn: Txn, kind: Kind, merge: Merge) -> None:
+    """The dropped record's terms join the kept one's history; a term it already has (same start and end) is not doubled."""
+    term = kind.term
+    if term is None or not term.history:
+        return
+    key = term.history_key
+    for row in _rows(txn, term.history, f"[{key}] = ? ORDER BY starts_on, id", [merge.drop]):
+        twins = _rows(txn, term.history, f"[{key}] = ? AND starts_on IS ? AND ends_on IS ?", [merge.keep, row["starts_on"], row["ends_on"]])
+        _move_or_drop(txn, term.history, row, {key: merge.keep}, str(row["id"]), bool(twins))
+        (merge.shared if twins else merge.moved).append(f"term {row['starts_on'] or '?'} to {row['ends_on'] or 'open-ended'}")
 
 
 def _move_references(txn: Txn, kind: Kind, merge: Merge) -> None:

@@ -125,10 +125,12 @@ class Owned:
 
 
 def owned_tables(kind: Kind) -> list[Owned]:
-    """Links this record holds, its timeline and its citations: removed along with it."""
+    """Links this record holds, its timeline, its terms and its citations: removed along with it."""
     owned = [Owned(spec.table, spec.left_column) for spec in LINKS if spec.left_kind == kind.name]
     if kind.timeline:
         owned.append(Owned("asset_events", "asset_id"))
+    if kind.term is not None and kind.term.history:
+        owned.append(Owned(kind.term.history, kind.term.history_key))
     return owned
 
 

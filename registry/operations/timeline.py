@@ -60,7 +60,7 @@ def add_step(
         raise ValidationError(problems)
     with transaction(registry) as txn:
         _require_record(txn, kind, record_id)
-        source_id = _source_id(txn, source) if source else None
+        source_id = source_number(txn, source) if source else None
         step_id = (txn.conn.execute("SELECT coalesce(max(id), 0) FROM asset_events").fetchone()[0] or 0) + 1
         step = {
             "id": step_id,
@@ -75,7 +75,7 @@ def add_step(
     return step
 
 
-def _source_id(txn: Txn, source: str) -> int:
+def source_number(txn: Txn, source: str) -> int:
     """A source the registry holds, by number or URL; a new one is added with `commons cite` first, with its title."""
     found = txn.conn.execute("SELECT id FROM sources WHERE url = ? OR CAST(id AS TEXT) = ?", [source, source]).fetchone()
     if found is None:

@@ -72,11 +72,14 @@ def _resource(file: DownloadFile, resource_of: dict[str, str]) -> dict[str, Any]
         "hash": f"sha256:{file.sha256}",
         "dataset": table.name,
     }
-    if fmt.name == "json":
+    # An empty JSON table ([]) names no columns, so no reader can take it as a table: it is
+    # described as a plain file (its CSV, with its header, is still the tabular one).
+    tabular_json = fmt.name == "json" and not file.empty
+    if tabular_json:
         # Frictionless reads a JSON table through a parser that reports no byte count, so a
         # size or hash given for one fails validation; the same file's size is on the data page.
         del resource["bytes"], resource["hash"]
-    if fmt.rows is not None:
+    if fmt.rows is not None and (fmt.name != "json" or tabular_json):
         tabular = fmt.name
         resource["profile"] = "tabular-data-resource"
         if table.kind is not None:

@@ -47,6 +47,7 @@ class DownloadFile:
     path: Path
     bytes: int
     sha256: str
+    empty: bool = False  # the table has no rows yet (a registry where no agreement was ever renewed)
 
 
 def download_tables() -> list[DownloadTable]:
@@ -96,8 +97,9 @@ def write_downloads(conn: sqlite3.Connection, directory: Path, cache: Path | Non
         else:
             hashes = _write_table(conn, table, directory)
         current[table.name] = [key, [file_stamp(p) for p in paths], hashes]
+        empty = conn.execute(f"SELECT NOT EXISTS (SELECT 1 FROM [{table.table}])").fetchone()[0] == 1
         for fmt, path, sha in zip(table.formats, paths, hashes, strict=True):
-            written.append(DownloadFile(table, fmt, path, path.stat().st_size, sha))
+            written.append(DownloadFile(table, fmt, path, path.stat().st_size, sha, empty))
     if cache is not None:
         write_json_cache(cache, current)
     return written

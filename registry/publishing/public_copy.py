@@ -9,6 +9,7 @@ reproducible and unchanged files are not rewritten.
 
 from __future__ import annotations
 
+import datetime as dt
 import filecmp
 import os
 import sqlite3
@@ -16,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from registry.model.kinds import KINDS, LINKS
-from registry.model.relations import RELATIONS
+from registry.model.relations import RELATIONS, term_histories
+from registry.operations.terms import term_state_sql
 from registry.publishing.datapackage import write_data_package
 from registry.publishing.downloads import write_downloads
 from registry.publishing.summaries import write_summaries
@@ -45,6 +47,11 @@ PUBLIC_INDEXES: dict[str, tuple[tuple[str, ...], ...]] = {
     "changes": (("changed_at",), ("table_name", "changed_at"), ("table_name", "record_id", "changed_at"), ("action",)),
 }
 
+# A column the public copy adds to each kind with a term: its term state as of
+# the day the copy is made (`model/terms.py`), so Datasette can filter, facet and
+# index by it ("Lapsed agreements") where SQL alone could not ask the rule.
+TERM_STATE_COLUMN = "term_state"
+
 
 # Indexes in the order the canned queries of metadata.json sort by, so Datasette
 # streams their first 1,000 rows instead of sorting the whole table (at 1M
@@ -61,6 +68,7 @@ ORDERED_INDEXES: tuple[tuple[str, str, str], ...] = (
     ("case_studies", "idx_case_studies_title_id", "[title], [id]"),
     ("agreements", "idx_agreements_asset_id_status", "[asset_id], [status]"),
     ("agreements", "idx_agreements_rent_order", "([rent_eur_per_year] IS NULL), [rent_eur_per_year] DESC, [id]"),
+    ("agreements", "idx_agreements_term_state_expires_on_id", "[term_state], [expires_on], [id]"),
 )
 
 
@@ -76,7 +84,8 @@ class Published:
 
 def public_tables() -> list[str]:
     """Every table that reaches the public, in an order that satisfies foreign keys."""
-    return [k.table for k in KINDS.values()] + [s.table for s in LINKS] + list(PUBLIC_TABLES_EXTRA) + ["changes"]
+    histories = [r.table for r in term_histories()]
+    return [k.table for k in KINDS.values()] + [s.table for s in LINKS] + list(PUBLIC_TABLES_EXTRA) + histories + ["changes"]
 
 
 # The columns of the tables that are not a kind's, each declared public by name.
@@ -95,6 +104,9 @@ def declared_public_columns(table: str) -> set[str]:
     link = next((s for s in LINKS if s.table == table), None)
     if link is not None:
         return {link.left_column, link.right_column, *(("role",) if link.roles is not None else ())}
+    history = next((r for r in term_histories() if r.table == table), None)
+    if history is not None:
+        return set(history.field_names)
     return set(PUBLIC_EXTRA_COLUMNS.get(table, ()))
 
 
@@ -108,15 +120,18 @@ def all_private_fields() -> list[str]:
     return sorted({name for kind in KINDS.values() for name in kind.private_field_names})
 
 
-def write_public_db(registry: Registry, target: Path) -> dict[str, int]:
+def write_public_db(registry: Registry, target: Path, today: dt.date | None = None) -> dict[str, int]:
     """Copy the public tables and columns into a fresh SQLite file, with search and indexes.
 
     The copy is plain SQL run by SQLite itself (INSERT … SELECT from the
     registry attached read-only), in primary-key order, in one transaction:
     no row passes through Python, so a rebuild after one edit republishes a
     10k-record registry in a fraction of a second, and the same registry
-    always gives the same bytes.
+    always gives the same bytes on the same day. The one exception is the
+    term state of kinds with a term, asked of `model/terms.py` for each row
+    as of `today` (the build's date), so the copy says what the pages say.
     """
+    today = today or dt.date.today()
     tmp = target.with_name(target.name + ".tmp")
     tmp.unlink(missing_ok=True)
     source = registry.conn
@@ -129,13 +144,14 @@ def write_public_db(registry: Registry, target: Path) -> dict[str, int]:
         conn.execute("ATTACH DATABASE ? AS registry", (f"{Path(registry.path).resolve().as_uri()}?mode=ro",))
         conn.execute("BEGIN")
         for table, columns in plans:
-            conn.execute(_create_table_sql(source, table, columns))
-            select = ", ".join(_public_expression(table, c) for c in columns)
+            derived = _derived_columns(conn, table, today)
+            conn.execute(_create_table_sql(source, table, columns, list(derived)))
+            select = ", ".join([*(_public_expression(table, c) for c in columns), *derived.values()])
             pk = _primary_key(source, table)
             order = ", ".join(f"[{c}]" for c in pk) or "rowid"
-            names = ", ".join(f"[{c}]" for c in columns)
+            names = ", ".join(f"[{c}]" for c in [*columns, *derived])
             conn.execute(
-                f"INSERT INTO main.[{table}] ({names}) SELECT {select} FROM registry.[{table}]{_public_filter(table)} ORDER BY {order}"
+                f"INSERT INTO main.[{table}] ({names}) SELECT {select} FROM registry.[{table}] AS [row]{_public_filter(table)} ORDER BY {order}"
             )
             counts[table] = conn.execute(f"SELECT count(*) FROM main.[{table}]").fetchone()[0]
         conn.execute("COMMIT")
@@ -148,6 +164,8 @@ def write_public_db(registry: Registry, target: Path) -> dict[str, int]:
         for table, indexes in PUBLIC_INDEXES.items():
             for index_columns in indexes:
                 _create_index(conn, table, index_columns)
+        for history in term_histories():
+            _create_index(conn, history.table, (history.fields[1].name, "starts_on"))
         for table, name, definition in ORDERED_INDEXES:
             conn.execute(f"CREATE INDEX IF NOT EXISTS [{name}] ON [{table}] ({definition})")
         write_summaries(conn)
@@ -165,8 +183,16 @@ def _primary_key(source: sqlite3.Connection, table: str) -> list[str]:
     return [row[1] for row in sorted(source.execute(f"PRAGMA table_info([{table}])"), key=lambda r: r[5]) if row[5]]
 
 
-def _create_table_sql(source: sqlite3.Connection, table: str, columns: list[str]) -> str:
-    """The public table: the registry's columns that may be published, their types, key and references."""
+def _derived_columns(conn: sqlite3.Connection, table: str, today: dt.date) -> dict[str, str]:
+    """Columns the public copy computes for a table, by name, with the SQL that computes each from the registry's row."""
+    kind = next((k for k in KINDS.values() if k.table == table), None)
+    if kind is None or kind.term is None:
+        return {}
+    return {TERM_STATE_COLUMN: term_state_sql(conn, kind, today, "[row]", "registry.")}
+
+
+def _create_table_sql(source: sqlite3.Connection, table: str, columns: list[str], derived: list[str] | None = None) -> str:
+    """The public table: the registry's columns that may be published, their types, key and references, then derived ones."""
     declared = {row[1]: row[2] for row in source.execute(f"PRAGMA table_info([{table}])")}
     references = {fk[3]: (fk[2], fk[4]) for fk in source.execute(f"PRAGMA foreign_key_list([{table}])")}
     pk = _primary_key(source, table)
@@ -178,6 +204,7 @@ def _create_table_sql(source: sqlite3.Connection, table: str, columns: list[str]
         if column in references:
             line += f" REFERENCES [{references[column][0]}]([{references[column][1]}])"
         lines.append(line)
+    lines += [f"   [{column}] TEXT" for column in derived or ()]
     if len(pk) > 1:
         lines.append(f"   PRIMARY KEY ({', '.join(f'[{c}]' for c in pk)})")
     return f"CREATE TABLE [{table}] (\n" + ",\n".join(lines) + "\n)"
@@ -224,18 +251,21 @@ def _public_filter(table: str) -> str:
     return f" WHERE NOT (action = 'update' AND {_public_row('before')} IS {_public_row('after')})"
 
 
-def publish_registry(registry: Registry, directory: str | Path, cache: Path | None = None, title: str = DEFAULT_TITLE) -> Published:
+def publish_registry(
+    registry: Registry, directory: str | Path, cache: Path | None = None, title: str = DEFAULT_TITLE, today: dt.date | None = None
+) -> Published:
     """Write public.db, the downloads and their data package into a folder; private data never leaves the registry.
 
     `cache` (optional) remembers what the downloads were made from, so that a
     rebuild skips the tables that did not change. `title` names the data
-    package (the site's name).
+    package (the site's name). `today` is the day term states are worked out
+    for (default: today).
     """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     database = directory / "public.db"
     tmp_db = directory / ".public.db.new"
-    counts = write_public_db(registry, tmp_db)
+    counts = write_public_db(registry, tmp_db, today)
     # Compared in chunks: at 1M records each copy is gigabytes.
     if database.is_file() and filecmp.cmp(database, tmp_db, shallow=False):
         tmp_db.unlink()

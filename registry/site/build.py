@@ -89,7 +89,7 @@ def build_site(db: Path, site: SiteSettings, on_step: Callable[[str], None] = _n
     with _timed(report, "publish", on_step):
         registry = open_registry(db, reading=True)
         try:
-            published = publish_registry(registry, site.data_dir, site.cache_dir / "downloads.json", site.site_name)
+            published = publish_registry(registry, site.data_dir, site.cache_dir / "downloads.json", site.site_name, site.today)
         finally:
             registry.close()
         produced.update(_relative(published.files, site.output))

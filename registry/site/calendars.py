@@ -1,13 +1,12 @@
-"""iCalendar files of the dates records' terms end (agreements' expiries), for a calendar app to subscribe to.
+"""iCalendar files of the dates records' terms end (agreements' expiries) and of the days their renewals took effect.
 
-One all-day event per record with an end date, written with the `icalendar`
-library, which escapes every text and folds long lines as RFC 5545 asks. Each
-event's UID is made of the record and the field (`feed_ids.event_uid`), so a
-moved end date moves the event, and its DTSTAMP is the record's last change in
-the log, never the clock: the same registry gives the same bytes.
-
-Only the end of the term is a date here: the kinds declare no renewal or
-review date yet. A kind that does would add its field to `DATE_FIELDS`.
+One all-day event per record with an end date, and one per renewal (each term
+after the first in its history), written with the `icalendar` library, which
+escapes every text and folds long lines as RFC 5545 asks. An end date's UID is
+made of the record and the field (`feed_ids.event_uid`), so a moved end date
+moves the event; a renewal's of the record and the term's number
+(`feed_ids.renewal_uid`). Each DTSTAMP is the record's last change in the log,
+never the clock: the same registry gives the same bytes.
 """
 
 from __future__ import annotations
@@ -15,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from registry.model import vocab
 from registry.model.declaration import Kind
 from registry.model.kinds import KINDS
 from registry.site import feed_ids
@@ -52,9 +52,14 @@ def calendar_inputs(data: SiteData, kind: str) -> list[Any]:
     spec = KINDS[kind]
     dates, names = date_fields(spec), shown_fields(spec)
     return [
-        (record["id"], [record.get(name) for name in names], data.last_changed.get((kind, record["id"])))
+        (
+            record["id"],
+            [record.get(name) for name in names],
+            data.last_changed.get((kind, record["id"])),
+            data.term_history(kind, record["id"]),
+        )
         for record in data.records[kind].values()
-        if any(record.get(name) for name in dates)
+        if any(record.get(name) for name in dates) or data.term_history(kind, record["id"])
     ]
 
 
@@ -88,6 +93,8 @@ def _description(spec: Kind, record: dict[str, Any], words: Words, link: str | N
             shown = words.label(spec, column.field, value)
         elif column.show == "date":
             shown = local_date(value, words.code)
+        elif column.show == "term":
+            shown = vocab.label(words.TERM_STATES, value)
         else:
             shown = str(value)
         lines.append(f"{_(column.title)}: {shown}")
@@ -97,7 +104,7 @@ def _description(spec: Kind, record: dict[str, Any], words: Words, link: str | N
 
 
 def term_calendar(data: SiteData, kind: str, site_name: str, site_url: str | None, words: Words = UNTRANSLATED) -> str:
-    """Every end date of a kind's records as an all-day event, with a reminder a month before for those in force.
+    """Every end date of a kind's records as an all-day event, with a reminder a month before for those in force, and each renewal.
 
     Events link to the record's page only with a public address: a calendar
     has no page to resolve a relative link against.
@@ -106,7 +113,7 @@ def term_calendar(data: SiteData, kind: str, site_name: str, site_url: str | Non
 
     _ = words.gettext
     spec = KINDS[kind]
-    heading = _("%(kind)s — end dates") % {"kind": words.kind_title(kind)}
+    heading = _("%(kind)s — end dates and renewals") % {"kind": words.kind_title(kind)}
     name = " ".join(f"{site_name}: {heading}".split())  # one line: a calendar's name cannot hold a line break
     calendar = Calendar()
     calendar.add("prodid", f"-//Commons Lab//{kind} end dates//{words.code.upper()}")
@@ -150,4 +157,42 @@ def term_calendar(data: SiteData, kind: str, site_name: str, site_url: str | Non
                 alarm.add("trigger", REMINDER)
                 event.add_component(alarm)
             calendar.add_component(event)
+    for event in _renewal_events(data, kind, site_name, site_url, words):
+        calendar.add_component(event)
     return str(calendar.to_ical().decode("utf-8"))
+
+
+def _renewal_events(data: SiteData, kind: str, site_name: str, site_url: str | None, words: Words) -> list[Any]:
+    """An event on the day each renewal took effect: every term after the first in a record's history, by date."""
+    from icalendar import Event
+
+    _ = words.gettext
+    spec = KINDS[kind]
+    found = []
+    for record in sorted(data.records[kind].values(), key=lambda r: r["id"]):
+        for term in data.term_history(kind, record["id"])[1:]:
+            day = _day(term.get("starts_on"))
+            if day is not None:
+                found.append((day, record, term))
+    events = []
+    for day, record, term in sorted(found, key=lambda found: (found[0], found[1]["id"], found[2]["id"])):
+        title = str(record.get(spec.title_field) or record["id"])
+        link = f"{site_url}{record_url(kind, record['id'])}" if site_url else None
+        stamp = _stamp(data.last_changed.get((kind, record["id"])))
+        event = Event()
+        event.add("uid", feed_ids.renewal_uid(site_name, kind, record["id"], int(term["id"])))
+        event.add("dtstamp", stamp)
+        event.add("last-modified", stamp)
+        event.add("dtstart", day)
+        event.add("dtend", day + dt.timedelta(days=1))
+        event.add("summary", _("Renewed: %(title)s") % {"title": title})
+        lines = [_("Renewed until %(date)s") % {"date": local_date(term.get("ends_on"), words.code)} if term.get("ends_on") else ""]
+        lines += [str(term["instrument"]) if term.get("instrument") else "", link or ""]
+        event.add("description", "\n".join(line for line in lines if line))
+        event.add("transp", "TRANSPARENT")
+        if record.get("city"):
+            event.add("location", str(record["city"]))
+        if link:
+            event.add("url", link, parameters={"VALUE": "URI"})
+        events.append(event)
+    return events

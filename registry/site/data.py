@@ -31,6 +31,8 @@ class SiteData:
     referrers: dict[Key, dict[str, list[str]]] = field(default_factory=dict)
     sources: dict[Key, list[dict[str, Any]]] = field(default_factory=dict)
     events: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # The history of each termed record's terms, first to current, for records that were renewed.
+    terms: dict[Key, list[dict[str, Any]]] = field(default_factory=dict)
     last_changed: dict[Key, str] = field(default_factory=dict)
     # The public change log's newest entries about records (FEED_CHANGES at most): of every kind, and of each kind.
     recent_changes: list[dict[str, Any]] = field(default_factory=list)
@@ -61,6 +63,10 @@ class SiteData:
     def referring(self, kind: str, record_id: str, other_kind: str) -> list[str]:
         """Ids of the records of another kind that name this one in a field."""
         return self.referrers.get((kind, record_id), {}).get(other_kind, [])
+
+    def term_history(self, kind: str, record_id: str) -> list[dict[str, Any]]:
+        """A record's terms, first to current; empty when it was never renewed."""
+        return self.terms.get((kind, record_id), [])
 
     def linked(self, kind: str, record_id: str, other_kind: str) -> list[tuple[str, str | None]]:
         """(id, role) of the records of another kind linked to this one, existing ones only."""
@@ -118,6 +124,7 @@ def _load(conn: sqlite3.Connection) -> SiteData:
     for event in _rows(conn, timeline_sql):
         events[event.pop("asset_id")].append(event)
     data.events = dict(events)
+    data.terms = _term_histories(conn)
     data.last_changed = _last_changed(conn)
     data.recent_changes = _changes(conn, tuple(KIND_BY_TABLE), FEED_CHANGES)
     data.kind_changes = {kind.name: _changes(conn, (kind.table,), FEED_CHANGES) for kind in KINDS.values()}
@@ -137,6 +144,23 @@ def _referrers(records: dict[str, dict[str, dict[str, Any]]]) -> dict[Key, dict[
                 if record.get(f.name):
                     found[(f.ref or "", record[f.name])].setdefault(kind.name, []).append(record["id"])
     return dict(found)
+
+
+def _term_histories(conn: sqlite3.Connection) -> dict[Key, list[dict[str, Any]]]:
+    """Every renewed record's terms, first to current, with the source of each."""
+    terms: dict[Key, list[dict[str, Any]]] = defaultdict(list)
+    for kind in KINDS.values():
+        if kind.term is None or not kind.term.history:
+            continue
+        term = kind.term
+        sql = (
+            f"SELECT h.[{term.history_key}] AS record_id, h.id, h.starts_on, h.ends_on, h.instrument, "
+            "s.url AS source_url, s.title AS source_title "
+            f"FROM [{term.history}] h LEFT JOIN sources s ON s.id = h.source_id ORDER BY h.[{term.history_key}], h.starts_on, h.id"
+        )
+        for row in _rows(conn, sql):
+            terms[(kind.name, row.pop("record_id"))].append(row)
+    return dict(terms)
 
 
 def _last_changed(conn: sqlite3.Connection) -> dict[Key, str]:
@@ -232,6 +256,7 @@ def record_signatures(data: SiteData) -> dict[str, str]:
                 data.last_changed.get(key),
                 data.events.get(record_id) if has_timeline else None,
                 data.referrers.get(key),
+                data.terms.get(key),
             )
             try:
                 serialised = dumps(parts, 2)

@@ -50,6 +50,16 @@ def expiring_entry_id(site_name: str, record_id: str, ends_on: str) -> str:
     return f"{feed_id(site_name, 'expiring')}:{record_id}:{ends_on}"
 
 
+def lapsed_entry_id(site_name: str, record_id: str, ends_on: str) -> str:
+    """A lapsed agreement's entry in the expiring feed: a new entry beside the one that said it was expiring."""
+    return f"{feed_id(site_name, 'expiring')}:{record_id}:{ends_on}:lapsed"
+
+
+def renewal_uid(site_name: str, kind: str, record_id: str, term_id: int) -> str:
+    """A renewal's calendar event: one per recorded term, so the day a term took effect stays one event."""
+    return f"urn:commons-lab:{site_token(site_name)}:calendar:{kind}:{record_id}:term:{term_id}"
+
+
 def event_uid(site_name: str, kind: str, record_id: str, field: str) -> str:
     """A calendar event's UID: one per record and date field, so a moved date moves the event instead of adding one."""
     return f"urn:commons-lab:{site_token(site_name)}:calendar:{kind}:{record_id}:{field}"

@@ -147,13 +147,21 @@ def organization(record: dict[str, Any], url: str | None) -> dict[str, Any]:
     )
 
 
-LEGAL_FORCE = {"active": "InForce", "suspended": "NotInForce", "expired": "NotInForce", "revoked": "NotInForce"}
+# By term state (registry/model/terms.py): a lapsed agreement says "active" but no longer holds.
+LEGAL_FORCE = {"in_force": "InForce", "renewed": "InForce", "ending": "InForce", "lapsed": "NotInForce", "terminated": "NotInForce"}
 
 
 def legislation(
-    record: dict[str, Any], url: str | None, parties: list[dict[str, Any]], asset: dict[str, Any] | None, terms: str | None = None
+    record: dict[str, Any],
+    url: str | None,
+    parties: list[dict[str, Any]],
+    asset: dict[str, Any] | None,
+    terms: str | None = None,
+    state: str | None = None,
 ) -> dict[str, Any]:
     """An agreement as a schema.org Legislation: the legal act, its dates (adopted, applying from, expiring), its parties and its object.
+
+    Its legal force follows its term state (`state`), not its status alone.
 
     `starts_on` is the day the agreement applies from (`legislationDateOfApplicability`),
     not a version's date; parties and asset carry their page's address as `@id` when there is one.
@@ -172,7 +180,7 @@ def legislation(
             "legislationDate": record.get("adopted_on"),
             "legislationDateOfApplicability": record.get("starts_on"),
             "expires": record.get("expires_on"),
-            "legislationLegalForce": LEGAL_FORCE.get(record.get("status") or ""),
+            "legislationLegalForce": LEGAL_FORCE.get(state or ""),
             "legislationJurisdiction": record.get("city"),
             "sameAs": safe_url(record.get("document_url")),
             "legislationPassedBy": [_linked("Organization", p) for p in parties if p.get("role") == "municipality"],

@@ -18,12 +18,13 @@ from registry.model import vocab
 from registry.model.kinds import KINDS, LINKS, referring_fields
 from registry.model.rules import is_stale
 from registry.model.slugs import slugify
+from registry.model.terms import term_facts
 from registry.site import jsonld
 from registry.site.data import SiteData, text_language
 from registry.site.languages import language_name
 from registry.site.page_meta import trim_words
 from registry.site.sanitise import plain_text, safe_url
-from registry.site.words import UNTRANSLATED, Words, country_name, money, term
+from registry.site.words import UNTRANSLATED, Words, country_name, money
 
 
 @dataclass
@@ -143,6 +144,12 @@ def _common(data: SiteData, ctx: ViewContext, kind: str, record: dict[str, Any])
     }
 
 
+def _term_state(w: Words, agreement: dict[str, Any]) -> dict[str, Any]:
+    """An agreement's term state where another page lists it: as the public copy worked it out for the build's day."""
+    state = agreement.get("term_state")
+    return {"term_state": state, "term_label": vocab.label(w.TERM_STATES, state)}
+
+
 def asset_view(data: SiteData, ctx: ViewContext, record: dict[str, Any]) -> dict[str, Any]:
     """An asset: what and where, its status and timeline, its agreements and their parties, its cases."""
     w = ctx.words
@@ -156,6 +163,7 @@ def asset_view(data: SiteData, ctx: ViewContext, record: dict[str, Any]) -> dict
                 "kind_label": vocab.label(w.AGREEMENT_KINDS, agreement.get("kind")),
                 "status": agreement.get("status"),
                 "status_label": vocab.label(w.AGREEMENT_STATUSES, agreement.get("status")),
+                **_term_state(w, agreement),
                 "adopted_on": agreement.get("adopted_on"),
                 "expires_on": agreement.get("expires_on"),
                 "parties": [_ref(data, "actors", a, r, w.PARTY_ROLES) for a, r in data.linked("agreements", agreement_id, "actors")],
@@ -189,6 +197,7 @@ def actor_view(data: SiteData, ctx: ViewContext, record: dict[str, Any]) -> dict
             {
                 **_ref(data, "agreements", agreement_id, role, w.PARTY_ROLES),
                 "status_label": vocab.label(w.AGREEMENT_STATUSES, agreement.get("status")),
+                **_term_state(w, agreement),
                 "asset": _ref(data, "assets", str(asset_id)) if asset_id and data.get("assets", asset_id) else None,
             }
         )
@@ -202,6 +211,18 @@ def actor_view(data: SiteData, ctx: ViewContext, record: dict[str, Any]) -> dict
         jsonld=jsonld.organization(record, _absolute(ctx, view["url"])),
     )
     return view
+
+
+def agreement_term(data: SiteData, ctx: ViewContext, record: dict[str, Any]) -> dict[str, Any]:
+    """An agreement's term as its page shows it: its state and what remains (`model/terms.py`), and its terms first to current."""
+    spec = KINDS["agreements"].term
+    if spec is None:
+        return {}
+    history = data.term_history("agreements", record["id"])
+    facts = term_facts(spec, record, ctx.today, history)
+    facts["state_label"] = vocab.label(ctx.words.TERM_STATES, facts["state"])
+    facts["status_label"] = vocab.label(ctx.words.AGREEMENT_STATUSES, record.get("status"))
+    return facts
 
 
 def agreement_view(data: SiteData, ctx: ViewContext, record: dict[str, Any]) -> dict[str, Any]:
@@ -221,12 +242,13 @@ def agreement_view(data: SiteData, ctx: ViewContext, record: dict[str, Any]) -> 
             "city": asset.get("city"),
             "status_label": vocab.label(w.ASSET_STATUSES, asset.get("status")),
         }
+    term = agreement_term(data, ctx, record)
     view.update(
         kind_label=vocab.label(w.AGREEMENT_KINDS, record.get("kind")),
         kind_url=facet_url("agreements", "kind", record["kind"]) if record.get("kind") else None,
         status_label=vocab.label(w.AGREEMENT_STATUSES, record.get("status")),
         status_url=facet_url("agreements", "status", record["status"]) if record.get("status") else None,
-        term=term(record, ctx.today, KINDS["agreements"].term),
+        term=term,
         parties_by_role=[
             {"role": role, "role_label": vocab.label(w.PARTY_ROLES, role), "parties": members} for role, members in by_role.items()
         ],
@@ -241,6 +263,7 @@ def agreement_view(data: SiteData, ctx: ViewContext, record: dict[str, Any]) -> 
             [{**p, "url": _absolute(ctx, p["url"])} for p in parties],
             {**asset_ref, "url": _absolute(ctx, asset_ref["url"])} if asset_ref else None,
             terms_page(ctx),
+            term.get("state"),
         ),
     )
     return view
@@ -361,6 +384,8 @@ def record_json(data: SiteData, kind: str, record: dict[str, Any]) -> dict[str, 
         document[other.name] = data.referring(kind, record["id"], other.name)
     if spec.timeline:
         document["timeline"] = data.events.get(record["id"], [])
+    if spec.term is not None and spec.term.history:
+        document["terms"] = data.term_history(kind, record["id"])
     document["sources"] = data.sources.get((kind, record["id"]), [])
     if spec.has_place:
         document = feature(record, document)

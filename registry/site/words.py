@@ -1,4 +1,4 @@
-"""Small conversions from stored values to what a page says: country names, terms, money, dates.
+"""Small conversions from stored values to what a page says: country names, money, dates.
 
 They return data (numbers, codes, labels), not sentences: the sentences live in
 the templates, where gettext can translate them.
@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from registry.model import vocab
-from registry.model.declaration import Kind, Term
+from registry.model.declaration import Kind
 from registry.model.kinds import KINDS
 from registry.model.slugs import slugify as slugify  # feeds.py's tokens still import it from here
 
@@ -27,35 +27,6 @@ def country_name(code: str | None) -> str | None:
 
     found = pycountry.countries.get(alpha_2=code.upper())
     return str(getattr(found, "common_name", None) or found.name) if found else code
-
-
-def months_between(start: dt.date, end: dt.date) -> int:
-    """Whole months from start to end (negative when end is earlier)."""
-    months = (end.year - start.year) * 12 + end.month - start.month
-    if end.day < start.day:
-        months -= 1
-    return months
-
-
-def term(record: dict[str, Any], today: dt.date, spec: Term | None) -> dict[str, Any]:
-    """Where a record stands in its term: not started, running (and for how long still), ended, open-ended."""
-    starts = spec.start(record) if spec else None
-    expires = record.get(spec.ends) if spec else None
-    start_date = dt.date.fromisoformat(starts) if starts else None
-    end_date = dt.date.fromisoformat(expires) if expires else None
-    info: dict[str, Any] = {"starts_on": starts, "expires_on": expires, "years": None, "months": None, "length_years": None}
-    if start_date and end_date:
-        info["length_years"] = round(months_between(start_date, end_date) / 12, 1)
-    if start_date and start_date > today:
-        info["state"] = "not_started"
-    elif end_date is None:
-        info["state"] = "open_ended"
-    elif end_date < today:
-        info["state"] = "ended"
-    else:
-        left = max(months_between(today, end_date), 0)
-        info.update(state="running", years=left // 12, months=left % 12, days=(end_date - today).days)
-    return info
 
 
 def money(value: float | None, code: str = "en") -> str | None:

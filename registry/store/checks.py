@@ -1,4 +1,4 @@
-"""Whole-registry checks: SQLite integrity, foreign keys, every record re-validated, freshness."""
+"""Whole-registry checks: SQLite integrity, foreign keys, every record re-validated, freshness, lapsed terms."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from registry.model.errors import ValidationError
 from registry.model.kinds import KINDS, LINKS
 from registry.model.rules import clean_record, is_stale, reference_problems
 from registry.model.slugs import shared_slugs
+from registry.model.terms import term_state
 from registry.store.database import Registry, decode_row
 
 
@@ -69,6 +70,7 @@ def check_registry(registry: Registry, today: dt.date | None = None) -> Report:
             if is_stale(record.get("last_verified"), today):
                 when = record.get("last_verified") or "never"
                 report.notices.append(f"{kind.singular} {record['id']!r} is stale: last verified {when}")
+            report.notices += _lapsed(kind, record, today or dt.date.today())
         report.notices += _shared_pages(registry, kind, columns)
     for spec in LINKS:
         if spec.roles is None:
@@ -82,6 +84,18 @@ def check_registry(registry: Registry, today: dt.date | None = None) -> Report:
         if kind_name not in KINDS or not _exists(registry, kind_name, record_id):
             report.problems.append(f"a citation points at a missing {kind_name} record {record_id!r}")
     return report
+
+
+def _lapsed(kind: Kind, record: dict[str, Any], today: dt.date) -> list[str]:
+    """A record whose term ended while its status says it is in force: it needs renewing, or its status setting."""
+    term = kind.term
+    if term is None or term_state(term, record, today) != "lapsed":
+        return []
+    ending = f"; or, if it ended, `commons edit {kind.name} {record['id']} --set {term.status}={term.lapses_to}`" if term.lapses_to else ""
+    return [
+        f"{kind.singular} {record['id']!r} has lapsed: its term ended on {record.get(term.ends)} but its {term.status} is still "
+        f"{term.in_force!r}; renew it (`commons {kind.name} renew {record['id']} --until YYYY-MM-DD`){ending}"
+    ]
 
 
 def _shared_pages(registry: Registry, kind: Kind, columns: list[str]) -> list[str]:

@@ -37,6 +37,7 @@ MIGRATION_NAMES = (
     "m004_point_indexes",
     "m005_record_languages",
     "m006_timeline_sources",
+    "m007_agreement_terms",
 )
 
 
@@ -122,9 +123,14 @@ def _foreign_tables(conn: sqlite3.Connection) -> list[str]:
 
 
 def _declared_tables_missing(conn: sqlite3.Connection) -> bool:
-    """Whether a kind or link declared after the migrations were written has no table yet in this file."""
+    """Whether a kind, link or term history declared after the migrations were written has no table yet in this file."""
     existing = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    return any(kind.table not in existing for kind in KINDS.values()) or any(link.table not in existing for link in LINKS)
+    histories = [kind.term.history for kind in KINDS.values() if kind.term is not None and kind.term.history]
+    return (
+        any(kind.table not in existing for kind in KINDS.values())
+        or any(link.table not in existing for link in LINKS)
+        or any(table not in existing for table in histories)
+    )
 
 
 def open_registry(

@@ -21,15 +21,22 @@ def read_log(
         tables = [kind.table] + [s.table for s in LINKS if kind.name in (s.left_kind, s.right_kind)]
         if kind.timeline:
             tables.append("asset_events")
+        term = kind.term if kind.term is not None and kind.term.history else None
+        if term is not None:
+            tables.append(term.history)
         if record_id:
+            # A term's rows are logged under their own number, so they are found by the record they name, as timeline steps are.
+            terms = f" OR (table_name = ? AND json_extract(coalesce(after, before), '$.{term.history_key}') = ?)" if term else ""
             clauses.append(
                 "((table_name = ? AND record_id = ?) OR (table_name IN ({}) AND (record_id LIKE ? OR record_id LIKE ?))"
                 " OR (table_name = 'citations' AND record_id LIKE ?)"
-                " OR (table_name = 'asset_events' AND json_extract(coalesce(after, before), '$.asset_id') = ?))".format(
-                    ", ".join("?" for _ in tables)
+                " OR (table_name = 'asset_events' AND json_extract(coalesce(after, before), '$.asset_id') = ?){})".format(
+                    ", ".join("?" for _ in tables), terms
                 )
             )
             params += [kind.table, record_id, *tables, f"{record_id}/%", f"%/{record_id}", f"%/{kind.name}/{record_id}", record_id]
+            if term is not None:
+                params += [term.history, record_id]
         else:
             clauses.append(f"table_name IN ({', '.join('?' for _ in tables)})")
             params += tables
@@ -57,7 +64,7 @@ def changed_fields(entry: dict[str, Any]) -> list[str]:
 
 
 def restore_record(registry: Registry, kind_name: str, record_id: str) -> dict[str, Any]:
-    """Bring a deleted record back as it was, with the links, timeline and citations removed with it."""
+    """Bring a deleted record back as it was, with the links, timeline, terms and citations removed with it."""
     kind = get_kind(kind_name)
     with transaction(registry) as txn:
         if record_exists(txn.conn, kind, record_id):
@@ -107,6 +114,7 @@ def _can_reinsert(conn: Any, table: str, row: dict[str, Any]) -> bool:
             ).fetchone()
             is None
         )
-    if table == "asset_events":
-        return conn.execute("SELECT 1 FROM asset_events WHERE id = ?", [row["id"]]).fetchone() is None
+    histories = {kind.term.history for kind in KINDS.values() if kind.term is not None and kind.term.history}
+    if table == "asset_events" or table in histories:
+        return conn.execute(f"SELECT 1 FROM [{table}] WHERE id = ?", [row["id"]]).fetchone() is None
     return False

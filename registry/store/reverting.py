@@ -1,4 +1,4 @@
-"""Putting a changed record back as it was at an earlier change: its fields, links, citations and timeline.
+"""Putting a changed record back as it was at an earlier change: its fields, links, citations, timeline and terms.
 
 The change log holds every row as it was after each change, so the state of a
 record's whole story at change N is, for each row, its latest entry up to N.
@@ -44,6 +44,8 @@ def _belongs(kind: Kind, record_id: str, table: str, row: dict[str, Any]) -> boo
         return row.get("record_kind") == kind.name and row.get("record_id") == record_id
     if table == "asset_events":
         return kind.timeline and row.get("asset_id") == record_id
+    if kind.term is not None and kind.term.history and table == kind.term.history:
+        return row.get(kind.term.history_key) == record_id
     for spec in LINKS:
         if spec.table == table:
             return (spec.left_kind == kind.name and row.get(spec.left_column) == record_id) or (

@@ -219,6 +219,10 @@ def create_declared_tables(db: sqlite_utils.Database) -> list[str]:
         if not db[link.table].exists():
             _create_declared_link(db, link)
             made.append(link.table)
+    for kind in KINDS.values():
+        if kind.term is not None and kind.term.history and not db[kind.term.history].exists():
+            _create_term_history(db, kind.term.history, kind.term.history_key, kind.table)
+            made.append(kind.term.history)
     return made
 
 
@@ -238,6 +242,18 @@ def _create_declared_link(db: sqlite_utils.Database, link: LinkSpec) -> None:
     _create_link_table(db, link.table, left, link.left_column, right, link.right_column, link.roles is not None)
 
 
+def _create_term_history(db: sqlite_utils.Database, table: str, key: str, parent: str) -> None:
+    """One row per term of a record: when it started and ended, the act that made it, the source that proves it."""
+    db.execute(
+        f"CREATE TABLE [{table}] ("
+        "[id] INTEGER PRIMARY KEY, "
+        f"[{key}] TEXT NOT NULL REFERENCES [{parent}]([id]), "
+        "[starts_on] TEXT, [ends_on] TEXT, [instrument] TEXT, "
+        "[source_id] INTEGER REFERENCES [sources]([id]))"
+    )
+    db.table(table).create_index([key, "starts_on"])
+
+
 @migrations(name="m005_record_languages")
 def m005_record_languages(db: sqlite_utils.Database) -> None:
     """The language each record's text is written in, and its texts in other languages (JSON by language code)."""
@@ -250,3 +266,16 @@ def m005_record_languages(db: sqlite_utils.Database) -> None:
 def m006_timeline_sources(db: sqlite_utils.Database) -> None:
     """A timeline step can name the source that proves it (a resolution, an article), as records cite theirs."""
     db.execute("ALTER TABLE asset_events ADD COLUMN source_id INTEGER REFERENCES sources(id)")
+
+
+@migrations(name="m007_agreement_terms")
+def m007_agreement_terms(db: sqlite_utils.Database) -> None:
+    """The history of each agreement's terms, so a renewal keeps the term it follows."""
+    db.execute(
+        "CREATE TABLE [agreement_terms] ("
+        "[id] INTEGER PRIMARY KEY, "
+        "[agreement_id] TEXT NOT NULL REFERENCES [agreements]([id]), "
+        "[starts_on] TEXT, [ends_on] TEXT, [instrument] TEXT, "
+        "[source_id] INTEGER REFERENCES [sources]([id]))"
+    )
+    db.table("agreement_terms").create_index(["agreement_id", "starts_on"])

@@ -1,5 +1,5 @@
 """The feeds page and what it offers: Atom feeds of the latest changes (of every kind, and of each), of agreements
-about to expire, and a calendar of the dates terms end.
+about to expire or lapsed, and a calendar of the dates terms end and renewals take effect.
 
 Written with ElementTree and icalendar so every value is escaped; dates come
 from the change log and the records themselves, never from the clock, so a feed
@@ -24,7 +24,7 @@ from registry.publishing.files import digest
 from registry.site import feed_ids
 from registry.site.calendars import calendar_file, calendar_inputs, term_calendar
 from registry.site.data import FEED_CHANGES, SiteData
-from registry.site.pages.indexes import expiring_rows
+from registry.site.pages.indexes import expiring_rows, lapsed_rows
 from registry.site.pages.planning import PageBuild, Planned
 from registry.site.views import record_url
 from registry.site.words import UNTRANSLATED, Words, local_date
@@ -163,15 +163,43 @@ def changes_feed(data: SiteData, site: FeedSite, kind: str | None = None) -> str
     return _serialise(feed)
 
 
+def lapsed_entry(data: SiteData, site: FeedSite, row: dict[str, Any]) -> Entry:
+    """A lapsed agreement: news on the day after its term ended (or its last change, if later), with what to do."""
+    words = site.words
+    _ = words.gettext
+    agreement = data.records["agreements"][row["id"]]
+    ends_on = str(agreement["expires_on"])
+    lapsed_on = (dt.date.fromisoformat(ends_on) + dt.timedelta(days=1)).isoformat()
+    stamp = max(_timestamp(data.last_changed.get(("agreements", row["id"]))), _timestamp(lapsed_on))
+    kind = _(vocab.label(vocab.AGREEMENT_KINDS, agreement.get("kind")))
+    date = local_date(ends_on, words.code)
+    status = _(vocab.label(vocab.AGREEMENT_STATUSES, agreement.get("status")))
+    return Entry(
+        feed_ids.lapsed_entry_id(site.name, row["id"], ends_on),
+        _("Lapsed on %(date)s: %(title)s") % {"date": date, "title": row["title"]},
+        stamp,
+        site.link(row["url"]),
+        _("%(kind)s whose term ended on %(date)s while its status still says %(status)s: it needs renewing, or its status updating.")
+        % {"kind": kind, "date": date, "status": status},
+    )
+
+
 def expiring_feed(data: SiteData, site: FeedSite, today: dt.date) -> str:
-    """Active agreements ending within a year, soonest first; an entry is dated by its agreement's last change."""
+    """Agreements in force ending within a year, soonest first, then those that lapsed, latest first.
+
+    An expiring entry is dated by its agreement's last change; a lapsed one by
+    the day it lapsed, so a reader sees it as news then, as a new entry beside
+    the one that said it was expiring.
+    """
     words = site.words
     _ = words.gettext
     rows = expiring_rows(data, "agreements", today)
     stamps = [_timestamp(data.last_changed.get(("agreements", r["id"]))) for r in rows]
+    lapsed = [lapsed_entry(data, site, r) for r in reversed(lapsed_rows(data, "agreements", today))]
     changes = data.kind_changes.get("agreements", [])
-    updated = max(stamps) if stamps else (_timestamp(changes[0]["changed_at"]) if changes else EPOCH)
-    feed = _feed(site, EXPIRING, _("Agreements expiring within a year"), updated, "agreements/")
+    dated = stamps + [entry.updated for entry in lapsed]
+    updated = max(dated) if dated else (_timestamp(changes[0]["changed_at"]) if changes else EPOCH)
+    feed = _feed(site, EXPIRING, _("Agreements expiring within a year, and lapsed ones"), updated, "agreements/")
     for row, stamp in zip(rows, stamps, strict=True):
         agreement = data.records["agreements"][row["id"]]
         kind = _(vocab.label(vocab.AGREEMENT_KINDS, agreement.get("kind")))
@@ -183,6 +211,8 @@ def expiring_feed(data: SiteData, site: FeedSite, today: dt.date) -> str:
             site.link(row["url"]),
             expiring_summary(kind, date, row["days_left"], words.ngettext),
         )
+        _entry(feed, entry)
+    for entry in lapsed:
         _entry(feed, entry)
     return _serialise(feed)
 
@@ -215,7 +245,9 @@ def feed_files(build: PageBuild, site: FeedSite) -> dict[str, list[FeedFile]]:
             _atom(feed_file(ALL_KINDS), _("Every kind of record"), changes_feed(data, site)),
             *(_atom(feed_file(kind), words.kind_title(kind), changes_feed(data, site, kind)) for kind in KINDS),
         ],
-        "expiring": [_atom(feed_file(EXPIRING), _("Agreements expiring within a year"), expiring_feed(data, site, build.today))],
+        "expiring": [
+            _atom(feed_file(EXPIRING), _("Agreements expiring within a year, and lapsed ones"), expiring_feed(data, site, build.today))
+        ],
         "calendars": [
             FeedFile(
                 calendar_file(kind),

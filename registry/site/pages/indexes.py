@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from registry.formats.writers import FORMATS
+from registry.model import vocab
 from registry.model.declaration import Facet
 from registry.model.kinds import KINDS
 from registry.model.slugs import slugify
+from registry.model.terms import IN_FORCE_STATES, term_state
 from registry.site.data import SiteData
 from registry.site.pages.planning import PageBuild, Planned
 from registry.site.views import record_url, years
@@ -59,6 +61,9 @@ def row(kind: str, record: dict[str, Any], w: Words = UNTRANSLATED) -> dict[str,
         elif column.show == "years":
             value = years(record)
             base.update(years=value, start_year=record.get("start_year"), end_year=record.get("end_year"))
+        elif column.show == "term":
+            value = vocab.label(w.TERM_STATES, record.get(column.field)) or None
+            base.update(term_state=record.get(column.field), term_label=value)
         else:
             value = record.get(column.field)
             base[column.field] = value
@@ -231,6 +236,7 @@ def _index_view(data: SiteData, kind: str, facets: FacetsFound, today: dt.date, 
     }
     if spec.term is not None:
         view["expiring"] = expiring_rows(data, kind, today, w=w)
+        view["lapsed"] = lapsed_rows(data, kind, today, w=w)
     return view
 
 
@@ -274,14 +280,28 @@ def expiring_rows(data: SiteData, kind: str, today: dt.date, days: int = EXPIRIN
     if term is None:
         return []
     until = (today + dt.timedelta(days=days)).isoformat()
-    now = today.isoformat()
-    found = [
-        r for r in data.records[kind].values() if r.get("status") == term.in_force and r.get(term.ends) and now <= r[term.ends] <= until
-    ]
+    found = [r for r in _in_states(data, kind, today, IN_FORCE_STATES) if r.get(term.ends) and today.isoformat() <= r[term.ends] <= until]
+    return [{**row(kind, r, w), "days_left": (dt.date.fromisoformat(r[term.ends]) - today).days} for r in found]
+
+
+def lapsed_rows(data: SiteData, kind: str, today: dt.date, w: Words = UNTRANSLATED) -> list[dict[str, Any]]:
+    """Records whose term ended while their status says they are in force, longest lapsed first: renew them, or say they ended."""
+    term = KINDS[kind].term
+    if term is None:
+        return []
     return [
-        {**row(kind, r, w), "days_left": (dt.date.fromisoformat(r[term.ends]) - today).days}
-        for r in sorted(found, key=lambda r: (r[term.ends], r["id"]))
+        {**row(kind, r, w), "days_since": (today - dt.date.fromisoformat(r[term.ends])).days}
+        for r in _in_states(data, kind, today, ("lapsed",))
     ]
+
+
+def _in_states(data: SiteData, kind: str, today: dt.date, states: tuple[str, ...]) -> list[dict[str, Any]]:
+    """A termed kind's records whose term state (`model/terms.py`, as of today) is one of `states`, by end date."""
+    term = KINDS[kind].term
+    if term is None:
+        return []
+    found = [r for r in data.records[kind].values() if term_state(term, r, today, len(data.term_history(kind, r["id"])) > 1) in states]
+    return sorted(found, key=lambda r: (str(r.get(term.ends) or ""), r["id"]))
 
 
 def plan(build: PageBuild) -> Iterator[Planned]:
