@@ -142,3 +142,15 @@ def test_the_codebook_on_the_data_page_shows_every_column_the_package_describes(
                 assert f"<code>{field['name']}</code>" in codebook
     assert "<code>cases.csv</code>" in codebook and "<code>case_studies</code>" in codebook
     assert 'href="../data/datapackage.json"' in page or "datapackage.json" in page
+
+
+def test_the_data_page_says_how_many_rows_each_linking_table_holds(built_site: BuiltSite) -> None:
+    data = built_site.output / "data"
+    page = (data / "index.html").read_text(encoding="utf-8")
+    downloads = page[page.index('id="downloads-heading"') : page.index('id="licence"')]
+    for name in ("agreement_parties", "citations", "asset_events"):
+        with (data / f"{name}.csv").open(encoding="utf-8", newline="") as f:
+            rows = sum(1 for _ in csv.DictReader(f))
+        row = downloads[downloads.index(f'href="#codebook-{name}"') :]
+        row = row[: row.index("</tr>")]
+        assert f"<td>{rows:,}</td>" in row, (name, rows)

@@ -10,6 +10,7 @@ cover in space and time.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -130,12 +131,31 @@ def _period(kind: Kind, records: Iterable[dict[str, Any]]) -> str | None:
 
 
 def _dataset(build: PageBuild, name: str) -> dict[str, Any]:
-    """A row of the downloads table: a kind links to its pages; a relation to its codebook entry."""
+    """A row of the downloads table: a kind links to its pages; a relation to its codebook entry. Both say how many rows."""
     words = build.words
     if name in KINDS:
-        return {"kind": name, "kind_title": words.kind_title(name), "count": len(build.data.records[name]), "href": f"{name}/", "files": []}
+        return {"kind": name, "kind_title": words.kind_title(name), "count": len(build.data.records[name]), "page": True, "files": []}
     relation = RELATION_BY_TABLE[name]
-    return {"kind": name, "kind_title": words.gettext(relation.title), "count": None, "href": f"data/#codebook-{name}", "files": []}
+    return {
+        "kind": name,
+        "kind_title": words.gettext(relation.title),
+        "count": _rows(build.site.public_db, relation.table),
+        "page": False,
+        "files": [],
+    }
+
+
+def _rows(public_db: Path, table: str) -> int | None:
+    """How many rows a published table holds; None when there is no public copy to count in."""
+    if not public_db.is_file():
+        return None
+    conn = sqlite3.connect(f"file:{public_db}?mode=ro", uri=True)
+    try:
+        return int(conn.execute(f"SELECT count(*) FROM [{table}]").fetchone()[0])
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
 
 
 def _codebook_table(resource: dict[str, Any], dataset: dict[str, Any], words: Words) -> dict[str, Any]:
