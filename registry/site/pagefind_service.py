@@ -58,7 +58,16 @@ class SearchIndexer:
         # The service answers messages as it finishes them, not in order: every record must be in the index
         # (its answer received) before the bundle is written, or a loaded machine writes a partial bundle.
         self.requests([dict(item, index_id=index_id) for item in items])
-        self.requests([{"type": "WriteFiles", "index_id": index_id, "output_path": str(output)}])
+        # The bundle's files come back in the answer and are written here, each whole before the next: with
+        # WriteFiles the service answered while a file could still be empty on disk under load (a worker script
+        # was once copied into place with no bytes), so the bundle depended on timing.
+        (answer,) = self.requests([{"type": "GetFiles", "index_id": index_id}])
+        for file in answer["files"]:
+            target = output / file["path"]
+            if output.resolve() not in target.resolve().parents:
+                raise RegistryError(f"the search indexer named a file outside its bundle: {file['path']!r}")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(base64.b64decode(file["content"]))
         self.requests([{"type": "DeleteIndex", "index_id": index_id}])
 
     def requests(self, payloads: list[dict[str, Any]]) -> list[dict[str, Any]]:
