@@ -50,8 +50,9 @@ def shared_slugs(values: Iterable[str]) -> dict[str, list[str]]:
 def legacy_slug(text: str) -> str:
     """The slug older versions gave a value, which dropped letters with no ASCII decomposition (Wrocław: 'wrocaw').
 
-    It exists only to find the addresses those versions published, so the site
-    can redirect them to the new ones; never use it to name anything new.
+    It exists only for what those versions published and must not change: the
+    addresses the site redirects to the new ones, and the site's token in feed
+    and calendar ids (`site/feed_ids.py`). Never use it to name anything new.
     """
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     slug = _ascii_words(folded) or _own_letters(text) or "unnamed"

@@ -11,28 +11,16 @@ when the first feeds were published.
 
 from __future__ import annotations
 
-import hashlib
-import re
-import unicodedata
-
-TOKEN_MAX = 60
+from registry.model.slugs import legacy_slug
 
 
 def site_token(site_name: str) -> str:
     """The site's name as the ids have always spelt it: accents and letters outside ASCII dropped, words joined by '-'.
 
-    Do not "improve" this, nor replace it with `slugify`: every subscriber's
-    entries would come back as new ones.
+    This is the slug older versions made (`legacy_slug`), kept frozen: do not
+    replace it with `slugify`, or every subscriber's entries would come back as new ones.
     """
-    folded = unicodedata.normalize("NFKD", site_name).encode("ascii", "ignore").decode("ascii").lower()
-    token = re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
-    if not token:
-        token = re.sub(r"[\W_]+", "-", unicodedata.normalize("NFKC", site_name).lower()).strip("-")
-    token = token or "unnamed"
-    if len(token.encode("utf-8")) > TOKEN_MAX:
-        digest = hashlib.sha1(site_name.encode("utf-8")).hexdigest()[:8]
-        token = token.encode("utf-8")[: TOKEN_MAX - 9].decode("utf-8", "ignore").rstrip("-") + "-" + digest
-    return token
+    return legacy_slug(site_name)
 
 
 def feed_id(site_name: str, feed: str) -> str:

@@ -15,7 +15,6 @@ from typing import Any
 from registry.model import vocab
 from registry.model.declaration import Kind
 from registry.model.kinds import KINDS
-from registry.model.slugs import slugify as slugify  # feeds.py's tokens still import it from here
 
 
 @functools.lru_cache(maxsize=512)
