@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from registry.model.errors import NotFound, ValidationError
+from registry.model.errors import ValidationError
 from registry.model.kinds import get_kind
-from registry.operations.links import cite_in
+from registry.operations.links import cite_known_in, source_number
 from registry.operations.records import Outcome, update_in
 from registry.store.database import Registry, transaction
 
@@ -27,19 +27,7 @@ def verify_record(registry: Registry, kind_name: str, record_id: str, on: str | 
         day = _checked_on(on, dt.date.fromisoformat(txn.at[:10]))
         outcome = update_in(txn, kind, record_id, {"last_verified": day})
         if source:
-            found = txn.conn.execute(
-                "SELECT id, url, title FROM sources WHERE url = ? OR CAST(id AS TEXT) = ?", [source, source]
-            ).fetchone()
-            if found is None:
-                raise NotFound(
-                    f"--source {source!r}: no such source in the registry; give a source's number or URL from `commons show`, "
-                    f"or add it first with: commons cite {kind.name} {record_id} --url URL --title TITLE"
-                )
-            cited = txn.conn.execute(
-                "SELECT 1 FROM citations WHERE source_id = ? AND record_kind = ? AND record_id = ?", [found[0], kind.name, record_id]
-            ).fetchone()
-            if cited is None:
-                cite_in(txn, kind.name, record_id, found[1], found[2])
+            cite_known_in(txn, kind.name, record_id, source_number(txn, source))
     return outcome
 
 

@@ -127,11 +127,26 @@ def cite_in(
         txn.log("insert", "sources", str(source_id), None, {"id": source_id, **source})
     else:
         source_id = int(found[0])
-    citation = {"source_id": source_id, "record_kind": kind.name, "record_id": record_id}
+    if not cite_known_in(txn, kind.name, record_id, source_id):
+        raise Conflict(f"{where}{kind.singular} {record_id!r} already cites {url}")
+    return {"id": source_id, "url": url, "title": title}
+
+
+def cite_known_in(txn: Txn, kind_name: str, record_id: str, source_id: int) -> bool:
+    """Cite a source the registry holds, inside an open transaction; False when the record cites it already."""
+    citation = {"source_id": source_id, "record_kind": kind_name, "record_id": record_id}
     exists = txn.conn.execute(
         "SELECT 1 FROM citations WHERE source_id = ? AND record_kind = ? AND record_id = ?", list(citation.values())
     ).fetchone()
     if exists:
-        raise Conflict(f"{where}{kind.singular} {record_id!r} already cites {url}")
-    txn.insert("citations", citation, f"{source_id}/{kind.name}/{record_id}")
-    return {"id": source_id, "url": url, "title": title}
+        return False
+    txn.insert("citations", citation, f"{source_id}/{kind_name}/{record_id}")
+    return True
+
+
+def source_number(txn: Txn, source: str) -> int:
+    """A source the registry holds, by number or URL, for options that name one (`--source`); a new one is added with `commons cite`."""
+    found = txn.conn.execute("SELECT id FROM sources WHERE url = ? OR CAST(id AS TEXT) = ?", [source, source]).fetchone()
+    if found is None:
+        raise NotFound(f"--source {source!r}: no such source; give a number or URL from `commons show`, or add it with `commons cite`")
+    return int(found[0])

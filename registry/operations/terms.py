@@ -20,8 +20,8 @@ from registry.model.kinds import get_kind
 from registry.model.terms import state_function
 from registry.model.values import coerce_value
 from registry.operations.details import term_history
+from registry.operations.links import source_number
 from registry.operations.records import suggest_id
-from registry.operations.timeline import source_number
 from registry.store.database import Registry, fetch_row, transaction
 
 

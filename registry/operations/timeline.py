@@ -15,6 +15,7 @@ from registry.model.errors import NotFound, ValidationError
 from registry.model.kinds import get_kind
 from registry.model.values import coerce_value
 from registry.operations.details import asset_timeline
+from registry.operations.links import source_number
 from registry.store.database import Registry, Txn, record_exists, transaction
 
 
@@ -73,14 +74,6 @@ def add_step(
         }
         txn.insert("asset_events", step, str(step_id))
     return step
-
-
-def source_number(txn: Txn, source: str) -> int:
-    """A source the registry holds, by number or URL; a new one is added with `commons cite` first, with its title."""
-    found = txn.conn.execute("SELECT id FROM sources WHERE url = ? OR CAST(id AS TEXT) = ?", [source, source]).fetchone()
-    if found is None:
-        raise NotFound(f"--source {source!r}: no such source; give a number or URL from `commons show`, or add it with `commons cite`")
-    return int(found[0])
 
 
 def list_steps(registry: Registry, kind_name: str, record_id: str) -> list[dict[str, Any]]:
