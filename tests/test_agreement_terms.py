@@ -18,7 +18,7 @@ import feedparser
 import icalendar
 import pytest
 from click.testing import CliRunner, Result
-from conftest import SITE_TODAY, build_test_site
+from conftest import SITE_TODAY, build_test_site, snapshot
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -42,14 +42,6 @@ def ok(runner: CliRunner, db: Path, *args: str) -> str:
     result = run(runner, db, *args)
     assert result.exit_code == 0, result.output
     return result.output
-
-
-def snapshot(db: Path) -> list[str]:
-    conn = sqlite3.connect(db)
-    try:
-        return list(conn.iterdump())
-    finally:
-        conn.close()
 
 
 def days(n: int) -> str:

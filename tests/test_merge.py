@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from conftest import snapshot
 
 from registry.cli import cli
 
@@ -29,14 +30,6 @@ LASILO = {
 def commons(runner: CliRunner, db: Path, *args: str) -> Result:
     result = runner.invoke(cli, ["--db", str(db), *args])
     return result
-
-
-def dump(db: Path) -> str:
-    conn = sqlite3.connect(db)
-    try:
-        return "\n".join(conn.iterdump())
-    finally:
-        conn.close()
 
 
 def rows(db: Path, sql: str, *params: str) -> list[tuple[object, ...]]:
@@ -151,19 +144,19 @@ def test_the_dropped_record_comes_back_with_restore(runner: CliRunner, twice: Pa
 
 
 def test_a_dry_run_says_what_it_would_move_and_changes_nothing(runner: CliRunner, twice: Path) -> None:
-    before = dump(twice)
+    before = snapshot(twice)
     result = commons(runner, twice, "merge", "assets", "nap-asilo", "lasilo", "--dry-run")
     assert result.exit_code == 0, result.output
     assert "Would move reference from agreement agr-lasilo (field asset_id)" in result.output
     assert "Dry run: nothing changed" in result.output
-    assert dump(twice) == before
+    assert snapshot(twice) == before
 
 
 def test_a_merge_not_confirmed_changes_nothing(runner: CliRunner, twice: Path) -> None:
-    before = dump(twice)
+    before = snapshot(twice)
     result = runner.invoke(cli, ["--db", str(twice), "merge", "assets", "nap-asilo", "lasilo"], input="n\n")
     assert result.exit_code == 1 and "Would move" in result.output and "Aborted" in result.output
-    assert dump(twice) == before
+    assert snapshot(twice) == before
 
 
 @pytest.mark.parametrize(
@@ -178,8 +171,8 @@ def test_a_merge_not_confirmed_changes_nothing(runner: CliRunner, twice: Path) -
 def test_a_refused_merge_names_the_problem_and_leaves_the_registry_exactly_as_it_was(
     runner: CliRunner, twice: Path, keep: str, drop: str, said: str
 ) -> None:
-    before = dump(twice)
+    before = snapshot(twice)
     result = commons(runner, twice, "merge", "assets", keep, drop, "--yes")
     assert result.exit_code == 1
     assert said in result.output
-    assert dump(twice) == before
+    assert snapshot(twice) == before

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from registry.formats.writers import FORMAT_BY_NAME
 from registry.model.declaration import Kind
 from registry.model.kinds import KINDS
 from registry.model.relations import RELATION_BY_TABLE
@@ -22,8 +23,6 @@ from registry.publishing.datapackage import PACKAGE_FILE
 from registry.site import jsonld
 from registry.site.pages.planning import PageBuild, Planned
 from registry.site.words import Words
-
-FORMAT_TITLES = {"csv": "CSV", "json": "JSON", "geojson": "GeoJSON"}
 
 # The data catalogue for portals, as its files are named, shown and announced.
 CATALOGUE_LINKS = (("catalog.ttl", "Turtle", "text/turtle"), ("catalog.jsonld", "JSON-LD", "application/ld+json"))
@@ -54,7 +53,7 @@ def data_view(build: PageBuild) -> dict[str, Any]:
         if path.is_file():
             entry["files"].append(
                 {
-                    "format": FORMAT_TITLES.get(resource["format"], resource["format"]),
+                    "format": FORMAT_BY_NAME[resource["format"]].title if resource["format"] in FORMAT_BY_NAME else resource["format"],
                     "href": f"data/{resource['path']}",
                     "bytes": path.stat().st_size,
                 }
