@@ -117,6 +117,18 @@ class Term:
         return next((values[name] for name in self.starts if values.get(name)), None)
 
 
+@dataclass(frozen=True)
+class Contributions:
+    """What the public may send about a kind's records: the fields its forms offer, and whether it may suggest new ones.
+
+    `suggest` is the call on the kind's index page ("Suggest a place"); empty
+    when the public may only report a change to a record that exists.
+    """
+
+    fields: tuple[str, ...]
+    suggest: str = ""
+
+
 # A rule that looks at a whole record: it gets the cleaned values and the words
 # naming the record ("line 3: agreement 'x'"), and returns the problems found.
 Check = Callable[[Mapping[str, Any], str], list[str]]
@@ -156,6 +168,7 @@ class Kind:
     # field naming that record (an agreement is where its asset is). Its GeoJSON
     # takes that record's point and outline.
     place_from: str | None = None
+    contributions: Contributions | None = None  # what the public may suggest or correct through the site's forms
 
     def field(self, name: str) -> Field:
         for f in self.fields:

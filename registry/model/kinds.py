@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from registry.model import vocab
-from registry.model.declaration import Column, Facet, Field, Kind, LinkSpec, MapLayer, Term
+from registry.model.declaration import Column, Contributions, Facet, Field, Kind, LinkSpec, MapLayer, Term
 from registry.model.errors import ValidationError, suggest
 
 
@@ -116,6 +116,24 @@ ASSETS = Kind(
     facets=(Facet("status", "status", "Status"), Facet("kind", "kind", "Kind"), CITY),
     page="asset",
     jsonld_type="Place",
+    contributions=Contributions(
+        fields=(
+            "name",
+            "name_local",
+            "kind",
+            "status",
+            "owner",
+            "description",
+            "address",
+            "city",
+            "country",
+            "lat",
+            "lon",
+            "website",
+            "opening_hours",
+        ),
+        suggest="Suggest a place",
+    ),
     map_layer=MapLayer(
         label="Commons assets",
         noun="commons assets",
@@ -169,6 +187,10 @@ ACTORS = Kind(
     facets=(Facet("kind", "kind", "Kind"), Facet("governance", "governance", "Governance"), CITY),
     page="actor",
     jsonld_type="Organization",
+    contributions=Contributions(
+        fields=("name", "kind", "legal_form", "founded", "description", "city", "country", "website", "email", "phone"),
+        suggest="Suggest an actor",
+    ),
     map_layer=MapLayer(
         label="SSE actors",
         noun="SSE actors",
@@ -260,6 +282,9 @@ AGREEMENTS = Kind(
     page="agreement",
     jsonld_type="Legislation",
     place_from="asset_id",
+    contributions=Contributions(
+        fields=("title", "status", "instrument", "adopted_on", "starts_on", "expires_on", "description", "document_url")
+    ),
 )
 
 
@@ -314,6 +339,7 @@ CASES = Kind(
     group_by="policy-area",
     page="case",
     jsonld_type="CreativeWork",
+    contributions=Contributions(fields=("title", "start_year", "end_year", "summary", "outcomes", "key_figures", "city", "country")),
     map_layer=MapLayer(
         label="Case studies",
         noun="case studies",

@@ -86,6 +86,32 @@ CITATIONS = Relation(
 )
 
 
+CREDITS = Relation(
+    table="credits",
+    title="Credits",
+    description=(
+        "Records that came from the public, or that the public corrected, and whom each credits: an organisation that agreed to be named, or the public. "
+        "Contributors' contact details are never published."
+    ),
+    fields=(
+        Field("id", "integer", "Number of the credit.", required=True),
+        Field("record_kind", "enum", "The kind of the record credited.", required=True, choices={k.name: k.title for k in KINDS.values()}),
+        Field("record_id", "text", "The record's id, in the table of its kind.", required=True),
+        Field("contribution", "integer", "The number staff gave the contribution when they received it.", required=True),
+        Field(
+            "action",
+            "enum",
+            "What the contribution did.",
+            required=True,
+            choices={"suggest": "Suggested the record", "change": "Corrected the record"},
+        ),
+        Field("organisation", "text", "The organisation credited, as it agreed; empty when the credit goes to the public."),
+        Field("accepted_on", "date", "Date staff accepted the contribution (YYYY-MM-DD).", required=True),
+    ),
+    primary_key=("id",),
+)
+
+
 def _term_relation(kind: Kind, term: Term) -> Relation:
     """The history of a kind's terms, from its `Term`: one row per term, the first as it was before any renewal."""
     return Relation(
@@ -112,5 +138,5 @@ def term_histories() -> tuple[Relation, ...]:
     return tuple(_term_relation(k, k.term) for k in KINDS.values() if k.term is not None and k.term.history)
 
 
-RELATIONS: tuple[Relation, ...] = (*(_link_relation(link) for link in LINKS), ASSET_EVENTS, SOURCES, CITATIONS, *term_histories())
+RELATIONS: tuple[Relation, ...] = (*(_link_relation(link) for link in LINKS), ASSET_EVENTS, SOURCES, CITATIONS, CREDITS, *term_histories())
 RELATION_BY_TABLE = {r.table: r for r in RELATIONS}

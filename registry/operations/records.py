@@ -170,6 +170,7 @@ def remove_record(registry: Registry, kind_name: str, record_id: str) -> dict[st
         for owned in owned_tables(kind):
             delete_rows(txn, owned.table, f"[{owned.column}] = ?", [record_id])
         delete_rows(txn, "citations", "record_kind = ? AND record_id = ?", [kind.name, record_id])
+        delete_rows(txn, "credits", "record_kind = ? AND record_id = ?", [kind.name, record_id])
         txn.delete(kind.table, {"id": record_id}, before, record_id)
     return decode_row(kind, before)
 

@@ -25,7 +25,7 @@ from registry.publishing.summaries import write_summaries
 from registry.store.database import Registry
 
 DEFAULT_TITLE = "Commons Lab registry"
-PUBLIC_TABLES_EXTRA = ("asset_events", "sources", "citations", "districts")
+PUBLIC_TABLES_EXTRA = ("asset_events", "sources", "citations", "credits", "districts")
 
 
 PUBLIC_CHANGE_COLUMNS = ("id", "changed_at", "action", "table_name", "record_id", "before", "after")
@@ -43,6 +43,7 @@ PUBLIC_INDEXES: dict[str, tuple[tuple[str, ...], ...]] = {
     "case_study_assets": (("asset_id",),),
     "asset_events": (("asset_id",), ("status",)),
     "citations": (("record_kind", "record_id"),),
+    "credits": (("record_kind", "record_id"),),
     "districts": (("city",),),
     "changes": (("changed_at",), ("table_name", "changed_at"), ("table_name", "record_id", "changed_at"), ("action",)),
 }
@@ -90,7 +91,7 @@ def public_tables() -> list[str]:
 
 # The columns of the tables that are not a kind's, each declared public by name.
 PUBLIC_EXTRA_COLUMNS = {
-    **{r.table: tuple(r.field_names) for r in RELATIONS if r.table in ("asset_events", "sources", "citations")},
+    **{r.table: tuple(r.field_names) for r in RELATIONS if r.table in ("asset_events", "sources", "citations", "credits")},
     "districts": ("id", "name", "city", "geometry"),
     "changes": PUBLIC_CHANGE_COLUMNS,
 }

@@ -38,6 +38,7 @@ MIGRATION_NAMES = (
     "m005_record_languages",
     "m006_timeline_sources",
     "m007_agreement_terms",
+    "m008_contributions",
 )
 
 
@@ -47,12 +48,14 @@ class Registry:
 
     `read_only` says why a registry opened for reading cannot be written this
     time (a read-only disk, a schema newer than this program), or is empty.
+    `via` goes into every change-log entry written while it is set.
     """
 
     path: Path
     conn: sqlite3.Connection
     by: str
     read_only: str = ""
+    via: str | None = None  # what the changes being written come from, e.g. "contribution 12"
 
     @property
     def db(self) -> sqlite_utils.Database:
@@ -270,17 +273,20 @@ class Txn:
 
     def log(self, action: str, table: str, record_id: str, before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> None:
         self.conn.execute(
-            "INSERT INTO changes (txn, changed_at, changed_by, action, table_name, record_id, before, after)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [self.id, self.at, self.registry.by, action, table, record_id, _json(before), _json(after)],
+            "INSERT INTO changes (txn, changed_at, changed_by, action, table_name, record_id, before, after, via)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [self.id, self.at, self.registry.by, action, table, record_id, _json(before), _json(after), self.registry.via],
         )
 
     def log_many(self, action: str, table: str, entries: list[tuple[str, Mapping[str, Any] | None, Mapping[str, Any] | None]]) -> None:
         """Log many rows of one action at once; bulk imports write thousands."""
         self.conn.executemany(
-            "INSERT INTO changes (txn, changed_at, changed_by, action, table_name, record_id, before, after)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [(self.id, self.at, self.registry.by, action, table, record_id, _json(b), _json(a)) for record_id, b, a in entries],
+            "INSERT INTO changes (txn, changed_at, changed_by, action, table_name, record_id, before, after, via)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (self.id, self.at, self.registry.by, action, table, record_id, _json(b), _json(a), self.registry.via)
+                for record_id, b, a in entries
+            ],
         )
 
     def insert(self, table: str, row: Mapping[str, Any], record_id: str, action: str = "insert") -> None:

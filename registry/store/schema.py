@@ -279,3 +279,17 @@ def m007_agreement_terms(db: sqlite_utils.Database) -> None:
         "[source_id] INTEGER REFERENCES [sources]([id]))"
     )
     db.table("agreement_terms").create_index(["agreement_id", "starts_on"])
+
+
+@migrations(name="m008_contributions")
+def m008_contributions(db: sqlite_utils.Database) -> None:
+    """Which change came from a contribution of the public, and whom each contributed record credits."""
+    db.execute("ALTER TABLE changes ADD COLUMN via TEXT")
+    db.execute(
+        "CREATE TABLE [credits] ("
+        "[id] INTEGER PRIMARY KEY, "
+        "[record_kind] TEXT NOT NULL, [record_id] TEXT NOT NULL, "
+        "[contribution] INTEGER NOT NULL, [action] TEXT NOT NULL, "
+        "[organisation] TEXT, [accepted_on] TEXT NOT NULL)"
+    )
+    db.table("credits").create_index(["record_kind", "record_id"])
