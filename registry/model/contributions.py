@@ -142,7 +142,7 @@ def parse_contribution(data: Any) -> Contribution:
     if unknown:
         problems.append(f"unknown entries {', '.join(repr(u[:40]) for u in unknown[:5])}: remove them")
     action = data.get("action")
-    if action not in ACTIONS:
+    if not isinstance(action, str) or action not in ACTIONS:
         problems.append(f"action: {str(action)[:40]!r} is not one of: {', '.join(ACTIONS)}")
     kind = _kind(data.get("kind"), problems)
     fields = data.get("fields") or {}
@@ -173,7 +173,7 @@ def _contributor(data: Mapping[str, Any], problems: list[str]) -> Contributor:
         problems.append(f"contributor e-mail: {email[:60]!r} is not an e-mail address (name@example.org); correct it or leave it empty")
     organisation = _text(data.get("organisation"), "contributor organisation", MAX_CONTACT, problems)
     credit = data.get("credit") or "public"
-    if credit not in CREDITS:
+    if not isinstance(credit, str) or credit not in CREDITS:
         problems.append(f"credit: {str(credit)[:40]!r} is not one of: {', '.join(CREDITS)}")
         credit = "public"
     elif credit == "organisation" and not organisation:
@@ -222,6 +222,8 @@ def _checked(
     if action == "change":
         if not isinstance(record_id, str) or not record_id.strip():
             problems.append(f"record: a reported change names the {kind.singular} it is about (its id)")
+        else:
+            _text(record_id, "record", MAX_CONTACT, problems)
         if not fields and not note:
             problems.append("fields: a reported change gives at least one corrected value, or says what is wrong in the note")
     elif record_id not in (None, ""):
