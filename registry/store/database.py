@@ -152,9 +152,7 @@ def open_registry(
     command that writes refuses a newer registry instead of changing a schema
     it does not know.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise NotFound(f"no registry at {path}: create one with `commons init` or point --db / COMMONS_DB at it")
+    path = _existing(path)
     if reading and not _writable(path):
         return _open_for_reading(path, by, timeout, "the registry is on a disk or in a folder you cannot write to")
     # Opening already touches the file (and, in WAL mode, the -wal and -shm files beside
@@ -188,6 +186,23 @@ def open_registry(
             if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 conn.execute("PRAGMA journal_mode = WAL")
     return registry
+
+
+def open_registry_read_only(path: str | Path, reason: str, *, timeout: float = BUSY_TIMEOUT_SECONDS) -> Registry:
+    """Open a registry so that this process cannot write it at all, even where the file could be written.
+
+    For a service facing the internet that must only ever read the registry:
+    SQLite itself refuses every write through this connection, and the schema
+    is never migrated. `reason` says why, in `Registry.read_only`.
+    """
+    return _open_for_reading(_existing(path), None, timeout, reason)
+
+
+def _existing(path: str | Path) -> Path:
+    path = Path(path)
+    if not path.is_file():
+        raise NotFound(f"no registry at {path}: create one with `commons init` or point --db / COMMONS_DB at it")
+    return path
 
 
 def _open_for_reading(path: Path, by: str | None, timeout: float, reason: str) -> Registry:
