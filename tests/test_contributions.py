@@ -272,3 +272,12 @@ def test_the_contributions_file_is_never_the_registry(runner: CliRunner, example
     result = commons(runner, example_registry, "contributions", "add", "--contributions", str(example_registry), str(path))
     assert result.exit_code == 1 and "contributions are kept in a file of their own" in result.output
     assert snapshot(example_registry) == before
+
+
+def test_a_form_input_left_empty_changes_nothing(runner: CliRunner, example_registry: Path, tmp_path: Path) -> None:
+    untouched = {**CHANGE, "fields": {**CHANGE["fields"], "city": "", "address": "  "}}
+    commons(runner, example_registry, "contributions", "add", str(write(tmp_path, "c.json", untouched)))
+    result = commons(runner, example_registry, "contributions", "accept", "1")
+    assert result.exit_code == 0 and "(website)" in result.output
+    shown = json.loads(commons(runner, example_registry, "show", "assets", "nap-asilo", "--json").output)
+    assert shown["city"] == "Napoli" and shown["address"]
