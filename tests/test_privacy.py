@@ -20,14 +20,19 @@ from types import SimpleNamespace
 
 import pytest
 
+from registry.model.contributions import Contribution, Contributor
 from registry.model.declaration import Field
 from registry.model.kinds import KINDS
+from registry.operations.contributions import accept_contribution, receive_contribution
 from registry.operations.records import add_record, list_records, remove_record, update_record
 from registry.publishing.public_copy import PUBLIC_CHANGE_COLUMNS, publish_registry
-from registry.store.database import open_registry
+from registry.store.contributions import open_contributions
+from registry.store.database import Registry, open_registry
 from registry.store.history import restore_record
 
 CHANGE_LOG_PRIVATE = ("changed_by", "txn")
+# What a contributor tells staff and nobody else: kept in the contributions file, never in the registry.
+CONTRIBUTOR_PRIVATE = ("name", "email", "organisation", "note")
 
 
 def publish_public_copy(registry_path: Path, workdir: Path) -> list[Path]:
@@ -63,7 +68,35 @@ def publish_murmurations_profiles(registry_path: Path, workdir: Path) -> list[Pa
     return [workdir / "profiles"]
 
 
-PUBLISHERS: list[Callable[[Path, Path], list[Path]]] = [publish_public_copy, build_website, publish_murmurations_profiles]
+def answer_through_datasette(registry_path: Path, workdir: Path) -> list[Path]:
+    """What a journalist reads from `commons serve`: every table of the public copy, in full, as Datasette answers it."""
+    import asyncio
+
+    from registry.publishing.datasette import DATABASE_NAME, datasette_app, find_metadata, load_metadata
+
+    (directory,) = publish_public_copy(registry_path, workdir)
+    datasette = datasette_app(directory / "public.db", load_metadata(find_metadata()))
+    answers = workdir / "datasette"
+    answers.mkdir()
+
+    async def fetch_every_table() -> None:
+        tables = (await datasette.client.get(f"/{DATABASE_NAME}.json")).json()["tables"]
+        for table in tables:
+            response = await datasette.client.get(f"/{DATABASE_NAME}/{table['name']}.json?_shape=array&_size=max")
+            assert response.status_code == 200, f"{table['name']}: {response.status_code}"
+            (answers / f"{table['name']}.json").write_bytes(response.content)
+
+    asyncio.run(fetch_every_table())
+    assert (answers / "credits.json").stat().st_size > 2, "Datasette serves the credits"
+    return [answers]
+
+
+PUBLISHERS: list[Callable[[Path, Path], list[Path]]] = [
+    publish_public_copy,
+    build_website,
+    publish_murmurations_profiles,
+    answer_through_datasette,
+]
 
 
 @dataclass(frozen=True)
@@ -90,6 +123,9 @@ def make_canary(label: str, field_type: str = "text") -> Canary:
 def canaries() -> dict[str, Canary]:
     found = {f"{kind}.{f.name}": make_canary(f"{kind}.{f.name}", f.type) for kind, f in private_fields()}
     found.update({f"changes.{name}": make_canary(f"changes.{name}") for name in CHANGE_LOG_PRIVATE})
+    found.update(
+        {f"contributor.{name}": make_canary(f"contributor.{name}", "email" if name == "email" else "text") for name in CONTRIBUTOR_PRIVATE}
+    )
     return found
 
 
@@ -115,9 +151,47 @@ def canary_registry(example_master: Path, tmp_path_factory: pytest.TempPathFacto
                 update_record(registry, kind.name, new["id"], private)
                 remove_record(registry, kind.name, new["id"])
                 restore_record(registry, kind.name, new["id"])
+            _accept_contributions_from_a_private_person(registry, canaries)
         finally:
             registry.close()
     return path
+
+
+def _accept_contributions_from_a_private_person(registry: Registry, canaries: dict[str, Canary]) -> None:
+    """A suggestion and a reported change whose contributor gave every contact detail but chose to be credited as the public."""
+    contributor = Contributor(
+        name=canaries["contributor.name"].value,
+        email=canaries["contributor.email"].value,
+        organisation=canaries["contributor.organisation"].value,
+        credit="public",
+    )
+    note = canaries["contributor.note"].value
+    store = open_contributions(contributions_path(registry.path))
+    try:
+        suggestion = Contribution(
+            "suggest",
+            "assets",
+            {"name": "Contributed garden", "kind": "garden", "status": "mapped", "city": "Napoli"},
+            note=note,
+            contributor=contributor,
+        )
+        change = Contribution(
+            "change",
+            "actors",
+            {"website": "https://example.org/contributed"},
+            record_id=list_records(registry, "actors")[0]["id"],
+            note=note,
+            contributor=contributor,
+        )
+        for contribution in (suggestion, change):
+            number, _ = receive_contribution(store, registry, contribution, "intake")
+            accept_contribution(registry, store, number)
+    finally:
+        store.close()
+
+
+def contributions_path(registry_path: Path) -> Path:
+    return registry_path.with_name("contributions.db")
 
 
 def _new_record(kind: str) -> dict[str, object]:
@@ -175,10 +249,25 @@ def test_every_private_field_has_a_canary(canaries: dict[str, Canary], canary_re
 
 def test_the_registry_and_its_change_log_hold_every_canary(canaries: dict[str, Canary], canary_registry: Path) -> None:
     for label, canary in canaries.items():
+        if label.startswith("contributor."):
+            continue
         hits = find_token_in_databases(canary_registry, canary.token)
         table, column = label.split(".")
         expected = {f"changes.{column}"} if table == "changes" else {f"{KINDS[table].table}.{column}", "changes.before", "changes.after"}
         assert expected <= set(hits), f"canary {label} was not planted where expected: {hits}"
+
+
+def test_a_contributors_details_stay_in_the_contributions_file_and_never_enter_the_registry(
+    canaries: dict[str, Canary], canary_registry: Path
+) -> None:
+    conn = sqlite3.connect(canary_registry)
+    credits = conn.execute("SELECT organisation FROM credits").fetchall()
+    conn.close()
+    assert credits == [(None,), (None,)], "both accepted contributions are credited to the public"
+    for name in CONTRIBUTOR_PRIVATE:
+        canary = canaries[f"contributor.{name}"]
+        assert find_token_in_databases(contributions_path(canary_registry), canary.token), f"contributor {name} was not planted"
+        assert find_token_in_databases(canary_registry, canary.token) == [], f"contributor {name} entered the registry"
 
 
 @pytest.mark.parametrize("publisher", PUBLISHERS, ids=lambda p: p.__name__)

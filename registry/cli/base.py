@@ -102,6 +102,17 @@ def parse_assignments(pairs: tuple[str, ...]) -> dict[str, str]:
 pass_settings = click.make_pass_decorator(Settings)
 
 
+def contributions_file_option(func: F) -> F:
+    """--contributions: the file the public's contributions are kept in, apart from the registry."""
+    return click.option(
+        "--contributions",
+        "contributions_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        envvar="COMMONS_CONTRIBUTIONS",
+        help="The contributions file (also COMMONS_CONTRIBUTIONS; default: beside the registry, REGISTRY.contributions.db).",
+    )(func)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="commons")
 @click.option(

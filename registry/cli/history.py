@@ -43,7 +43,10 @@ def log(settings: Settings, kind: str | None, record_id: str | None, limit: int,
         click.echo("No changes recorded.")
     for e in entries:
         detail = f" ({', '.join(changed_fields(e))})" if e["action"] == "update" else ""
-        click.echo(f"#{e['id']:<6} {e['changed_at']}  {e['changed_by']:<12}  {e['action']:<7}  {e['table_name']}/{e['record_id']}{detail}")
+        via = f"  from {e['via']}" if e.get("via") else ""
+        click.echo(
+            f"#{e['id']:<6} {e['changed_at']}  {e['changed_by']:<12}  {e['action']:<7}  {e['table_name']}/{e['record_id']}{detail}{via}"
+        )
 
 
 @cli.command()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from registry.cli.base import Settings, cli, pass_settings, reports_errors
+from registry.cli.base import Settings, cli, contributions_file_option, pass_settings, reports_errors
 
 
 @cli.group()
@@ -25,11 +25,7 @@ def _site_url(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 @intake.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on; keep 127.0.0.1 behind a reverse proxy.")
 @click.option("--port", default=8002, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on (0 picks a free one).")
-@click.option(
-    "--contributions",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The contributions file, made when new (default: beside the registry, <name>.contributions.db).",
-)
+@contributions_file_option
 @click.option("--max-kb", default=64, show_default=True, type=click.IntRange(1, 1024), help="Largest contribution accepted, in KB.")
 @click.option(
     "--rate", default=10, show_default=True, type=click.IntRange(1), help="Contributions accepted a minute from one client address."
@@ -59,7 +55,7 @@ def serve(
     settings: Settings,
     host: str,
     port: int,
-    contributions: Path | None,
+    contributions_path: Path | None,
     max_kb: int,
     rate: int,
     site_url: str | None,
@@ -83,7 +79,7 @@ def serve(
     from registry.intake.server import serve_intake
     from registry.store.contributions import default_contributions_path
 
-    kept_in = contributions or default_contributions_path(settings.db)
+    kept_in = contributions_path or default_contributions_path(settings.db)
     options = IntakeSettings(
         registry=settings.db,
         contributions=kept_in,

@@ -217,7 +217,7 @@ def _checked(
         text = _text(
             value if not isinstance(value, int | float) or isinstance(value, bool) else str(value), f"field {name!r}", 20_000, problems
         )
-        if text or action == "change":
+        if text:  # a form sends every input; an empty one means "not given", for a change as for a suggestion
             fields[name] = text
     if action == "change":
         if not isinstance(record_id, str) or not record_id.strip():
@@ -230,11 +230,10 @@ def _checked(
         problems.append("record: a suggestion of a new record names no existing record; leave it empty")
     if problems:
         raise ValidationError(problems)
-    values = {k: v for k, v in fields.items() if v != ""}
     if action == "suggest":
-        _check_values(kind, {**values, "id": suggested_id(kind, values)}, f"the suggested {kind.singular}", partial=False)
-    elif values:
-        _check_values(kind, {**values, "id": str(record_id)}, f"the change to {kind.singular} {str(record_id)[:60]!r}", partial=True)
+        _check_values(kind, {**fields, "id": suggested_id(kind, fields)}, f"the suggested {kind.singular}", partial=False)
+    elif fields:
+        _check_values(kind, {**fields, "id": str(record_id)}, f"the change to {kind.singular} {str(record_id)[:60]!r}", partial=True)
     return Contribution(
         action=action,
         kind=kind.name,

@@ -9,48 +9,7 @@ from typing import Any
 from registry.model import vocab
 from registry.model.declaration import Column, Contributions, Facet, Field, Kind, LinkSpec, MapLayer, Term
 from registry.model.errors import ValidationError, suggest
-
-
-def _id_field(what: str) -> Field:
-    return Field("id", "slug", f"Stable identifier of the {what}: a lowercase slug, its address on the site forever.", required=True)
-
-
-def _place_fields(what: str) -> tuple[Field, ...]:
-    return (
-        Field("city", "text", f"City or municipality of the {what}."),
-        Field("country", "country", f"Country of the {what}, as an ISO 3166-1 alpha-2 code (IT, ES, ...)."),
-        Field("lat", "lat", f"Latitude of the {what} in decimal degrees, WGS84 (-90 to 90)."),
-        Field("lon", "lon", f"Longitude of the {what} in decimal degrees, WGS84 (-180 to 180)."),
-    )
-
-
-def _language_fields(what: str) -> tuple[Field, ...]:
-    return (
-        Field(
-            "lang",
-            "language",
-            f"Language the {what}'s own text is written in, as a code (en, it, es, ar...); English when empty.",
-            label="Language",
-        ),
-        Field(
-            "translations",
-            "translations",
-            f'The {what}\'s name and texts in other languages, as JSON by language code, e.g. {{"it": {{"name": "..."}}}}; '
-            "give one with --set name@it=... (an empty value removes it).",
-            label="Translations",
-        ),
-    )
-
-
-def _freshness_fields() -> tuple[Field, ...]:
-    return (
-        Field("last_verified", "date", "Date (YYYY-MM-DD) someone last checked this record against reality; older than a year is stale."),
-        Field("confidence", "text", "Note on how certain the record is: what is estimated, unverified or disputed between sources."),
-        Field("internal_notes", "text", "Staff-only notes. Private: never published.", private=True),
-    )
-
-
-CITY = Facet("city", "city", "City")
+from registry.model.shared_fields import CITY, freshness_fields, id_field, language_fields, place_fields
 
 
 def ends_after_start(values: Mapping[str, Any], who: str) -> list[str]:
@@ -76,7 +35,7 @@ ASSETS = Kind(
     singular="asset",
     title_field="name",
     fields=(
-        _id_field("asset"),
+        id_field("asset"),
         Field("name", "text", "Name of the asset in English or as commonly known.", required=True, translatable=True),
         Field("name_local", "text", "Name in the local language."),
         Field("kind", "enum", "What sort of place it is.", required=True, choices=vocab.ASSET_KINDS),
@@ -92,12 +51,12 @@ ASSETS = Kind(
         Field("description", "markdown", "What the asset is and its story, in Markdown.", translatable=True),
         Field("address", "text", "Street address."),
         Field("district", "text", "District or neighbourhood; can be assigned from loaded district boundaries."),
-        *_place_fields("asset"),
+        *place_fields("asset"),
         Field("geometry", "geometry", "Outline of the asset as a GeoJSON Polygon or MultiPolygon in WGS84."),
         Field("website", "url", "Public website of the asset or its community (http or https)."),
         Field("opening_hours", "opening_hours", "Opening hours in OpenStreetMap opening_hours syntax, e.g. 'Mo-Fr 10:00-20:00'."),
-        *_language_fields("asset"),
-        *_freshness_fields(),
+        *language_fields("asset"),
+        *freshness_fields(),
     ),
     search_fields=("name", "name_local", "description", "address", "district", "city"),
     index_fields=("kind", "status", "city", "district", "country", "owner"),
@@ -154,22 +113,22 @@ ACTORS = Kind(
     singular="actor",
     title_field="name",
     fields=(
-        _id_field("actor"),
+        id_field("actor"),
         Field("name", "text", "Name of the organisation, collective or public body.", required=True, translatable=True),
         Field("kind", "enum", "What sort of actor it is.", required=True, choices=vocab.ACTOR_KINDS),
         Field("legal_form", "text", "Legal form as registered (e.g. SCCL cooperative, association), if any."),
         Field("governance", "enum", "How the actor takes decisions.", choices=vocab.GOVERNANCE_MODELS),
         Field("founded", "partial_date", "When the actor was founded (YYYY, YYYY-MM or YYYY-MM-DD)."),
         Field("description", "markdown", "Who the actor is and what it does, in Markdown.", translatable=True),
-        *_place_fields("actor"),
+        *place_fields("actor"),
         Field("website", "url", "Public website (http or https)."),
         Field("email", "email", "Public contact email of the organisation (not of a person)."),
         Field("phone", "text", "Public contact phone of the organisation (not of a person)."),
         Field("contact_person", "text", "Name of a contact person. Private: never published.", private=True),
         Field("contact_person_email", "email", "Personal email of the contact person. Private: never published.", private=True),
         Field("contact_person_phone", "text", "Personal phone of the contact person. Private: never published.", private=True),
-        *_language_fields("actor"),
-        *_freshness_fields(),
+        *language_fields("actor"),
+        *freshness_fields(),
     ),
     search_fields=("name", "legal_form", "description", "city"),
     index_fields=("kind", "city", "country", "governance"),
@@ -214,7 +173,7 @@ AGREEMENTS = Kind(
     singular="agreement",
     title_field="title",
     fields=(
-        _id_field("agreement"),
+        id_field("agreement"),
         Field("title", "text", "What the agreement does, in a line.", required=True, translatable=True),
         Field("kind", "enum", "The legal instrument's type.", required=True, choices=vocab.AGREEMENT_KINDS),
         Field("status", "enum", "Whether the agreement is in force.", required=True, choices=vocab.AGREEMENT_STATUSES),
@@ -234,8 +193,8 @@ AGREEMENTS = Kind(
         Field("document_url", "url", "Link to the agreement or resolution text (http or https)."),
         Field("city", "text", "Municipality that is party to the agreement."),
         Field("country", "country", "Country, as an ISO 3166-1 alpha-2 code."),
-        *_language_fields("agreement"),
-        *_freshness_fields(),
+        *language_fields("agreement"),
+        *freshness_fields(),
     ),
     search_fields=("title", "instrument", "description", "commitments"),
     index_fields=("kind", "status", "expires_on", "city", "asset_id"),
@@ -294,9 +253,9 @@ CASES = Kind(
     singular="case study",
     title_field="title",
     fields=(
-        _id_field("case study"),
+        id_field("case study"),
         Field("title", "text", "Title of the co-production case.", required=True, translatable=True),
-        *_place_fields("case"),
+        *place_fields("case"),
         Field("start_year", "year", "Year the case began."),
         Field("end_year", "year", "Year the case ended; empty while it goes on."),
         Field("summary", "markdown", "What happened, in Markdown.", translatable=True),
@@ -309,8 +268,8 @@ CASES = Kind(
         Field("scenario", "enum", "Cuts (substitutive) or transformation (additive) scenario.", choices=vocab.SCENARIOS),
         Field("scope", "enum", "Individual or collective co-production.", choices=vocab.SCOPES),
         Field("phases", "enum_list", "Phases of a co-production process the case reached (a list).", choices=vocab.PHASES),
-        *_language_fields("case study"),
-        *_freshness_fields(),
+        *language_fields("case study"),
+        *freshness_fields(),
     ),
     search_fields=("title", "summary", "outcomes", "key_figures", "city"),
     index_fields=("city", "country", "level", "design_by", "delivery_by", "scenario", "start_year"),

@@ -169,7 +169,6 @@ def accept_contribution(
             warnings=[f"contribution {number} had already been written to the registry; now marked accepted"],
         )
     contribution = received.contribution
-    kind = get_kind(contribution.kind)
     unknown = [name for name in skip if name not in contribution.fields]
     if unknown:
         raise ValidationError(
@@ -183,30 +182,49 @@ def accept_contribution(
     target = into or contribution.record_id
     registry.via = via(number)
     try:
-        if target is None:
-            values = {k: v for k, v in values.items() if v not in ("", None)}
-            if "lang" in kind.field_name_set and contribution.language and "lang" not in values:
-                values["lang"] = contribution.language
-            record_id = str(values.get("id") or _unique_id(registry, kind.table, suggested_id(kind, values)))
-            cleaned = clean_record(kind, {**values, "id": record_id})
-            with transaction(registry) as txn:
-                warnings = cleaned.warnings + insert_clean(txn, kind, cleaned.values)
-                _credit(txn, kind.name, record_id, number, "suggest", contribution)
-            accepted = Accepted(kind.name, record_id, created=True, changed=sorted(cleaned.values), warnings=warnings)
-        else:
-            before = get_record(registry, kind.name, target)
-            values.pop("id", None)
-            with transaction(registry) as txn:
-                outcome = update_in(txn, kind, target, values)
-                changed = sorted(k for k in values if outcome.record.get(k) != before.get(k))
-                if outcome.changed:
-                    _credit(txn, kind.name, target, number, "change", contribution)
-            accepted = Accepted(kind.name, target, created=False, changed=changed, warnings=outcome.warnings)
-            if not outcome.changed:
-                accepted.warnings.append(f"contribution {number} changes nothing: the {kind.singular} already holds these values")
+        accepted = (
+            _add_record(registry, number, contribution, values)
+            if target is None
+            else _edit_record(registry, number, contribution, target, values)
+        )
     finally:
         registry.via = None
     record_review(store, number, "accepted", registry.by, result=(accepted.kind, accepted.record_id))
+    return accepted
+
+
+def _add_record(registry: Registry, number: int, contribution: Contribution, values: dict[str, Any]) -> Accepted:
+    """A suggestion as a new record, in the language it was written in, with an id from its name unless the reviewer gave one."""
+    kind = get_kind(contribution.kind)
+    values = {k: v for k, v in values.items() if v not in ("", None)}
+    if "lang" in kind.field_name_set and contribution.language and "lang" not in values:
+        values["lang"] = contribution.language
+    record_id = str(values.get("id") or _unique_id(registry, kind.table, suggested_id(kind, values)))
+    cleaned = clean_record(kind, {**values, "id": record_id})
+    with transaction(registry) as txn:
+        warnings = cleaned.warnings + insert_clean(txn, kind, cleaned.values)
+        _credit(txn, kind.name, record_id, number, "suggest", contribution)
+    return Accepted(kind.name, record_id, created=True, changed=sorted(cleaned.values), warnings=warnings)
+
+
+def _edit_record(registry: Registry, number: int, contribution: Contribution, target: str, values: dict[str, Any]) -> Accepted:
+    """A reported change (or a suggestion merged into a record) as an edit; credited only when it changed something."""
+    kind = get_kind(contribution.kind)
+    before = get_record(registry, kind.name, target)
+    values.pop("id", None)
+    with transaction(registry) as txn:
+        outcome = update_in(txn, kind, target, values)
+        if outcome.changed:
+            _credit(txn, kind.name, target, number, "change", contribution)
+    accepted = Accepted(
+        kind.name,
+        target,
+        created=False,
+        changed=sorted(k for k in values if outcome.record.get(k) != before.get(k)),
+        warnings=outcome.warnings,
+    )
+    if not outcome.changed:
+        accepted.warnings.append(f"contribution {number} changes nothing: the {kind.singular} already holds these values")
     return accepted
 
 

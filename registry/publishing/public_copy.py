@@ -28,7 +28,7 @@ DEFAULT_TITLE = "Commons Lab registry"
 PUBLIC_TABLES_EXTRA = ("asset_events", "sources", "citations", "credits", "districts")
 
 
-PUBLIC_CHANGE_COLUMNS = ("id", "changed_at", "action", "table_name", "record_id", "before", "after")
+PUBLIC_CHANGE_COLUMNS = ("id", "changed_at", "action", "table_name", "record_id", "before", "after", "via")
 
 
 # Indexes beyond the kinds' own: the joins the canned queries make and the

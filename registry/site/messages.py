@@ -42,6 +42,8 @@ def declared_messages() -> Iterator[Message]:
         for f in kind.fields:
             yield 0, "gettext", f.title, [f"{where}: name of the field {f.name}"]
             yield 0, "gettext", f.description, [f"{where}: what the field {f.name} holds (data page)"]
+        if kind.contributions is not None and kind.contributions.suggest:
+            yield 0, "gettext", kind.contributions.suggest, [f"{where}: call to suggest a new record (contribution forms)"]
         layer = kind.map_layer
         if layer is not None:
             for text in (layer.label, layer.noun, layer.singular, layer.color_title, layer.own_map or ""):

@@ -64,7 +64,7 @@ def changed_fields(entry: dict[str, Any]) -> list[str]:
 
 
 def restore_record(registry: Registry, kind_name: str, record_id: str) -> dict[str, Any]:
-    """Bring a deleted record back as it was, with the links, timeline, terms and citations removed with it."""
+    """Bring a deleted record back as it was, with the links, timeline, terms, citations and credits removed with it."""
     kind = get_kind(kind_name)
     with transaction(registry) as txn:
         if record_exists(txn.conn, kind, record_id):
@@ -115,6 +115,6 @@ def _can_reinsert(conn: Any, table: str, row: dict[str, Any]) -> bool:
             is None
         )
     histories = {kind.term.history for kind in KINDS.values() if kind.term is not None and kind.term.history}
-    if table == "asset_events" or table in histories:
+    if table in ("asset_events", "credits") or table in histories:
         return conn.execute(f"SELECT 1 FROM [{table}] WHERE id = ?", [row["id"]]).fetchone() is None
     return False
