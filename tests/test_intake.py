@@ -42,6 +42,7 @@ from registry.intake.app import IntakeSettings, create_app
 from registry.model.contributions import FORM_NAMES, FORMAT, HONEYPOT, VERSION
 from registry.model.kinds import KINDS
 from registry.operations.contributions import accept_contribution
+from registry.operations.records import add_record
 from registry.store.contributions import Received, list_contributions, open_contributions
 from registry.store.database import open_registry
 
@@ -272,6 +273,20 @@ def test_a_change_to_a_record_that_does_not_exist_is_refused_by_name(service: Se
     assert len(service.received()) == before
 
 
+def test_a_record_staff_add_while_the_service_runs_can_be_reported_on_at_once(service: Service) -> None:
+    change = [("action", "change"), ("kind", "assets"), ("record", "orto-nuovo-di-staff"), ("note", "the gate is open on Sundays")]
+    assert service.post(change).status_code == 400
+    registry = open_registry(service.registry, by="staff")
+    try:
+        add_record(registry, "assets", {"id": "orto-nuovo-di-staff", "name": "Orto nuovo", "kind": "garden", "status": "occupied"})
+    finally:
+        registry.close()
+    assert service.post(change).status_code == 200
+    assert [r.contribution.record_id for r in service.received() if r.contribution.note == "the gate is open on Sundays"] == [
+        "orto-nuovo-di-staff"
+    ]
+
+
 # Nobody in ----------------------------------------------------------------------
 
 SCRIPT = "<script>alert(1)</script>"
@@ -484,10 +499,13 @@ def test_the_service_reads_the_registry_through_a_connection_that_cannot_write(e
     """Even where the file could be written (or the service runs as root), SQLite refuses every write through it."""
     before = digest(example_registry)
     with in_process(IntakeSettings(registry=example_registry, contributions=tmp_path / "contributions.db")) as driven:
-        registry = driven.app.state.intake.registry
-        assert registry.read_only
-        with pytest.raises(sqlite3.OperationalError, match="readonly"):
-            registry.conn.execute("UPDATE assets SET name = 'changed'")
+        registry = driven.app.state.intake.open_registry()
+        try:
+            assert registry.read_only
+            with pytest.raises(sqlite3.OperationalError, match="readonly"):
+                registry.conn.execute("UPDATE assets SET name = 'changed'")
+        finally:
+            registry.close()
         assert driven.post("/contributions", content=urlencode(suggestion("Orto")), headers={"content-type": FORM}).status_code == 200
     assert digest(example_registry) == before
 

@@ -1,15 +1,16 @@
 """The intake as an ASGI application: one route that receives contributions, one that says what the service is.
 
-The registry is opened through a connection SQLite will not let write, and
-only to check that a reported change names a record that exists; what is
-received goes to the contributions file. Each request is read, checked and
+The registry is read only to check that a reported change names a record
+that exists, through a connection SQLite will not let write, opened for that
+one request: the service never holds the registry open, so it never creates
+SQLite's -wal and -shm files beside it, and reads the file as it is now even
+where it may only read it. What is received goes to the contributions file. Each request is read, checked and
 answered in the visitor's language; anything unexpected is logged by the server and
 answered with a plain page that gives nothing away.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -54,11 +55,13 @@ class Intake:
     """The service's open files and shared state, used by every request."""
 
     settings: IntakeSettings
-    registry: Registry
     store: ContributionStore
     languages: Languages
     limit: RateLimit
-    registry_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def open_registry(self) -> Registry:
+        """The registry, through a connection of this request's own that cannot write."""
+        return open_registry_read_only(self.settings.registry, READ_ONLY_REASON)
 
     def answer(self, page: pages.Page, language: AnswerLanguage) -> Response:
         return pages.respond(page, language, self.settings.site_url)
@@ -68,18 +71,13 @@ class Intake:
 
     def close(self) -> None:
         self.store.close()
-        self.registry.close()
 
 
 def open_intake(settings: IntakeSettings) -> Intake:
-    """Open the registry read-only and the contributions file (made when new); a missing registry is NotFound."""
-    registry = open_registry_read_only(settings.registry, READ_ONLY_REASON)
-    try:
-        store = open_contributions(settings.contributions, registry_path=settings.registry)
-    except BaseException:
-        registry.close()
-        raise
-    return Intake(settings, registry, store, Languages(settings.locale), RateLimit(settings.per_minute))
+    """Check that the registry can be read and open the contributions file (made when new); a missing registry is NotFound."""
+    open_registry_read_only(settings.registry, READ_ONLY_REASON).close()
+    store = open_contributions(settings.contributions, registry_path=settings.registry)
+    return Intake(settings, store, Languages(settings.locale), RateLimit(settings.per_minute))
 
 
 def create_app(settings: IntakeSettings) -> Starlette:
@@ -151,8 +149,11 @@ def _keep(intake: Intake, request: Request, sent: Sent) -> Response:
         return intake.answer(pages.thanks(language, None, True, "", intake.settings.review_days), language)
     try:
         contribution = sent.contribution()
-        with intake.registry_lock:
-            number, new = receive_contribution(intake.store, intake.registry, contribution, "intake")
+        registry = intake.open_registry()
+        try:
+            number, new = receive_contribution(intake.store, registry, contribution, "intake")
+        finally:
+            registry.close()
     except (ValidationError, NotFound) as exc:
         found = exc.problems if isinstance(exc, ValidationError) else [str(exc)]
         return intake.answer(pages.problems(language, found), language)
