@@ -281,3 +281,15 @@ def test_a_form_input_left_empty_changes_nothing(runner: CliRunner, example_regi
     assert result.exit_code == 0 and "(website)" in result.output
     shown = json.loads(commons(runner, example_registry, "show", "assets", "nap-asilo", "--json").output)
     assert shown["city"] == "Napoli" and shown["address"]
+
+
+def test_forgetting_a_contributor_erases_their_details_from_the_file(runner: CliRunner, example_registry: Path, tmp_path: Path) -> None:
+    private = {**SUGGESTION, "contributor": {**SUGGESTION["contributor"], "credit": "public"}, "note": "call me on 333 1234567"}
+    commons(runner, example_registry, "contributions", "add", str(write(tmp_path, "s.json", private)))
+    result = commons(runner, example_registry, "contributions", "forget", "1")
+    assert result.exit_code == 0, result.output
+    shown = commons(runner, example_registry, "contributions", "show", "1").output
+    assert "Contributor (private): - <->, organisation: -" in shown and "Villa Medusa" in shown
+    data = contributions_file(example_registry).read_bytes()
+    for secret in (b"anna@example.org", b"Anna Esposito", b"Comitato Bagnoli", b"333 1234567"):
+        assert secret not in data, secret

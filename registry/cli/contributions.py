@@ -223,3 +223,24 @@ def reject_command(settings: Settings, number: int, reason: str, contributions_p
 
     reject_contribution(_open_store(settings, contributions_path), number, reason, settings.by or current_user())
     click.echo(f"Rejected contribution {number}")
+
+
+@contributions.command("forget")
+@click.argument("number", type=click.IntRange(1))
+@contributions_file_option
+@pass_settings
+@reports_errors
+def forget_command(settings: Settings, number: int, contributions_path: Path | None) -> None:
+    """Erase a contributor's name, e-mail and note from a contribution, when they ask or once review is over.
+
+    The organisation stays only if the contributor agreed to be credited by it.
+    What was accepted into the registry is not touched.
+
+    \b
+    Example:
+      commons contributions forget 3
+    """
+    from registry.store.contributions import forget_contributor
+
+    forget_contributor(_open_store(settings, contributions_path), number)
+    click.echo(f"Forgot the contributor's details in contribution {number}")

@@ -92,6 +92,8 @@ def open_contributions(path: str | Path, *, registry_path: Path | None = None) -
             raise RegistryError(
                 f"{path} is not a contributions file (it holds other tables); give the contributions file with --contributions"
             )
+        # Forgetting a contributor's details must not leave them in free pages of the file.
+        conn.execute("PRAGMA secure_delete = ON")
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
         version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -201,4 +203,20 @@ def record_review(
             "UPDATE contributions SET status = ?, reviewed_by = ?, reviewed_at = ?, reason = ?, result_kind = ?, result_id = ? WHERE id = ?",
             [status, by, now_utc(), reason, *(result or (None, None)), number],
         )
+    return get_contribution(store, number)
+
+
+def forget_contributor(store: ContributionStore, number: int) -> Received:
+    """Erase a contributor's name, e-mail and note (and organisation, unless the record credits it), as they may ask."""
+    with _writing(store) as conn:
+        row = conn.execute("SELECT content FROM contributions WHERE id = ?", [number]).fetchone()
+        if row is None:
+            raise NotFound(f"there is no contribution {number}; `commons contributions list` shows them")
+        content = json.loads(row[0])
+        who = content.get("contributor") or {}
+        credited = who.get("credit") == "organisation"
+        content["contributor"] = {**who, "name": "", "email": "", "organisation": who.get("organisation", "") if credited else ""}
+        content["note"] = ""
+        conn.execute("UPDATE contributions SET content = ? WHERE id = ?", [json.dumps(content, ensure_ascii=False, sort_keys=True), number])
+    store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return get_contribution(store, number)
