@@ -31,6 +31,7 @@ from conftest import BuiltSite, build_example_copy, build_test_site
 from test_browser_site import TILE_HOST_SUFFIXES, serious_violations
 from test_html_validity import JAVA, VNU
 
+from registry.cli.base import cli
 from registry.model.contributions import (
     BEGIN_MARKER,
     END_MARKER,
@@ -43,7 +44,7 @@ from registry.model.contributions import (
 )
 from registry.model.errors import ValidationError
 from registry.model.kinds import KINDS
-from registry.operations.contributions import accept_contribution, add_contribution_files, receive_contribution
+from registry.operations.contributions import accept_contribution, receive_contribution
 from registry.site.languages import site_languages
 from registry.site.settings import SiteSettings, project_root
 from registry.store.contributions import default_contributions_path, open_contributions
@@ -338,8 +339,6 @@ def test_a_bad_intake_address_or_review_time_is_refused_naming_the_option(tmp_pa
 
 
 def test_the_build_command_takes_the_intake_address_and_review_time(runner: Any, example_registry: Path, tmp_path: Path) -> None:
-    from registry.cli.base import cli
-
     out = tmp_path / "site"
     refused = runner.invoke(cli, ["--db", str(example_registry), "build", "-o", str(out), "--review-days", "0", "--quiet"])
     assert refused.exit_code == 2 and "--review-days" in refused.output
@@ -358,31 +357,43 @@ def test_the_build_command_takes_the_intake_address_and_review_time(runner: Any,
 # --- Credits on record pages ---
 
 
-def test_a_corrected_record_credits_the_organisation_by_its_name_shown_as_text(example_registry: Path, tmp_path: Path) -> None:
+def report(fields: dict[str, str], contributor: dict[str, str]) -> Any:
+    return parse_contribution(
+        {
+            "format": "commons-contribution",
+            "version": 1,
+            "action": "change",
+            "kind": "assets",
+            "record": "nap-asilo",
+            "fields": fields,
+            "contributor": contributor,
+        }
+    )
+
+
+def test_a_corrected_record_credits_the_public_or_the_organisation_by_its_name_shown_as_text(
+    example_registry: Path, tmp_path: Path
+) -> None:
     registry = open_registry(example_registry, by="staff")
     store = open_contributions(default_contributions_path(example_registry), registry_path=example_registry)
     try:
-        change = parse_contribution(
-            {
-                "format": "commons-contribution",
-                "version": 1,
-                "action": "change",
-                "kind": "assets",
-                "record": "nap-asilo",
-                "fields": {"opening_hours": "Mo-Fr 10:00-20:00"},
-                "contributor": {"organisation": HOSTILE_ORGANISATION, "credit": "organisation"},
-            }
-        )
-        number, _ = receive_contribution(store, registry, change, "file")
-        accept_contribution(registry, store, number)
+        for change in (
+            report({"opening_hours": "Mo-Fr 10:00-20:00"}, {"organisation": HOSTILE_ORGANISATION, "credit": "organisation"}),
+            report({"website": "https://asilo.example.org/"}, {"name": "A neighbour", "organisation": "Not named", "credit": "public"}),
+        ):
+            number, _ = receive_contribution(store, registry, change, "file")
+            accept_contribution(registry, store, number)
     finally:
         store.close()
         registry.close()
     out = tmp_path / "site"
     build_test_site(example_registry, out, search=False)
     text = (out / RECORD).read_text(encoding="utf-8")
-    assert "Corrected by &lt;img src=x onerror=alert(2)&gt; Friends of the garden on <time datetime=" in text
+    credits = text[text.index('<ul class="credits">') : text.index("</ul>", text.index('<ul class="credits">'))]
+    assert "Corrected by &lt;img src=x onerror=alert(2)&gt; Friends of the garden on <time datetime=" in credits
+    assert "Corrected by the public on <time datetime=" in credits
     assert "<img src=x" not in text
+    assert "A neighbour" not in text and "Not named" not in text, "only the credit agreed to is published"
 
 
 # --- In a browser ---
@@ -402,7 +413,7 @@ def fill_suggestion(page: Any, *, lat: str = "40.8522", description: str = "") -
 
 @browser_only
 def test_a_suggestion_saved_from_the_form_is_read_accepted_and_credited_on_its_page_as_text(
-    browser: Any, example_registry: Path, tmp_path: Path
+    browser: Any, runner: Any, example_registry: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "site"
     build_test_site(example_registry, out, contact_email=EMAIL, search=False)
@@ -447,19 +458,17 @@ def test_a_suggestion_saved_from_the_form_is_read_accepted_and_credited_on_its_p
     assert BEGIN_MARKER in body and END_MARKER in body
     assert read_contribution_text(body) == contribution
 
-    registry = open_registry(example_registry, by="staff")
-    store = open_contributions(default_contributions_path(example_registry), registry_path=example_registry)
-    try:
-        [(_, number, new)] = add_contribution_files(store, registry, [saved])
-        assert new
-        accepted = accept_contribution(registry, store, number)
-    finally:
-        store.close()
-        registry.close()
-    assert accepted.created
+    received = runner.invoke(cli, ["--db", str(example_registry), "contributions", "add", str(saved)])
+    assert received.exit_code == 0, received.output
+    number = re.search(r"received as contribution (\d+)", received.output)
+    assert number, received.output
+    accepted = runner.invoke(cli, ["--db", str(example_registry), "--by", "giulia", "contributions", "accept", number.group(1)])
+    assert accepted.exit_code == 0, accepted.output
+    added = re.search(r"added assets/(\S+)", accepted.output)
+    assert added, accepted.output
 
     build_test_site(example_registry, out, contact_email=EMAIL, search=False)
-    page.goto(f"{url}assets/{accepted.record_id}/")
+    page.goto(f"{url}assets/{added.group(1)}/")
     page.wait_for_load_state("load")
     page.wait_for_timeout(300)
     article = page.locator("article")
