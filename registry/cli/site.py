@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from registry.cli.base import Settings, cli, pass_settings, reports_errors
+
+if TYPE_CHECKING:
+    from registry.site.build import BuildReport
 
 
 def public_folder_option(help_text: str) -> Any:
@@ -96,8 +99,23 @@ def serve(settings: Settings, directory: Path, host: str, port: int, no_publish:
 @click.option(
     "--contact-email",
     envvar="COMMONS_CONTACT_EMAIL",
-    help="The lab's public e-mail address (an office's, not a person's), named as the data catalogue's contact "
-    "(also COMMONS_CONTACT_EMAIL).",
+    help="The lab's public e-mail address (an office's, not a person's), named as the data catalogue's contact; "
+    "with it every index and record page carries a form that sends a contribution to it (also COMMONS_CONTACT_EMAIL).",
+)
+@click.option(
+    "--intake-url",
+    envvar="COMMONS_INTAKE_URL",
+    help="Address of the lab's contribution intake service: the forms post to <address>/contributions instead of "
+    "preparing an e-mail (also COMMONS_INTAKE_URL).",
+)
+@click.option(
+    "--review-days",
+    type=click.IntRange(1, 365),
+    metavar="DAYS",
+    default=14,
+    show_default=True,
+    envvar="COMMONS_REVIEW_DAYS",
+    help="How many days staff usually take to review a contribution, as the contributor's page says (also COMMONS_REVIEW_DAYS).",
 )
 @click.option(
     "--datasette-url",
@@ -138,6 +156,8 @@ def build(
     db_override: Path | None,
     site_url: str | None,
     contact_email: str | None,
+    intake_url: str | None,
+    review_days: int,
     datasette_url: str | None,
     tiles_url: str | None,
     tiles_attribution: str | None,
@@ -159,6 +179,7 @@ def build(
       commons --db example.db build --example
       commons --db naples.db build --output site --datasette-url https://data.example.org/
       commons build --site-url https://commons.example.org/ --contact-email commons@example.org
+      commons build --contact-email commons@example.org --intake-url https://intake.example.org/ --review-days 10
       commons build --default-lang it --lang es,fr
     """
     from registry.site.build import build_site
@@ -171,6 +192,8 @@ def build(
         output=output,
         site_url=site_url,
         contact_email=contact_email,
+        intake_url=intake_url,
+        review_days=review_days,
         datasette_url=datasette_url,
         search=not no_search,
         force=force,
@@ -180,7 +203,11 @@ def build(
         tiles_url=tiles_url or DEFAULT_TILES_URL,
         tiles_attribution=tiles_attribution or DEFAULT_TILES_ATTRIBUTION,
     )
-    report = build_site(db, site, on_step=_announce_steps(quiet))
+    _tell_built(build_site(db, site, on_step=_announce_steps(quiet)), output, quiet)
+
+
+def _tell_built(report: BuildReport, output: Path, quiet: bool) -> None:
+    """What the build did (unless quiet), and where the site is and how to view it."""
     if not quiet:
         for note in report.notes:
             click.secho(note, fg="yellow", err=True)

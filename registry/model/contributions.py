@@ -56,6 +56,7 @@ FORM_NAMES = (
 MAX_BYTES = 64_000
 MAX_NOTE = 4_000
 MAX_CONTACT = 200
+MAX_FIELD = 20_000
 MAX_ENTRIES = 60
 
 
@@ -215,7 +216,7 @@ def _checked(
             )
             continue
         text = _text(
-            value if not isinstance(value, int | float) or isinstance(value, bool) else str(value), f"field {name!r}", 20_000, problems
+            value if not isinstance(value, int | float) or isinstance(value, bool) else str(value), f"field {name!r}", MAX_FIELD, problems
         )
         if text:  # a form sends every input; an empty one means "not given", for a change as for a suggestion
             fields[name] = text

@@ -45,6 +45,9 @@ URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 
 DEGREE_LIMITS = {"lat": 90.0, "lon": 180.0}
 
+# The years a year field may hold: a stored or typed year outside them is a typo.
+YEARS = (1000, 2999)
+
 
 def _parse_date(value: str) -> dt.date:
     if not DATE_RE.fullmatch(value):
@@ -126,8 +129,8 @@ def _year(f: Field, value: Any) -> int:
         year = int(str(value).strip())
     except ValueError:
         raise ValueError(f"must be a year like 2016, got {value!r}") from None
-    if not 1000 <= year <= 2999:
-        raise ValueError(f"{year} is not a plausible year (1000–2999)")
+    if not YEARS[0] <= year <= YEARS[1]:
+        raise ValueError(f"{year} is not a plausible year ({YEARS[0]}–{YEARS[1]})")
     return year
 
 

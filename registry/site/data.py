@@ -30,6 +30,8 @@ class SiteData:
     # Records that name this one in a field (an agreement's asset_id), by kind, in time order where the kind has one.
     referrers: dict[Key, dict[str, list[str]]] = field(default_factory=dict)
     sources: dict[Key, list[dict[str, Any]]] = field(default_factory=dict)
+    # Whom each record that came from the public, or that the public corrected, credits: oldest first.
+    credits: dict[Key, list[dict[str, Any]]] = field(default_factory=dict)
     events: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     # The history of each termed record's terms, first to current, for records that were renewed.
     terms: dict[Key, list[dict[str, Any]]] = field(default_factory=dict)
@@ -116,6 +118,7 @@ def _load(conn: sqlite3.Connection) -> SiteData:
     for kind, record_id, url, title, publisher, year in conn.execute(sql):
         sources[(kind, record_id)].append({"url": url, "title": title, "publisher": publisher, "year": year})
     data.sources = dict(sources)
+    data.credits = _credits(conn)
     events: dict[str, list[dict[str, Any]]] = defaultdict(list)
     timeline_sql = (
         "SELECT e.asset_id, e.happened_on, e.status, e.document, e.note, s.url AS source_url, s.title AS source_title "
@@ -144,6 +147,15 @@ def _referrers(records: dict[str, dict[str, dict[str, Any]]]) -> dict[Key, dict[
                 if record.get(f.name):
                     found[(f.ref or "", record[f.name])].setdefault(kind.name, []).append(record["id"])
     return dict(found)
+
+
+def _credits(conn: sqlite3.Connection) -> dict[Key, list[dict[str, Any]]]:
+    """What the public gave each record, oldest first: a suggestion or a correction, credited to an organisation or the public."""
+    credits: dict[Key, list[dict[str, Any]]] = defaultdict(list)
+    sql = "SELECT record_kind, record_id, action, organisation, accepted_on FROM credits ORDER BY record_kind, record_id, accepted_on, id"
+    for kind, record_id, action, organisation, accepted_on in conn.execute(sql):
+        credits[(kind, record_id)].append({"action": action, "organisation": organisation or None, "accepted_on": accepted_on})
+    return dict(credits)
 
 
 def _term_histories(conn: sqlite3.Connection) -> dict[Key, list[dict[str, Any]]]:
@@ -253,6 +265,7 @@ def record_signatures(data: SiteData) -> dict[str, str]:
                 record,
                 data.links.get(key),
                 data.sources.get(key),
+                data.credits.get(key),
                 data.last_changed.get(key),
                 data.events.get(record_id) if has_timeline else None,
                 data.referrers.get(key),

@@ -25,7 +25,7 @@ from registry.site.cache import PageCache
 from registry.site.data import Key, SiteData, affected_records, load_site_data, localise, record_signatures
 from registry.site.guide import order_chapters
 from registry.site.output import render_all
-from registry.site.pages import data_page, feeds, guide, home, indexes, map_page, records, redirects, search_page
+from registry.site.pages import contribute, data_page, feeds, guide, home, indexes, map_page, records, redirects, search_page
 from registry.site.pages.indexes import row
 from registry.site.pages.planning import GLOBAL, PageBuild, attributes, page_location
 from registry.site.pages.sitemap import write_robots, write_sitemap
@@ -34,7 +34,7 @@ from registry.site.views import ViewContext, record_url
 from registry.site.words import Words
 
 # Every page type, in the order its files are planned; a new page type is one module and one line here.
-PAGE_TYPES = (records, indexes, redirects, home, guide, map_page, data_page, feeds, search_page)
+PAGE_TYPES = (records, indexes, redirects, home, guide, map_page, data_page, feeds, search_page, contribute)
 
 
 class RecordsGenerator(Generator):  # type: ignore[misc]

@@ -26,14 +26,18 @@ def get_writer(pelican: Any) -> Any:
 
 
 def prepare_environment(generator: Any) -> None:
-    """Install the build language's catalogue and the cached page chrome."""
+    """Install the build language's catalogue, the cached page chrome and the cached contribution forms."""
+    from registry.site.forms import form_renderer
     from registry.site.i18n import page_chrome
+    from registry.site.words import Words
 
     env = generator.env
-    catalogue = generator.settings["COMMONS_SITE"].catalogue()
+    site = generator.settings["COMMONS_SITE"]
+    catalogue = site.catalogue()
     env.site_translations = catalogue  # read by CompiledTranslations when templates compile
     env.install_gettext_translations(catalogue, newstyle=False)
     env.globals["chrome"] = page_chrome(env)
+    env.globals["contribution_form"] = form_renderer(env, site, Words(catalogue, site.language))
     # Record pages use the macros as a global: an {% import %} in each page cost a tenth of its render time,
     # because Jinja compares the template globals on every import.
     env.globals["m"] = env.get_template("_macros.html").module

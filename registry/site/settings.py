@@ -28,6 +28,10 @@ DEFAULT_TILES_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 DEFAULT_TILES_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
 PLUGIN = "registry.site.plugin"
 
+# Where the intake service takes a contribution posted from a form, below its address.
+INTAKE_PATH = "contributions"
+REVIEW_DAYS = (1, 365)
+
 # Guidebook chapters that explain the typology shown on case pages; linked when present.
 GUIDE_LINKS = {
     "levels": "levels-of-co-production",
@@ -75,6 +79,27 @@ def _public_email(value: str) -> str:
     return value.strip()
 
 
+def _intake_address(value: str) -> str:
+    """The intake service's address, which the forms post to with `contributions` added: a base address, no query or fragment."""
+    address = _web_address(value, "--intake-url")
+    if "?" in address or "#" in address:
+        raise ValidationError(
+            [f"--intake-url {value!r} has a query or fragment: give the service's address alone, e.g. https://intake.example.org/"]
+        )
+    return address.rstrip("/") + "/"
+
+
+def _review_days(value: int) -> int:
+    """How long staff usually take to review a contribution, as the contributor's page promises it."""
+    if isinstance(value, bool) or not isinstance(value, int) or not REVIEW_DAYS[0] <= value <= REVIEW_DAYS[1]:
+        raise ValidationError(
+            [
+                f"--review-days {value!r} is not a number of days from {REVIEW_DAYS[0]} to {REVIEW_DAYS[1]}: give how long review usually takes, e.g. 14"
+            ]
+        )
+    return value
+
+
 def _attribution(text: str) -> str:
     """The tiles' credit line, which the map shows as HTML: plain text and http(s) links only."""
     import nh3
@@ -93,7 +118,9 @@ class SiteSettings:
     site_name: str = "Commons Lab"
     site_url: str | None = None
     datasette_url: str | None = None
-    contact_email: str | None = None  # the lab's public address, for portals that ask whom to write to
+    contact_email: str | None = None  # the lab's public address: for portals that ask whom to write to, and the forms' e-mail
+    intake_url: str | None = None  # the intake service's address: with it the forms post there instead of preparing an e-mail
+    review_days: int = 14  # how long staff usually take to review a contribution, as the contributor's page says
     datasette_database: str = "public"
     tiles_url: str = DEFAULT_TILES_URL
     tiles_attribution: str = DEFAULT_TILES_ATTRIBUTION
@@ -136,8 +163,21 @@ class SiteSettings:
                 setattr(self, name, _web_address(value, option).rstrip("/") + "/")
         if self.contact_email is not None:
             self.contact_email = _public_email(self.contact_email)
+        if self.intake_url:
+            self.intake_url = _intake_address(self.intake_url)
+        self.review_days = _review_days(self.review_days)
         self.tiles_url = _web_address(self.tiles_url, "--tiles-url")
         self.tiles_attribution = _attribution(self.tiles_attribution)
+
+    @property
+    def takes_contributions(self) -> bool:
+        """Whether the pages carry contribution forms: they need somewhere to send them, an e-mail address or the intake."""
+        return bool(self.contact_email or self.intake_url)
+
+    @property
+    def intake_action(self) -> str | None:
+        """Where the forms post a contribution when the site has an intake service."""
+        return f"{self.intake_url}{INTAKE_PATH}" if self.intake_url else None
 
     @property
     def data_dir(self) -> Path:
@@ -190,6 +230,8 @@ class SiteSettings:
             "site_url": self.site_url,
             "datasette_url": self.datasette_url,
             "contact_email": self.contact_email,
+            "intake_url": self.intake_url,
+            "review_days": self.review_days,
             "datasette_database": self.datasette_database,
             "tiles_url": self.tiles_url,
             "language": self.language,
@@ -333,6 +375,8 @@ def _jinja_settings(site: SiteSettings, cache: Path) -> dict[str, Any]:
             "SITE_DIR": site.direction,
             "DATASETTE_URL": site.datasette_url,
             "SEARCH_ENABLED": site.search,
+            # Whether pages carry the forms that send a contribution (registry/site/forms.py renders them).
+            "CONTRIBUTIONS_OPEN": site.takes_contributions,
             # The menu entry of every kind, in the kinds' order, in the site's language.
             "KIND_MENU": [(kind.name, catalogue.gettext(kind.menu or kind.plural_title)) for kind in KINDS.values()],
             # Every language of the site, for the language switcher and the hreflang alternates of each page.

@@ -133,6 +133,7 @@ def _common(data: SiteData, ctx: ViewContext, kind: str, record: dict[str, Any])
         "country_name": country_name(record.get("country")),
         "city_url": facet_url(kind, "city", record["city"]) if record.get("city") else None,
         "sources": data.sources.get((kind, record_id), []),
+        "credits": data.credits.get((kind, record_id), []),
         "last_verified": record.get("last_verified"),
         "stale": is_stale(record.get("last_verified"), ctx.today),
         "last_changed": data.last_changed.get((kind, record_id)),

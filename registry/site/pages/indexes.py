@@ -168,6 +168,12 @@ def _rows(data: SiteData, kind: str, ids: list[str], w: Words) -> list[dict[str,
     return [row(kind, r, w) for r in sorted(records, key=lambda r: (str(r.get(title) or "").casefold(), r["id"]))]
 
 
+def suggest_call(kind: str, w: Words) -> str | None:
+    """The call to suggest a record of the kind ("Suggest a place"), for its lists to link to its form; None when it takes no suggestions."""
+    offered = KINDS[kind].contributions
+    return w.gettext(offered.suggest) if offered is not None and offered.suggest else None
+
+
 def downloads(kind: str) -> dict[str, str | None]:
     """The kind's open-data files, relative to the site root."""
     spec = KINDS[kind]
@@ -233,6 +239,7 @@ def _index_view(data: SiteData, kind: str, facets: FacetsFound, today: dt.date, 
         "groups": groups,
         "listed": total <= list_limit,
         "downloads": downloads(kind),
+        "suggest": suggest_call(kind, w),
     }
     if spec.term is not None:
         view["expiring"] = expiring_rows(data, kind, today, w=w)
@@ -254,6 +261,7 @@ def _facet_pages(data: SiteData, kind: str, facets: FacetsFound, facet: Facet, v
             "facets": nav,
             "values": next(f["values"] for f in nav if f["name"] == facet.name),
             "downloads": downloads(kind),
+            "suggest": suggest_call(kind, w),
         },
     )
     for value in values:
@@ -270,6 +278,7 @@ def _facet_pages(data: SiteData, kind: str, facets: FacetsFound, facet: Facet, v
                 "rows": _rows(data, kind, value.ids, w),
                 "facets": _facet_nav(kind, facets, (facet.name, value.slug), full=False, w=w),
                 "downloads": downloads(kind),
+                "suggest": suggest_call(kind, w),
             },
         )
 
