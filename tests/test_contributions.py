@@ -293,3 +293,45 @@ def test_forgetting_a_contributor_erases_their_details_from_the_file(runner: Cli
     data = contributions_file(example_registry).read_bytes()
     for secret in (b"anna@example.org", b"Anna Esposito", b"Comitato Bagnoli", b"333 1234567"):
         assert secret not in data, secret
+
+
+def test_a_saved_email_is_read_whatever_its_transfer_encoding() -> None:
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["Subject"] = "Suggest a place"
+    message["From"] = "anna@example.org"
+    body = f"A suggestion from the site: Città di Bagnoli, «quoted» and long {'x' * 120}\n\n{BEGIN_MARKER}\n{json.dumps(SUGGESTION, ensure_ascii=False, indent=1)}\n{END_MARKER}\n"
+    message.set_content(body, cte="quoted-printable")
+    assert "=3D" in message.as_string() or "=\n" in message.as_string()
+    assert read_contribution_text(message.as_string()) == read_contribution_text(json.dumps(SUGGESTION))
+
+
+def test_the_lines_a_browser_mails_for_a_form_without_javascript_read_as_the_contribution() -> None:
+    # enctype="text/plain": one name=value line per input, a textarea's own line breaks kept as they are.
+    lines = [
+        "action=suggest",
+        "kind=assets",
+        "record=",
+        "lang=it",
+        "f.name=Villa Medusa",
+        "f.kind=building",
+        "f.status=unused",
+        "f.city=Napoli",
+        "f.description=Empty since 2019.",
+        "The committee meets there = every Tuesday.",
+        "f.lat=",
+        "contributor_name=Anna",
+        "contributor_email=anna@example.org",
+        "credit=public",
+        "homepage=",
+    ]
+    contribution = read_contribution_text("Subject: Suggest a place\nFrom: anna@example.org\n\n" + "\r\n".join(lines) + "\r\n")
+    assert contribution.fields == {
+        "name": "Villa Medusa",
+        "kind": "building",
+        "status": "unused",
+        "city": "Napoli",
+        "description": "Empty since 2019.\nThe committee meets there = every Tuesday.",
+    }
+    assert contribution.language == "it" and contribution.contributor.email == "anna@example.org"

@@ -11,6 +11,9 @@ they chose (the public, or their organisation's name) does.
 
 from __future__ import annotations
 
+import email
+import email.message
+import email.policy
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -294,11 +297,37 @@ def contribution_from_form(pairs: Iterable[tuple[str, str]]) -> tuple[Contributi
     return parse_contribution(data), trapped
 
 
+HEADER_LINE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9-]*:")
+
+
+def _message_body(text: str) -> str:
+    """The plain text of a saved e-mail (.eml), decoded from quoted-printable or base64; other text as it is."""
+    if not HEADER_LINE_RE.match(text) or "\n\n" not in text.replace("\r\n", "\n"):
+        return text
+    message = email.message_from_string(text, policy=email.policy.default)
+    if not isinstance(message, email.message.EmailMessage) or not message.keys():
+        return text
+    part = message.get_body(preferencelist=("plain",))
+    return part.get_content() if part is not None else text
+
+
+def _form_lines(body: str) -> list[tuple[str, str]]:
+    """What a browser e-mails for a form without JavaScript: `name=value` lines, a value's own line breaks continuing it."""
+    pairs: list[tuple[str, str]] = []
+    for line in body.splitlines():
+        name, sep, value = line.partition("=")
+        if sep and (name in FORM_NAMES or name.startswith(FIELD_PREFIX)):
+            pairs.append((name, value))
+        elif pairs:
+            pairs[-1] = (pairs[-1][0], f"{pairs[-1][1]}\n{line}")
+    return pairs
+
+
 def read_contribution_text(text: str) -> Contribution:
-    """A contribution from a saved file: its JSON alone, or an e-mail holding it between the marker lines."""
+    """A contribution from a saved file: its JSON, or an e-mail holding it between the marker lines or as the form's lines."""
     if len(text.encode("utf-8", "surrogatepass")) > 4 * MAX_BYTES:
         raise ValidationError([f"the file is over {4 * MAX_BYTES // 1000} KB; a contribution is far smaller, so this is not one"])
-    body = text.strip().lstrip("\ufeff")
+    body = _message_body(text.lstrip("\ufeff")).strip()
     if BEGIN_MARKER in body:
         start = body.index(BEGIN_MARKER) + len(BEGIN_MARKER)
         end = body.find(END_MARKER, start)
@@ -308,10 +337,19 @@ def read_contribution_text(text: str) -> Contribution:
             )
         # A reply or forward quotes each line with "> "; the JSON reads the same without it.
         body = "\n".join(re.sub(r"^(?:>\s?)+", "", line) for line in body[start:end].splitlines())
+    elif not body.startswith("{"):
+        pairs = _form_lines(body)
+        if pairs:
+            contribution, trapped = contribution_from_form(pairs)
+            if trapped:
+                raise ValidationError(
+                    [f"{HONEYPOT}: this hidden field was filled in, as only automated senders do; the contribution is not kept"]
+                )
+            return contribution
     try:
         data = json.loads(body)
     except json.JSONDecodeError as exc:
         raise ValidationError(
-            [f"not a contribution: the file is neither its JSON nor an e-mail with {BEGIN_MARKER!r} ({exc.msg}, line {exc.lineno})"]
+            [f"not a contribution: the file is neither its JSON nor an e-mail from the site's forms ({exc.msg}, line {exc.lineno})"]
         ) from None
     return parse_contribution(data)

@@ -37,7 +37,7 @@ ASSETS = Kind(
     fields=(
         id_field("asset"),
         Field("name", "text", "Name of the asset in English or as commonly known.", required=True, translatable=True),
-        Field("name_local", "text", "Name in the local language."),
+        Field("name_local", "text", "Name in the local language.", label="Local name"),
         Field("kind", "enum", "What sort of place it is.", required=True, choices=vocab.ASSET_KINDS),
         Field(
             "status",
@@ -190,7 +190,7 @@ AGREEMENTS = Kind(
         Field("fees_waived", "text", "Rents, fees or charges the municipality waives, in words."),
         Field("maintenance_by", "enum", "Who bears maintenance of the asset.", choices=vocab.COST_BEARERS),
         Field("utilities_by", "enum", "Who pays utilities (water, energy).", choices=vocab.COST_BEARERS),
-        Field("document_url", "url", "Link to the agreement or resolution text (http or https)."),
+        Field("document_url", "url", "Link to the agreement or resolution text (http or https).", label="Document URL"),
         Field("city", "text", "Municipality that is party to the agreement."),
         Field("country", "country", "Country, as an ISO 3166-1 alpha-2 code."),
         *language_fields("agreement"),

@@ -13,8 +13,8 @@ def place_fields(what: str) -> tuple[Field, ...]:
     return (
         Field("city", "text", f"City or municipality of the {what}."),
         Field("country", "country", f"Country of the {what}, as an ISO 3166-1 alpha-2 code (IT, ES, ...)."),
-        Field("lat", "lat", f"Latitude of the {what} in decimal degrees, WGS84 (-90 to 90)."),
-        Field("lon", "lon", f"Longitude of the {what} in decimal degrees, WGS84 (-180 to 180)."),
+        Field("lat", "lat", f"Latitude of the {what} in decimal degrees, WGS84 (-90 to 90).", label="Latitude"),
+        Field("lon", "lon", f"Longitude of the {what} in decimal degrees, WGS84 (-180 to 180).", label="Longitude"),
     )
 
 
