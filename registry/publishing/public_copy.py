@@ -43,7 +43,7 @@ PUBLIC_INDEXES: dict[str, tuple[tuple[str, ...], ...]] = {
     "case_study_assets": (("asset_id",),),
     "asset_events": (("asset_id",), ("status",)),
     "citations": (("record_kind", "record_id"),),
-    "credits": (("record_kind", "record_id"),),
+    "credits": (("record_kind", "record_id"), ("action",)),
     "districts": (("city",),),
     "changes": (("changed_at",), ("table_name", "changed_at"), ("table_name", "record_id", "changed_at"), ("action",)),
 }
