@@ -14,14 +14,12 @@ import hashlib
 import itertools
 import json
 import os
-import queue
 import re
 import shutil
 import sqlite3
 import stat
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -32,9 +30,11 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
+from babel.support import Translations
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from processes import read_line
 from reliability import scaled
 
 from registry.cli import cli
@@ -104,15 +104,6 @@ def in_process(settings: IntakeSettings) -> Iterator[InProcess]:
         yield driven
     finally:
         driven.close()
-
-
-def read_line(stream: Any, timeout: float) -> str:
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: lines.put(stream.readline()), daemon=True).start()
-    try:
-        return lines.get(timeout=timeout)
-    except queue.Empty:
-        return ""
 
 
 @contextmanager
@@ -517,7 +508,8 @@ def test_an_unexpected_failure_answers_a_plain_page_that_gives_nothing_away(exam
             "/contributions", content=urlencode(suggestion("Orto")), headers={"content-type": FORM, "accept-language": "it"}
         )
     assert response.status_code == 500
-    assert "Something went wrong" in response.text and '<html lang="it"' in response.text
+    italian = Translations.load(str(Path(__file__).resolve().parent.parent / "locale"), ["it"], "commons")
+    assert italian.gettext("Something went wrong") in response.text and '<html lang="it"' in response.text
     for detail in ("Traceback", "sqlite", "ProgrammingError", "closed", str(tmp_path)):
         assert detail not in response.text
     assert "set-cookie" not in response.headers and response.headers["cache-control"] == "no-store"
