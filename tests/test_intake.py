@@ -30,7 +30,6 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-from babel.support import Translations
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -43,6 +42,8 @@ from registry.model.contributions import FORM_NAMES, FORMAT, HONEYPOT, VERSION
 from registry.model.kinds import KINDS
 from registry.operations.contributions import accept_contribution
 from registry.operations.records import add_record
+from registry.site.languages import translations
+from registry.site.settings import project_root
 from registry.store.contributions import Received, list_contributions, open_contributions
 from registry.store.database import open_registry
 
@@ -508,7 +509,7 @@ def test_an_unexpected_failure_answers_a_plain_page_that_gives_nothing_away(exam
             "/contributions", content=urlencode(suggestion("Orto")), headers={"content-type": FORM, "accept-language": "it"}
         )
     assert response.status_code == 500
-    italian = Translations.load(str(Path(__file__).resolve().parent.parent / "locale"), ["it"], "commons")
+    italian = translations(project_root() / "locale", "it")
     assert italian.gettext("Something went wrong") in response.text and '<html lang="it"' in response.text
     for detail in ("Traceback", "sqlite", "ProgrammingError", "closed", str(tmp_path)):
         assert detail not in response.text
