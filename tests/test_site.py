@@ -194,20 +194,24 @@ def test_case_pages_explain_the_typology_in_words(built_site: BuiltSite) -> None
 
 
 def test_guide_chapters_follow_their_order_with_previous_and_next(built_site: BuiltSite) -> None:
-    chapters = []
+    parts: dict[str, list[tuple[int, str]]] = {}
     for source in sorted(Path(__file__).resolve().parent.parent.joinpath("content", "guide").glob("*.md")):
         meta = dict(re.findall(r"^(\w+):\s*(.+)$", source.read_text(encoding="utf-8").split("\n\n", 1)[0], re.M))
-        chapters.append((int(meta["Order"]), meta["Slug"]))
-    slugs = [slug for _, slug in sorted(chapters)]
-    for n, slug in enumerate(slugs):
-        page = parse(built_site.output / "guide" / slug / "index.html")
-        nav = [href for tag, _, href in page.links if tag == "a"]
-        if n + 1 < len(slugs):
-            assert f"../../guide/{slugs[n + 1]}/" in nav
-        if n > 0:
-            assert f"../../guide/{slugs[n - 1]}/" in nav
+        parts.setdefault(meta.get("Part", "guide"), []).append((int(meta["Order"]), meta["Slug"]))
+    assert set(parts) == {"guide", "staff"}
     guide_index = (built_site.output / "guide" / "index.html").read_text(encoding="utf-8")
-    assert [guide_index.index(f"guide/{s}/") for s in slugs] == sorted(guide_index.index(f"guide/{s}/") for s in slugs)
+    for chapters in parts.values():
+        slugs = [slug for _, slug in sorted(chapters)]
+        for n, slug in enumerate(slugs):
+            page = parse(built_site.output / "guide" / slug / "index.html")
+            nav = [href for tag, _, href in page.links if tag == "a"]
+            if n + 1 < len(slugs):
+                assert f"../../guide/{slugs[n + 1]}/" in nav
+            if n > 0:
+                assert f"../../guide/{slugs[n - 1]}/" in nav
+        assert [guide_index.index(f"guide/{s}/") for s in slugs] == sorted(guide_index.index(f"guide/{s}/") for s in slugs)
+    # The guide for officials comes first; the registry staff's chapters after it, under their own heading.
+    assert guide_index.index("For registry staff") > max(guide_index.index(f"guide/{s}/") for _, s in parts["guide"])
 
 
 def test_case_study_chapter_lists_every_case_from_the_registry(built_site: BuiltSite) -> None:

@@ -23,9 +23,23 @@ from registry.model import vocab
 from registry.publishing.files import digest, files_digest
 from registry.site.cache import PageCache
 from registry.site.data import Key, SiteData, affected_records, load_site_data, localise, record_signatures
+from registry.site.glossary import GLOSSARY_FILE, load_glossary
 from registry.site.guide import order_chapters
 from registry.site.output import render_all
-from registry.site.pages import contribute, data_page, feeds, guide, home, indexes, map_page, records, redirects, search_page
+from registry.site.pages import (
+    contribute,
+    data_page,
+    documents,
+    feeds,
+    glossary,
+    guide,
+    home,
+    indexes,
+    map_page,
+    records,
+    redirects,
+    search_page,
+)
 from registry.site.pages.indexes import row
 from registry.site.pages.planning import GLOBAL, PageBuild, attributes, page_location
 from registry.site.pages.sitemap import write_robots, write_sitemap
@@ -34,7 +48,7 @@ from registry.site.views import ViewContext, record_url
 from registry.site.words import Words
 
 # Every page type, in the order its files are planned; a new page type is one module and one line here.
-PAGE_TYPES = (records, indexes, redirects, home, guide, map_page, data_page, feeds, search_page, contribute)
+PAGE_TYPES = (records, indexes, redirects, home, guide, glossary, map_page, data_page, feeds, search_page, contribute, documents)
 
 
 class RecordsGenerator(Generator):  # type: ignore[misc]
@@ -47,7 +61,8 @@ class RecordsGenerator(Generator):  # type: ignore[misc]
         shared = self.state.data if self.state.data is not None else load_site_data(self.site.public_db)
         self.data: SiteData = localise(shared, self.site.language)
         self.words = Words(self.site.catalogue(), self.site.language)
-        self.chapters = order_chapters(self.context.get("pages", []))
+        self.glossary = load_glossary(self.site.content / GLOSSARY_FILE)
+        self.chapters = order_chapters(self.context.get("pages", []), self.glossary)
         self.context["guide_chapters"] = self.chapters
         self.context["registry_cases"] = [row("cases", r, self.words) for r in self.data.records["cases"].values()]
         self.context["site_maps"] = dict(self.state.maps)

@@ -1,12 +1,25 @@
-"""The guidebook's chapters in reading order, each knowing its neighbours.
+"""The guidebook's chapters in reading order, each knowing its neighbours, its sections and the practical chapters to read next.
 
 Chapters are Pelican pages from content/guide; their `Order` metadata, not
-their file names, decides the sequence shown by previous/next links.
+their file names, decides the sequence shown by previous/next links. A
+chapter's `Part` puts it in the guide for officials (the default) or in "For
+registry staff", each part with its own numbering and its own previous/next
+chain; `Practical: yes` marks the chapters every chapter's "What to do next"
+ending points to.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+from markupsafe import Markup
+
+from registry.site.glossary import Term, link_terms
+
+PARTS = ("guide", "staff")
+# A chapter's sections: the second-level headings Markdown's toc extension gave an id.
+SECTION_RE = re.compile(r'<h2 id="([^"]+)">(.*?)</h2>', re.S)
 
 
 def _order(page: Any) -> tuple[int, str]:
@@ -16,19 +29,57 @@ def _order(page: Any) -> tuple[int, str]:
         return 10_000, page.slug
 
 
-def order_chapters(pages: list[Any]) -> list[Any]:
-    """The guide's pages sorted by Order, with `prev_chapter`, `next_chapter` and `number` set on each."""
-    chapters = sorted((p for p in pages if getattr(p, "section", "") == "guide/"), key=_order)
-    for n, page in enumerate(chapters):
-        page.number = n + 1
-        page.prev_chapter = chapters[n - 1] if n > 0 else None
-        page.next_chapter = chapters[n + 1] if n + 1 < len(chapters) else None
+def chapter_part(page: Any) -> str:
+    """Which part of the guide a chapter belongs to; an unknown part is read as the guide's own."""
+    part = str(getattr(page, "part", "") or "guide").strip().lower()
+    return part if part in PARTS else "guide"
+
+
+def chapter_sections(html: str) -> list[tuple[str, Markup]]:
+    """The chapter's sections as (anchor, heading), for its "In this chapter" list."""
+    return [(anchor, Markup(title.strip())) for anchor, title in SECTION_RE.findall(html)]
+
+
+# Where the glossary is from a chapter (guide/<slug>/): its own page beside them.
+GLOSSARY_FROM_CHAPTER = "../glossary/"
+
+
+def _link_glossary(page: Any, terms: list[Term]) -> None:
+    """Link the first use of each glossary term in a chapter; Pelican keeps the rendered text, so its copy is dropped."""
+    page._content, _ = link_terms(page._content, terms, GLOSSARY_FROM_CHAPTER)
+    cache = getattr(page.get_content, "cache", {})
+    for key in [k for k in cache if k and k[0] is page]:
+        del cache[key]
+
+
+def order_chapters(pages: list[Any], glossary: list[Term] | None = None) -> list[Any]:
+    """The guide's pages in reading order, part by part, each with its number, neighbours, sections and next steps,
+    and its first use of each glossary term linked."""
+    chapters = sorted((p for p in pages if getattr(p, "section", "") == "guide/"), key=lambda p: (PARTS.index(chapter_part(p)), *_order(p)))
+    practical = [p for p in chapters if str(getattr(p, "practical", "")).strip().lower() == "yes"]
+    for part in PARTS:
+        in_part = [p for p in chapters if chapter_part(p) == part]
+        for n, page in enumerate(in_part):
+            page.number = n + 1
+            page.prev_chapter = in_part[n - 1] if n > 0 else None
+            page.next_chapter = in_part[n + 1] if n + 1 < len(in_part) else None
+    for page in chapters:
+        if glossary:
+            _link_glossary(page, glossary)
+        page.sections = chapter_sections(page.content)
+        page.next_steps = [p for p in practical if p is not page]
     return chapters
 
 
 def chapter_list(chapters: list[Any]) -> list[dict[str, Any]]:
     """The chapters as plain data for the guide's contents page and the home page."""
     return [
-        {"number": getattr(p, "number", n + 1), "title": p.title, "url": p.url, "summary": str(getattr(p, "summary", "") or "")}
+        {
+            "number": getattr(p, "number", n + 1),
+            "title": p.title,
+            "url": p.url,
+            "summary": str(getattr(p, "summary", "") or ""),
+            "part": chapter_part(p),
+        }
         for n, p in enumerate(chapters)
     ]

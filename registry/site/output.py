@@ -35,7 +35,7 @@ class Renderable(Protocol):
     def path(self) -> str: ...
 
     @property
-    def make(self) -> Callable[[], str | tuple[str, str]]: ...
+    def make(self) -> Callable[[], str | bytes | tuple[str, str]]: ...
 
 
 # Files are opened with os.open, not open(): a page costs a few system calls and no Python file objects.
@@ -142,7 +142,8 @@ def _render(plans: Sequence[Renderable], output: Path) -> list[Written]:
         # A maker may return (key, text): the hash of what it rendered from, worked out in the worker
         # so that a first build makes each record's view once instead of once to hash and once to render.
         key, text = made if isinstance(made, tuple) else (None, made)
-        changed, stat, existing = _put(root + plan.path, text.encode("utf-8"), existing)
+        data = text if isinstance(text, bytes) else text.encode("utf-8")  # a page is text; a document (.odt) is bytes
+        changed, stat, existing = _put(root + plan.path, data, existing)
         written.append((plan.path, stat.st_size, stat.st_mtime_ns, changed, key))
     return written
 

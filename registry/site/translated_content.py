@@ -1,6 +1,7 @@
 """The guide's chapters and pages in each language: the translation where there is one, else the English with a notice.
 
-English chapters are in `content/guide/` and `content/pages/`; a translation
+English chapters are in `content/guide/` and `content/pages/`, documents to
+download in `content/documents/`; a translation
 is the same file name under `content/translations/<code>/`, with a
 `Source-Hash:` line saying which version of the English it follows (the first
 12 hex digits of the English file's SHA-256). When the English changes, the
@@ -20,8 +21,9 @@ from pathlib import Path
 
 from registry.publishing.files import write_if_changed
 
-FOLDERS = ("guide", "pages")
+FOLDERS = ("guide", "pages", "documents")
 TRANSLATIONS = "translations"
+GLOSSARY_FILE = "glossary.toml"  # the glossary's terms; a language shows its translation of them, else the English
 HEADER_LINE = re.compile(r"^([A-Za-z][\w-]*):\s*(.*)$")
 # What a translation may say for itself; every other line of the header (slug, order, registry...) is the English one.
 TRANSLATED_KEYS = ("title", "summary")
@@ -101,6 +103,11 @@ def stage_content(content: Path, language: str, target: Path) -> list[ChapterSta
         staged = target / status.path
         write_if_changed(staged, "".join(lines) + body)
         keep.add(staged)
+    glossary = content / TRANSLATIONS / language / GLOSSARY_FILE
+    if not glossary.is_file():
+        glossary = content / GLOSSARY_FILE
+    if glossary.is_file():
+        write_if_changed(target / GLOSSARY_FILE, glossary.read_text(encoding="utf-8"))
     for old in target.rglob("*.md"):
         if old not in keep:
             old.unlink()
