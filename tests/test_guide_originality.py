@@ -24,3 +24,11 @@ def test_the_fixture_holds_the_guidebooks_runs_and_finds_quoted_ones() -> None:
 def test_no_twelve_words_are_copied_from_the_guidebook(path: Path) -> None:
     copied = [run for digest, run in run_hashes(unquoted(path.read_text(encoding="utf-8"))) if digest in KNOWN]
     assert copied == [], f"{path.name} repeats the guidebook word for word; say it in our own words or quote it: {copied[:3]}"
+
+
+def test_the_glossary_is_in_our_own_words() -> None:
+    from registry.site.glossary import load_glossary
+
+    definitions = "\n\n".join(t.definition for t in load_glossary(ROOT / "content" / "glossary.toml"))
+    copied = [run for digest, run in run_hashes(unquoted(definitions)) if digest in KNOWN]
+    assert copied == [], f"the glossary repeats the guidebook word for word: {copied[:3]}"
