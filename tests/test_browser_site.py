@@ -87,7 +87,7 @@ def test_search_find_a_naples_asset_follow_it_to_its_agreement_with_no_serious_a
     assert page.get_by_role("heading", name="Parties").is_visible()
     violations["agreement"] = serious_violations(page)
 
-    for path in ("map/", "cases/", "guide/case-studies/", "data/"):
+    for path in ("map/", "cases/", "guide/case-studies/", "guide/legal-instruments/", "guide/glossary/", "data/"):
         page.goto(site_url + path)
         violations[path] = serious_violations(page)
 
