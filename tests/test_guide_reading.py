@@ -129,3 +129,13 @@ def test_the_model_agreement_downloads_as_markdown_and_as_an_editable_document(b
     drafting = (built_site.output / "guide" / "drafting-an-agreement" / "index.html").read_text(encoding="utf-8")
     for name in ("model-agreement.md", "model-agreement.odt"):
         assert f'href="../../documents/{name}"' in drafting
+
+
+def test_a_chapter_keeps_its_words_where_this_registry_lacks_the_record_it_links() -> None:
+    from registry.site.guide import unlink_missing_records
+
+    html = '<p>See <a href="../../agreements/agr-a/">the pact</a>, <a href="../../assets/b/#map">the garden</a> and <a href="../legal-instruments/">the instruments</a>.</p>'
+    kept = unlink_missing_records(html, lambda kind, record_id: (kind, record_id) == ("assets", "b"))
+    assert (
+        kept == '<p>See the pact, <a href="../../assets/b/#map">the garden</a> and <a href="../legal-instruments/">the instruments</a>.</p>'
+    )

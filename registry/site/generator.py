@@ -62,7 +62,10 @@ class RecordsGenerator(Generator):  # type: ignore[misc]
         self.data: SiteData = localise(shared, self.site.language)
         self.words = Words(self.site.catalogue(), self.site.language)
         self.glossary = load_glossary(self.site.content / GLOSSARY_FILE)
-        self.chapters = order_chapters(self.context.get("pages", []), self.glossary)
+        records = self.data.records
+        self.chapters = order_chapters(
+            self.context.get("pages", []), self.glossary, lambda kind, record_id: record_id in records.get(kind, {})
+        )
         self.context["guide_chapters"] = self.chapters
         self.context["registry_cases"] = [row("cases", r, self.words) for r in self.data.records["cases"].values()]
         self.context["site_maps"] = dict(self.state.maps)

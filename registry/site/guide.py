@@ -11,10 +11,12 @@ ending points to.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from markupsafe import Markup
 
+from registry.model.kinds import KINDS
 from registry.site.glossary import Term, link_terms
 
 PARTS = ("guide", "staff")
@@ -44,17 +46,37 @@ def chapter_sections(html: str) -> list[tuple[str, Markup]]:
 GLOSSARY_FROM_CHAPTER = "../glossary/"
 
 
-def _link_glossary(page: Any, terms: list[Term]) -> None:
-    """Link the first use of each glossary term in a chapter; Pelican keeps the rendered text, so its copy is dropped."""
-    page._content, _ = link_terms(page._content, terms, GLOSSARY_FROM_CHAPTER)
+# A link from a chapter (guide/<slug>/) to a record's page: ../../<kind>/<id>/, maybe to a place in it.
+RECORD_LINK_RE = re.compile(r'<a href="\.\./\.\./([a-z_]+)/([a-z0-9]+(?:-[a-z0-9]+)*)/(?:#[^"]*)?"[^>]*>(.*?)</a>', re.S)
+
+
+def unlink_missing_records(html: str, exists: Callable[[str, str], bool]) -> str:
+    """A chapter's links to records this registry does not hold, as plain text.
+
+    The guide cites the example's records; a lab that builds its own registry
+    without them keeps the chapter's words and loses only the dead links.
+    """
+
+    def keep_or_unlink(found: re.Match[str]) -> str:
+        kind, record_id, words = found.groups()
+        return found.group(0) if kind not in KINDS or exists(kind, record_id) else words
+
+    return RECORD_LINK_RE.sub(keep_or_unlink, html)
+
+
+def _set_content(page: Any, html: str) -> None:
+    """Give a chapter new HTML; Pelican keeps the text it rendered before, so that copy is dropped."""
+    page._content = html
     cache = getattr(page.get_content, "cache", {})
     for key in [k for k in cache if k and k[0] is page]:
         del cache[key]
 
 
-def order_chapters(pages: list[Any], glossary: list[Term] | None = None) -> list[Any]:
+def order_chapters(
+    pages: list[Any], glossary: list[Term] | None = None, record_exists: Callable[[str, str], bool] | None = None
+) -> list[Any]:
     """The guide's pages in reading order, part by part, each with its number, neighbours, sections and next steps,
-    and its first use of each glossary term linked."""
+    its first use of each glossary term linked, and its links to records this registry lacks made plain text."""
     chapters = sorted((p for p in pages if getattr(p, "section", "") == "guide/"), key=lambda p: (PARTS.index(chapter_part(p)), *_order(p)))
     practical = [p for p in chapters if str(getattr(p, "practical", "")).strip().lower() == "yes"]
     for part in PARTS:
@@ -64,8 +86,12 @@ def order_chapters(pages: list[Any], glossary: list[Term] | None = None) -> list
             page.prev_chapter = in_part[n - 1] if n > 0 else None
             page.next_chapter = in_part[n + 1] if n + 1 < len(in_part) else None
     for page in chapters:
+        html = page._content
+        if record_exists is not None:
+            html = unlink_missing_records(html, record_exists)
         if glossary:
-            _link_glossary(page, glossary)
+            html, _ = link_terms(html, glossary, GLOSSARY_FROM_CHAPTER)
+        _set_content(page, html)
         page.sections = chapter_sections(page.content)
         page.next_steps = [p for p in practical if p is not page]
     return chapters
