@@ -75,8 +75,16 @@ def load_glossary(path: Path) -> list[Term]:
     return terms
 
 
+# Markdown writes a typed apostrophe as a typographic one, often as an entity: "d'uso" is "d&rsquo;uso" in the HTML.
+APOSTROPHE = "(?:'|\u2019|&rsquo;|&#8217;)"
+
+
+def _spelling(text: str) -> str:
+    return APOSTROPHE.join(re.escape(part) for part in re.split("['\u2019]", text))
+
+
 def _pattern(term: Term) -> re.Pattern[str]:
-    words = "|".join(re.escape(s) for s in term.spellings)
+    words = "|".join(_spelling(s) for s in term.spellings)
     return re.compile(rf"(?<![\w-])(?:{words})(?![\w-])", re.IGNORECASE)
 
 
