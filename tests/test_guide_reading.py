@@ -148,3 +148,12 @@ def test_a_term_with_an_apostrophe_is_found_however_markdown_wrote_it() -> None:
     html, linked = link_terms("<p>La cessione d&rsquo;uso e il citizens\u2019 budget.</p>", terms, "../glossary/")
     assert linked == {"cession-of-use", "participatory-budgeting"}
     assert '<a class="glossary-term" href="../glossary/#cession-of-use">cessione d&rsquo;uso</a>' in html
+
+
+def test_the_editable_document_is_the_same_bytes_however_many_a_build_writes() -> None:
+    from registry.formats.odt import markdown_to_odt
+
+    text = (ROOT / "content" / "documents" / "model-agreement.md").read_text(encoding="utf-8")
+    first = markdown_to_odt(text, "Model", "en")
+    markdown_to_odt("# Another\n\n*text* with **bold**\n\n1. one\n2. two\n", "Other", "it")
+    assert markdown_to_odt(text, "Model", "en") == first

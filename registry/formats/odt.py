@@ -18,6 +18,9 @@ FIXED_TIME = (2000, 1, 1, 0, 0, 0)
 # odfpy declares a root element's namespaces in an order that changes from run to run.
 NAMESPACES_RE = re.compile(rb'\s+xmlns:[\w-]+="[^"]*"')
 ROOT_TAG_RE = re.compile(rb"<office:[\w-]+[^>]*>")
+DECLARATION_RE = re.compile(rb'xmlns:([\w-]+)="([^"]*)"')
+# A prefix in use: an element's (<text:p, </text:p) or an attribute's ( text:style-name=).
+PREFIX_RE = re.compile(rb"(?:</?|\s)([\w-]+):[\w-]+(?==|[\s/>])")
 HEADING_TAGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4}
 
 
@@ -132,13 +135,19 @@ def _fixed_zip(document: Any) -> bytes:
 
 
 def _sorted_namespaces(xml: bytes) -> bytes:
-    """The root element's namespace declarations in one order."""
+    """The root element declaring exactly the namespaces the part uses, in one order.
+
+    odfpy declares on each part the namespaces its process has met so far, so the
+    second document a build writes would declare more than the first.
+    """
     root = ROOT_TAG_RE.search(xml)
     if root is None:
         return xml
     tag = root.group(0)
-    declarations = sorted(NAMESPACES_RE.findall(tag))
+    declared = dict(DECLARATION_RE.findall(tag))
+    used = set(PREFIX_RE.findall(NAMESPACES_RE.sub(b"", xml)))
+    declarations = b"".join(b' xmlns:%s="%s"' % (prefix, declared[prefix]) for prefix in sorted(used) if prefix in declared)
     bare = NAMESPACES_RE.sub(b"", tag)
     name_end = bare.find(b" ") if b" " in bare else len(bare) - 1
-    ordered = bare[:name_end] + b"".join(declarations) + bare[name_end:]
+    ordered = bare[:name_end] + declarations + bare[name_end:]
     return xml[: root.start()] + ordered + xml[root.end() :]
