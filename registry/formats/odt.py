@@ -17,7 +17,8 @@ from xml.etree import ElementTree
 FIXED_TIME = (2000, 1, 1, 0, 0, 0)
 # odfpy declares a root element's namespaces in an order that changes from run to run.
 NAMESPACES_RE = re.compile(rb'\s+xmlns:[\w-]+="[^"]*"')
-ROOT_TAG_RE = re.compile(rb"<office:[\w-]+[^>]*>")
+# A part's root element: the first element after the XML declaration (office:document-content, manifest:manifest...).
+ROOT_TAG_RE = re.compile(rb"<(?![?!])[\w-]+:[\w-]+[^>]*>")
 DECLARATION_RE = re.compile(rb'xmlns:([\w-]+)="([^"]*)"')
 # A prefix in use: an element's (<text:p, </text:p) or an attribute's ( text:style-name=).
 PREFIX_RE = re.compile(rb"(?:</?|\s)([\w-]+):[\w-]+(?==|[\s/>])")
@@ -130,11 +131,11 @@ def _fixed_zip(document: Any) -> bytes:
             info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             data = source.read(name)
-            target.writestr(info, _sorted_namespaces(data) if name.endswith(".xml") else data)
+            target.writestr(info, declare_used_namespaces(data) if name.endswith(".xml") else data)
     return fixed.getvalue()
 
 
-def _sorted_namespaces(xml: bytes) -> bytes:
+def declare_used_namespaces(xml: bytes) -> bytes:
     """The root element declaring exactly the namespaces the part uses, in one order.
 
     odfpy declares on each part the namespaces its process has met so far, so the
