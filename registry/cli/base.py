@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import click
 
 from registry import __version__
+from registry.model.contributions import DEFAULT_REVIEW_DAYS, REVIEW_DAYS
 from registry.model.errors import RegistryError, ValidationError
 from registry.model.kinds import KINDS
 
@@ -100,6 +101,20 @@ def parse_assignments(pairs: tuple[str, ...]) -> dict[str, str]:
 
 
 pass_settings = click.make_pass_decorator(Settings)
+
+
+def review_days_option(func: F) -> F:
+    """--review-days: how long staff usually take to review a contribution, which the site and the intake service both tell contributors."""
+    return click.option(
+        "--review-days",
+        type=click.IntRange(*REVIEW_DAYS),
+        metavar="DAYS",
+        default=DEFAULT_REVIEW_DAYS,
+        show_default=True,
+        envvar="COMMONS_REVIEW_DAYS",
+        help="How many days staff usually take to review a contribution, as the site and the intake service tell contributors "
+        "(also COMMONS_REVIEW_DAYS).",
+    )(func)
 
 
 def contributions_file_option(func: F) -> F:

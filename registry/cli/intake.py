@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from registry.cli.base import Settings, cli, contributions_file_option, pass_settings, reports_errors
+from registry.cli.base import Settings, cli, contributions_file_option, pass_settings, reports_errors, review_days_option
 
 
 @cli.group()
@@ -15,11 +15,14 @@ def intake() -> None:
 
 
 def _site_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    from registry.model.values import URL_RE
+    """The site's address, checked as `commons build` checks its own."""
+    from registry.model.errors import ValidationError
+    from registry.site.settings import web_address
 
-    if value is not None and not URL_RE.match(value):
-        raise click.BadParameter(f"{value!r} is not a web address (https://commons.example.org/)")
-    return value
+    try:
+        return None if value is None else web_address(value, "--site-url")
+    except ValidationError as exc:
+        raise click.BadParameter(exc.problems[0]) from None
 
 
 @intake.command()
@@ -36,13 +39,7 @@ def _site_url(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     callback=_site_url,
     help="The site's public address, linked from every answer (also COMMONS_SITE_URL).",
 )
-@click.option(
-    "--review-days",
-    default=14,
-    show_default=True,
-    type=click.IntRange(1, 365),
-    help="How many days staff usually take to review, as the thank-you page says.",
-)
+@review_days_option
 @click.option(
     "--forwarded-allow-ips",
     default="127.0.0.1",

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from registry.cli.base import Settings, cli, pass_settings, reports_errors
+from registry.cli.base import Settings, cli, pass_settings, reports_errors, review_days_option
 
 if TYPE_CHECKING:
     from registry.site.build import BuildReport
@@ -108,15 +108,7 @@ def serve(settings: Settings, directory: Path, host: str, port: int, no_publish:
     help="Address of the lab's contribution intake service: the forms post to <address>/contributions instead of "
     "preparing an e-mail (also COMMONS_INTAKE_URL).",
 )
-@click.option(
-    "--review-days",
-    type=click.IntRange(1, 365),
-    metavar="DAYS",
-    default=14,
-    show_default=True,
-    envvar="COMMONS_REVIEW_DAYS",
-    help="How many days staff usually take to review a contribution, as the contributor's page says (also COMMONS_REVIEW_DAYS).",
-)
+@review_days_option
 @click.option(
     "--datasette-url",
     envvar="COMMONS_DATASETTE_URL",

@@ -27,7 +27,7 @@ from registry.intake import pages
 from registry.intake.language import AnswerLanguage, Languages
 from registry.intake.rate import RateLimit
 from registry.intake.submission import Sent, TooLarge, Unsupported, read_body, read_sent
-from registry.model.contributions import MAX_BYTES
+from registry.model.contributions import DEFAULT_REVIEW_DAYS, MAX_BYTES
 from registry.model.errors import NotFound, ValidationError
 from registry.operations.contributions import receive_contribution
 from registry.site.settings import project_root
@@ -46,7 +46,7 @@ class IntakeSettings:
     max_bytes: int = MAX_BYTES
     per_minute: int = 10
     site_url: str | None = None  # linked as "Back to the site" from every answer
-    review_days: int = 14  # how soon staff usually review, as the thank-you page promises
+    review_days: int = DEFAULT_REVIEW_DAYS  # how soon staff usually review, as the thank-you page promises
     locale: Path = field(default_factory=lambda: project_root() / "locale")
 
 

@@ -62,6 +62,10 @@ MAX_CONTACT = 200
 MAX_FIELD = 20_000
 MAX_ENTRIES = 60
 
+# How long staff usually take to review a contribution, in days: what the site and the intake service tell contributors.
+REVIEW_DAYS = (1, 365)
+DEFAULT_REVIEW_DAYS = 14
+
 
 @dataclass(frozen=True)
 class Contributor:

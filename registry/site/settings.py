@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
+from registry.model.contributions import DEFAULT_REVIEW_DAYS, REVIEW_DAYS
 from registry.model.errors import ValidationError
 from registry.model.kinds import KINDS
 from registry.model.values import EMAIL_RE, URL_RE
@@ -30,7 +31,6 @@ PLUGIN = "registry.site.plugin"
 
 # Where the intake service takes a contribution posted from a form, below its address.
 INTAKE_PATH = "contributions"
-REVIEW_DAYS = (1, 365)
 
 # Guidebook chapters that explain the typology shown on case pages; linked when present.
 GUIDE_LINKS = {
@@ -65,7 +65,7 @@ def _no_progress(items: Iterable[T], length: int, label: str) -> Iterator[T]:
 Progress = Callable[[Iterable[Any], int, str], Iterator[Any]]
 
 
-def _web_address(value: str, option: str) -> str:
+def web_address(value: str, option: str) -> str:
     """An address the site links to or loads from: only http or https, since it reaches every page."""
     if not URL_RE.match(value.strip()):
         raise ValidationError([f"{option} {value!r} is not a web address: give one that starts with https:// (or http://)"])
@@ -81,7 +81,7 @@ def _public_email(value: str) -> str:
 
 def _intake_address(value: str) -> str:
     """The intake service's address, which the forms post to with `contributions` added: a base address, no query or fragment."""
-    address = _web_address(value, "--intake-url")
+    address = web_address(value, "--intake-url")
     if "?" in address or "#" in address:
         raise ValidationError(
             [f"--intake-url {value!r} has a query or fragment: give the service's address alone, e.g. https://intake.example.org/"]
@@ -120,7 +120,7 @@ class SiteSettings:
     datasette_url: str | None = None
     contact_email: str | None = None  # the lab's public address: for portals that ask whom to write to, and the forms' e-mail
     intake_url: str | None = None  # the intake service's address: with it the forms post there instead of preparing an e-mail
-    review_days: int = 14  # how long staff usually take to review a contribution, as the contributor's page says
+    review_days: int = DEFAULT_REVIEW_DAYS  # how long staff usually take to review a contribution, as the contributor's page says
     datasette_database: str = "public"
     tiles_url: str = DEFAULT_TILES_URL
     tiles_attribution: str = DEFAULT_TILES_ATTRIBUTION
@@ -160,13 +160,13 @@ class SiteSettings:
         for name, option in (("site_url", "--site-url"), ("root_url", "--site-url"), ("datasette_url", "--datasette-url")):
             value = getattr(self, name)
             if value:
-                setattr(self, name, _web_address(value, option).rstrip("/") + "/")
+                setattr(self, name, web_address(value, option).rstrip("/") + "/")
         if self.contact_email is not None:
             self.contact_email = _public_email(self.contact_email)
         if self.intake_url:
             self.intake_url = _intake_address(self.intake_url)
         self.review_days = _review_days(self.review_days)
-        self.tiles_url = _web_address(self.tiles_url, "--tiles-url")
+        self.tiles_url = web_address(self.tiles_url, "--tiles-url")
         self.tiles_attribution = _attribution(self.tiles_attribution)
 
     @property
