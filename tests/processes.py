@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import queue
+import subprocess
 import threading
 from typing import Any
 
@@ -15,3 +16,13 @@ def read_line(stream: Any, timeout: float) -> str:
         return lines.get(timeout=timeout)
     except queue.Empty:
         return ""
+
+
+def stop(process: subprocess.Popen[str]) -> None:
+    """Stop a server the way a service manager does: terminate, then kill if it has not gone within 15 seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

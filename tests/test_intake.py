@@ -33,7 +33,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from processes import read_line
+from processes import read_line, stop
 from reliability import scaled
 
 from registry.cli import cli
@@ -141,12 +141,7 @@ def running_service(registry: Path, folder: Path, *options: str) -> Iterator[Ser
         assert httpx.get(service.url, timeout=30).status_code == 200
         yield service
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 @pytest.fixture(scope="module")

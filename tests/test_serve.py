@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 from click.testing import CliRunner
-from processes import read_line
+from processes import read_line, stop
 
 from registry.cli import cli
 from registry.operations.examples import example_data
@@ -194,12 +194,7 @@ def server(example_registry: Path, tmp_path: Path) -> Iterator[tuple[str, subpro
         assert int(match.group(1)) == port
         yield match.group(0), process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def test_commons_serve_answers_over_http_and_refuses_writes(server: tuple[str, subprocess.Popen[str]], tmp_path: Path) -> None:
