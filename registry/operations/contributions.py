@@ -107,7 +107,8 @@ def review_notes(registry: Registry, received: Received) -> list[str]:
 def _already_applied(registry: Registry, number: int) -> tuple[str, str] | None:
     """The record an acceptance wrote before it could be marked accepted (an interrupted accept), if any."""
     row = registry.conn.execute(
-        "SELECT table_name, record_id FROM changes WHERE via = ? AND table_name != 'credits' ORDER BY id LIMIT 1", [via(number)]
+        "SELECT table_name, record_id FROM changes WHERE via = ? AND via IS NOT NULL AND table_name != 'credits' ORDER BY id LIMIT 1",
+        [via(number)],
     ).fetchone()
     if row is None:
         return None
