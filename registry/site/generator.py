@@ -108,7 +108,7 @@ class RecordsGenerator(Generator):  # type: ignore[misc]
             shared_root=site.to_site_root,
             root_url=site.root_url,
         )
-        return PageBuild(self.data, site, self.state, self.words, self.chapters, ctx, self._render, records, kinds, known)
+        return PageBuild(self.data, site, self.state, self.words, self.chapters, ctx, self._render, records, kinds, known, self.glossary)
 
     def _record_dates(self) -> dict[str, str]:
         """Each record page's last change, by its file: the sitemap's lastmod."""

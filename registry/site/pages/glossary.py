@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from registry.site.glossary import GLOSSARY_FILE, load_glossary
 from registry.site.pages.planning import PageBuild, Planned
 
 PATH = "guide/glossary/index.html"
 
 
 def plan(build: PageBuild) -> Iterator[Planned]:
-    terms = load_glossary(build.site.content / GLOSSARY_FILE)
-    if terms:
-        view = {"terms": [{"id": t.id, "term": t.term, "definition": t.definition} for t in terms]}
+    if build.glossary:
+        view = {"terms": [{"id": t.id, "term": t.term, "definition": t.definition} for t in build.glossary]}
         yield build.page(PATH, "glossary", view)

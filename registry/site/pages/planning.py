@@ -9,12 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
 from registry.publishing.files import digest
 from registry.site.data import Key, SiteData
+from registry.site.glossary import Term
 from registry.site.settings import BuildState, SiteSettings
 from registry.site.views import ViewContext
 from registry.site.words import Words
@@ -87,6 +88,7 @@ class PageBuild:
     records: set[Key] | None
     kinds: set[str] | None
     known: dict[str, Any]
+    glossary: list[Term] = field(default_factory=list)  # the terms this language's chapters link to
 
     @property
     def today(self) -> dt.date:
