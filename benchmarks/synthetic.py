@@ -221,14 +221,34 @@ def add_links(db_path: Path, total: int, seed: int = 7) -> int:
     return len(parties) + len(case_actors) + len(case_assets)
 
 
+ASSESSED_ON = ("2024-03-01", "2025-03-01")
+ASSESSED_CRITERIA = ("participatory", "consensus_oriented", "accountable", "transparent", "responsive", "effective_efficient")
+
+
+def _assessments(rng: random.Random, cases: int) -> list[tuple[str, ...]]:
+    """A quarter of the case studies assessed twice on one framework, a year apart, with some criteria unknown."""
+    rows = []
+    for n in range(0, cases, 4):
+        for on in ASSESSED_ON:
+            scores = {
+                c: {"score": rng.randrange(4), "why": _text(rng, 8), "source": f"https://example.org/evidence/{n}"}
+                if rng.random() < 0.7
+                else {"score": "unknown"}
+                for c in ASSESSED_CRITERIA
+            }
+            rows.append((f"case-{n}-un-good-governance-{on}", "un-good-governance", f"case-{n}", on, "Benchmark group", json.dumps(scores)))
+    return rows
+
+
 def write_registry(db_path: Path, total: int, seed: int = 7, now: dt.datetime | None = None) -> int:
     """A registry of `total` records written with raw SQL: Datasette needs 1M records, which an import would take long to make.
 
     The rows are `generate`'s, so they are valid by construction and nothing is
     re-validated. Each record gets one logged insert dated over the last five
     years (so "changed in the last N days" finds a realistic share, not
-    everything), each asset a timeline step, about 70% of records a source, and
-    links as `add_links` makes them. Returns the number of records.
+    everything), each asset a timeline step, about 70% of records a source, a
+    quarter of the case studies two assessments, and links as `add_links` makes
+    them. Returns the number of records of the generated kinds.
     """
     from registry.store.database import create_registry
 
@@ -273,6 +293,10 @@ def write_registry(db_path: Path, total: int, seed: int = 7, now: dt.datetime | 
         ],
     )
     conn.executemany("INSERT INTO citations (source_id, record_kind, record_id) VALUES (?, ?, ?)", citations)
+    conn.executemany(
+        "INSERT INTO assessments (id, framework, case_id, assessed_on, assessor, scores, lang) VALUES (?, ?, ?, ?, ?, ?, 'en')",
+        _assessments(rng, Sizes.of(total).cases),
+    )
     conn.execute("COMMIT")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     registry.close()

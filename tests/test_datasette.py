@@ -28,6 +28,7 @@ from registry.model.errors import RegistryError
 from registry.model.kinds import KINDS, LINKS
 from registry.operations.examples import example_data
 from registry.operations.records import add_record, list_records, update_record
+from registry.publishing.assessment_tables import ASSESSMENT_TABLES
 from registry.publishing.datasette import datasette_app, load_metadata
 from registry.publishing.public_copy import public_tables, publish_registry
 from registry.publishing.summaries import SUMMARY_TABLES
@@ -107,6 +108,23 @@ def published(example_master: Path, tmp_path_factory: pytest.TempPathFactory) ->
                 "district": "Test district",
             },
         )
+    # Naples assessed again on a later date, so there is a change between two assessments to show.
+    from registry.operations.assessments import Scoring, assess_record
+
+    assess_record(
+        registry,
+        "cases",
+        "cs-naples-commons",
+        "un-good-governance",
+        Scoring(
+            {"transparent": "3", "rule_of_law": "1"},
+            {"transparent": "All acts online", "rule_of_law": "Contested"},
+            {},
+            "https://example.org/r",
+        ),
+        assessed_on="2027-01-15",
+        assessor="Test group",
+    )
     # As if every change to actors had been made two months ago.
     two_months_ago = (dt.datetime.now(dt.UTC) - dt.timedelta(days=60)).strftime("%Y-%m-%dT%H:%M:%SZ")
     registry.conn.execute("UPDATE changes SET changed_at = ? WHERE table_name = 'actors'", [two_months_ago])
@@ -178,6 +196,9 @@ TESTED_QUERIES = {
     "records_without_source",
     "asset_timeline",
     "agreement_costs",
+    "records_never_assessed",
+    "weakest_criteria",
+    "assessment_change",
 }
 
 
@@ -330,10 +351,14 @@ async def test_records_changed_in_the_last_n_days(ds: Any, published: Published,
     assert rows
 
 
-@pytest.mark.parametrize("kind", ["", "assets", "actors", "agreements", "cases"])
+# The kinds whose records cite their sources; an assessment gives a source for each score instead.
+CITING_KINDS = ("assets", "actors", "agreements", "cases")
+
+
+@pytest.mark.parametrize("kind", ["", *CITING_KINDS])
 async def test_records_without_a_source(ds: Any, published: Published, kind: str) -> None:
     cited = set(registry_rows(published, "SELECT record_kind, record_id FROM citations"))
-    expected = {(k, r["id"]) for k in KINDS if not kind or k == kind for r in records(published, k) if (k, r["id"]) not in cited}
+    expected = {(k, r["id"]) for k in CITING_KINDS if not kind or k == kind for r in records(published, k) if (k, r["id"]) not in cited}
     rows = await run_query(ds, "records_without_source", kind=kind, after="")
     assert [(r["kind"], r["id"]) for r in rows] == sorted(expected)
     if kind in ("", "assets"):
@@ -365,6 +390,82 @@ async def test_agreement_costs_put_the_highest_rent_first(ds: Any, published: Pu
     assert [r["id"] for r in rows] == expected
 
 
+@pytest.mark.parametrize("kind", ["", "cases", "agreements"])
+async def test_records_never_assessed_are_the_cases_and_agreements_no_assessment_names(ds: Any, published: Published, kind: str) -> None:
+    assessed = {a["case_id"] or a["agreement_id"] for a in records(published, "assessments")}
+    expected = sorted(
+        (k, r["id"]) for k in ("agreements", "cases") if not kind or k == kind for r in records(published, k) if r["id"] not in assessed
+    )
+    rows = await run_query(ds, "records_never_assessed", kind=kind, after="")
+    assert [(r["kind"], r["id"]) for r in rows] == expected
+    if kind in ("", "agreements"):
+        assert any(k == "agreements" for k, _ in expected)
+
+
+async def test_weakest_criteria_average_each_records_latest_score_weakest_first(ds: Any, published: Published) -> None:
+    from registry.model.frameworks import load_frameworks
+
+    frameworks = load_frameworks()
+    latest: dict[tuple[str, str], dict[str, Any]] = {}
+    for a in sorted(records(published, "assessments"), key=lambda a: a["assessed_on"]):
+        latest[(a["framework"], a["case_id"] or a["agreement_id"])] = a
+    shares: dict[tuple[str, str], list[float]] = {}
+    unknown: dict[tuple[str, str], int] = {}
+    for (framework_id, _), a in latest.items():
+        scale = frameworks[framework_id].scale
+        for criterion in frameworks[framework_id].criteria:
+            score = (a["scores"].get(criterion.id) or {}).get("score", "unknown")
+            if score == "unknown":
+                unknown[(framework_id, criterion.id)] = unknown.get((framework_id, criterion.id), 0) + 1
+            else:
+                shares.setdefault((framework_id, criterion.id), []).append(scale.share(score))
+    rows = await run_query(ds, "weakest_criteria", framework="")
+    got = {(r["framework_id"], r["criterion_id"]): r for r in rows}
+    assert set(got) == set(shares)
+    for key, values in shares.items():
+        assert got[key]["average_share"] == pytest.approx(sum(values) / len(values), abs=1e-4)
+        assert got[key]["records_scored"] == len(values) and got[key]["records_unknown"] == unknown.get(key, 0)
+    averages = [r["average_share"] for r in rows]
+    assert averages == sorted(averages)
+    naples_later = await run_query(ds, "weakest_criteria", framework="un-good-governance")
+    assert {r["framework_id"] for r in naples_later} == {"un-good-governance"}
+
+
+async def test_assessment_change_puts_two_assessments_side_by_side(ds: Any, published: Published) -> None:
+    history = sorted(
+        (a for a in records(published, "assessments") if a["case_id"] == "cs-naples-commons" and a["framework"] == "un-good-governance"),
+        key=lambda a: a["assessed_on"],
+    )
+    first, last = history[0], history[-1]
+    assert first["assessed_on"] < last["assessed_on"] == "2027-01-15"
+    rows = await run_query(ds, "assessment_change", record_id="cs-naples-commons", framework="un-good-governance", from_date="", to_date="")
+    assert [r["criterion_id"] for r in rows] == [
+        "participatory",
+        "consensus_oriented",
+        "accountable",
+        "transparent",
+        "responsive",
+        "effective_efficient",
+        "equitable_inclusive",
+        "rule_of_law",
+    ]
+    for row in rows:
+        before, after = first["scores"][row["criterion_id"]]["score"], last["scores"][row["criterion_id"]]["score"]
+        assert (row["score_before"], row["score_after"]) == (str(before), str(after))
+        assert row["change"] == (after - before if "unknown" not in (before, after) else None)
+        assert (row["before_on"], row["after_on"]) == (first["assessed_on"], "2027-01-15")
+        assert row["position"] == rows.index(row) + 1
+    assert next(r for r in rows if r["criterion_id"] == "transparent")["why_now"] == "All acts online"
+    chosen = await run_query(
+        ds, "assessment_change", record_id="cs-naples-commons", framework="un-good-governance", from_date="2027-01-15", to_date="2027-01-15"
+    )
+    assert all(r["change"] in (0, None) for r in chosen)
+    assert all(
+        r["score_before"] == "unknown"
+        for r in await run_query(ds, "assessment_change", record_id="no-such", framework="un-good-governance", from_date="", to_date="")
+    )
+
+
 # Metadata ---------------------------------------------------------------------
 
 
@@ -377,7 +478,7 @@ def test_metadata_gives_title_description_licence_and_source(metadata: dict[str,
 
 def test_every_public_table_and_column_is_described(published: Published, metadata: dict[str, Any]) -> None:
     tables = metadata["databases"]["public"]["tables"]
-    for table in [*public_tables(), *SUMMARY_TABLES]:
+    for table in [*public_tables(), *SUMMARY_TABLES, *ASSESSMENT_TABLES]:
         assert tables.get(table, {}).get("description"), f"table {table} has no description in metadata.json"
         columns = public_columns(published, table)
         described = tables[table].get("columns", {})
@@ -385,13 +486,15 @@ def test_every_public_table_and_column_is_described(published: Published, metada
         assert not missing, f"columns of {table} with no description in metadata.json: {missing}"
         stale = sorted(set(described) - set(columns))
         assert not stale, f"metadata.json describes columns {table} does not have: {stale}"
-    assert not set(tables) - set(public_tables()) - set(SUMMARY_TABLES), "metadata.json describes tables that are not published"
+    assert not set(tables) - set(public_tables()) - set(SUMMARY_TABLES) - set(ASSESSMENT_TABLES), (
+        "metadata.json describes tables that are not published"
+    )
 
 
 async def test_only_public_tables_are_listed_and_search_tables_hidden(ds: Any) -> None:
     listed = (await get_json(ds, "/public.json"))["tables"]
     visible = {t["name"] for t in listed if not t["hidden"]}
-    assert visible == set(public_tables()) | set(SUMMARY_TABLES)
+    assert visible == set(public_tables()) | set(SUMMARY_TABLES) | set(ASSESSMENT_TABLES)
     hidden = {t["name"] for t in listed if t["hidden"]}
     assert {f"{table}_fts" for table in RECORD_TABLES} <= hidden
 
@@ -488,13 +591,14 @@ def query_plan(conn: sqlite3.Connection, sql: str) -> list[tuple[int, int, str]]
 def whole_table_reads(sql: str, plan: list[tuple[int, int, str]]) -> list[str]:
     """The lines of a plan that read a big table whole before the first row can be returned.
 
-    Small are the summary tables, the query's CTEs, subqueries, lists of
+    Small are the summary tables, the frameworks and their criteria (a row
+    each, from the framework files), the query's CTEs, subqueries, lists of
     constants and json_each. A big table must be read through an index: looked
     up by key or range, or walked in the query's order (and then not sorted,
     which would read it all before the first row); and it must be neither
     grouped nor materialised, which also read all of it first.
     """
-    small = {*SUMMARY_TABLES, "json_each", *re.findall(r"(\w+)(?:\([^)]*\))? as \(", sql)}
+    small = {*SUMMARY_TABLES, "criterion_scores", "frameworks", "criteria", "json_each", *re.findall(r"(\w+)(?:\([^)]*\))? as \(", sql)}
 
     def is_small(detail: str) -> bool:
         match = PLAN_LINE.match(detail)
@@ -534,7 +638,11 @@ async def test_canned_queries_answer_at_scale(scaled_public: Path, metadata: dic
     ds = datasette_app(scaled_public, metadata)
     for name in metadata["databases"]["public"]["queries"]:
         rows = await run_query(ds, name)
-        if name not in ("agreements_expiring", "asset_timeline"):  # nothing expires soon and no asset is asked for
+        if name not in (
+            "agreements_expiring",
+            "asset_timeline",
+            "assessment_change",
+        ):  # nothing expires soon; no asset or record is asked for
             assert rows, name
 
 
@@ -594,7 +702,8 @@ async def test_facet_on_policy_area_filters_case_studies(ds: Any, published: Pub
 async def test_full_text_search_finds_records_by_their_words(ds: Any, published: Published, kind: str) -> None:
     spec = KINDS[kind]
     chosen = records(published, kind)
-    word = max(re.findall(r"[A-Za-z]{5,}", chosen[0][spec.title_field]), key=len)
+    named_by = spec.title_field if spec.title_field in spec.search_fields else spec.search_fields[-1]  # an assessment's id is not searched
+    word = max(re.findall(r"[A-Za-z]{5,}", chosen[0][named_by]), key=len)
     whole_word = re.compile(rf"\b{re.escape(word)}\b", re.IGNORECASE)
     expected = {r["id"] for r in chosen if any(whole_word.search(str(r.get(f) or "")) for f in spec.search_fields)}
     rows = await get_json(ds, f"/public/{spec.table}.json", _shape="array", _search=word, _size="max")

@@ -83,11 +83,24 @@ GOOD: dict[str, dict[str, str]] = {
         "lon": "14.26",
         "country": "IT",
     },
+    "assessments": {
+        "framework": "design-and-delivery",
+        "case_id": "case-1",
+        "assessed_on": "2026-11-28",
+        "assessor": "Rete Beni Comuni",
+        "scores": '{"design": {"score": 1, "why": "Assemblies planned it with city staff", "source": "https://example.org/minutes"}}',
+    },
 }
 
 # Records in the base registry, by kind; `REFERRED` cannot be removed while others point at them.
-EXISTING = {"assets": ["lido-pola", "ex-asilo"], "actors": ["act-a", "act-b"], "agreements": ["agr-1"], "cases": ["case-1"]}
-REFERRED = {"lido-pola", "ex-asilo", "act-a", "act-b"}
+EXISTING = {
+    "assets": ["lido-pola", "ex-asilo"],
+    "actors": ["act-a", "act-b"],
+    "agreements": ["agr-1"],
+    "cases": ["case-1"],
+    "assessments": ["case-1-design"],
+}
+REFERRED = {"lido-pola", "ex-asilo", "act-a", "act-b", "case-1"}
 REMOVED = ("actors", "act-gone")
 EXISTING_LINKS = {
     ("agreement_parties", "agr-1", "act-a"),
@@ -126,6 +139,7 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Base:
     add_record(reg, "actors", {**GOOD["actors"], "id": "act-gone", "name": "A dissolved network"})
     add_record(reg, "agreements", {**GOOD["agreements"], "id": "agr-1", "asset_id": "lido-pola"})
     add_record(reg, "cases", {**GOOD["cases"], "id": "case-1"})
+    add_record(reg, "assessments", {**GOOD["assessments"], "id": "case-1-design"})
     link_records(reg, "agreements", "agr-1", "actors", "act-a", "co_manager")
     link_records(reg, "cases", "case-1", "assets", "ex-asilo")
     link_records(reg, "cases", "case-1", "actors", "act-b", "lead")
@@ -309,6 +323,23 @@ def value_for(f: Field, kind: Kind, argv: bool = True) -> st.SearchStrategy[Valu
                     "POLYGON((0 0, 1 0, 1 1, 0 0))",
                 ]
             ).map(lambda s: bad(s, name))
+        )
+    elif f.type == "scores":
+        good = {"design": {"score": 2, "why": "The community planned it", "source": "Minutes, 2019"}, "delivery": {"score": "unknown"}}
+        either.append(st.just(Value(json.dumps(good))))
+        either.append(st.just(Value(json.dumps({"delivery": {"score": "unknown", "why": "Nothing says who runs it"}}))))
+        wrong.append(
+            st.sampled_from(
+                [
+                    '{"design": {"score": 9, "why": "x", "source": "y"}}',
+                    '{"desing": {"score": 1, "why": "x", "source": "y"}}',
+                    '{"design": {"score": 1}}',
+                    '{"design": {"score": true, "why": "x", "source": "y"}}',
+                    '{"design": {"score": 1, "why": "x", "source": "y", "extra": 1}}',
+                    '{"design": ',
+                    "[1, 2]",
+                ]
+            ).map(lambda s: bad(s, name, "criterion", "score", "design"))
         )
     elif f.type == "opening_hours":
         either.append(st.sampled_from(["Mo-Fr 10:00-20:00", "24/7", "Mo-Su 09:00-13:00; PH off"]).map(Value))

@@ -146,7 +146,8 @@ def canary_registry(example_master: Path, tmp_path_factory: pytest.TempPathFacto
                 update_record(registry, kind.name, existing["id"], {"confidence": "checked again"})
                 new = _new_record(kind.name) | private
                 add_record(registry, kind.name, new)
-                update_record(registry, kind.name, new["id"], {kind.title_field: "Renamed canary record"})
+                named_by = kind.title_field if kind.title_field != "id" else "summary"  # an assessment is named by its id
+                update_record(registry, kind.name, new["id"], {named_by: "Renamed canary record"})
                 update_record(registry, kind.name, new["id"], {f: None for f in private})
                 update_record(registry, kind.name, new["id"], private)
                 remove_record(registry, kind.name, new["id"])
@@ -208,6 +209,13 @@ def _new_record(kind: str) -> dict[str, object]:
         "actors": {"name": "Canary cooperative", "kind": "cooperative", "city": "Napoli", "country": "IT"},
         "agreements": {"title": "Canary pact", "kind": "collaboration_pact", "status": "draft", "city": "Napoli"},
         "cases": {"title": "Canary case", "city": "Napoli", "country": "IT", "policy_areas": ["housing"]},
+        "assessments": {
+            "framework": "co-production-levels",
+            "case_id": "canary-cases",
+            "assessed_on": "2026-01-01",
+            "assessor": "Canary group",
+            "scores": {"compliance": {"score": "unknown"}},
+        },
     }
     return {"id": f"canary-{kind}", **base[kind]}
 

@@ -85,7 +85,11 @@ def test_every_public_record_has_a_page_with_its_title(built_site: BuiltSite) ->
     conn = sqlite3.connect(built_site.output / "data" / "public.db")
     for kind, record_ids in ids.items():
         spec = KINDS[kind]
-        titles = dict(conn.execute(f"SELECT id, [{spec.title_field}] FROM [{spec.table}]"))
+        if spec.title_field == "id":  # an assessment is named by the framework and the record it assesses
+            sql = "SELECT a.id, coalesce(c.title, g.title) FROM assessments a LEFT JOIN case_studies c ON c.id = a.case_id LEFT JOIN agreements g ON g.id = a.agreement_id"
+        else:
+            sql = f"SELECT id, [{spec.title_field}] FROM [{spec.table}]"
+        titles = dict(conn.execute(sql))
         for record_id in record_ids:
             page = built_site.output / kind / record_id / "index.html"
             assert page.is_file(), f"no page for {kind}/{record_id}"
@@ -116,6 +120,7 @@ def test_each_kind_has_an_index_with_filter_pages_that_work_without_javascript(b
         "actors": ["kind", "city"],
         "agreements": ["status", "city"],
         "cases": ["policy-area", "level", "city"],
+        "assessments": ["framework"],
     }[kind]:
         assert (built_site.output / kind / facet / "index.html").is_file(), f"{kind}/{facet}/ missing"
         assert any((built_site.output / kind / facet).glob("*/index.html")), f"no {kind}/{facet}/<value>/ pages"
@@ -267,7 +272,7 @@ def test_feeds_parse(built_site: BuiltSite) -> None:
 
 
 def test_record_pages_carry_schema_org_json_ld(built_site: BuiltSite) -> None:
-    expected = {"assets": "Place", "actors": "Organization", "agreements": "Legislation", "cases": "CreativeWork"}
+    expected = {"assets": "Place", "actors": "Organization", "agreements": "Legislation", "cases": "CreativeWork", "assessments": "Review"}
     for kind, ids in public_ids(built_site.output).items():
         for record_id in ids:
             blocks = parse(built_site.output / kind / record_id / "index.html").jsonld
@@ -616,7 +621,13 @@ def test_search_page_merges_exactly_the_bundles_on_disk_even_when_a_kind_splits_
     assert "actors-0" in report.search_shards and "site" not in report.search_shards, "the guide's bundle did not change"
     monkeypatch.setattr(search, "SHARD_SIZE", 2000)
     build_test_site(example_registry, output)
-    assert sorted(p.name for p in (output / "pagefind").iterdir()) == ["actors-0", "agreements-0", "assets-0", "cases-0", "site"]
+    assert sorted(p.name for p in (output / "pagefind").iterdir()) == [
+        "actors-0",
+        "agreements-0",
+        "assets-0",
+        "cases-0",
+        "site",
+    ]
 
 
 def test_downloads_of_an_unchanged_kind_are_kept_and_a_changed_or_deleted_one_is_written_again(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 
-from registry.cli import agreements, contributions, data, dumps, duplicates, history, intake, records, site, timeline  # noqa: F401 - importing registers the commands
+from registry.cli import agreements, assessments, contributions, data, dumps, duplicates, history, intake, records, site, timeline  # noqa: F401 - importing registers the commands
 from registry.cli.base import cli
 
 __all__ = ["cli", "main"]

@@ -20,7 +20,7 @@ def printable(text: Any) -> str:
     )
 
 
-def _open_store(settings: Settings, path: Path | None) -> Any:
+def open_contributions_store(settings: Settings, path: Path | None) -> Any:
     from registry.store.contributions import default_contributions_path, open_contributions
 
     store = open_contributions(path or default_contributions_path(settings.db), registry_path=settings.db)
@@ -59,7 +59,7 @@ def add_command(settings: Settings, files: tuple[Path, ...], contributions_path:
     from registry.operations.contributions import add_contribution_files
 
     registry = settings.open(reading=True)
-    for path, number, new in add_contribution_files(_open_store(settings, contributions_path), registry, list(files)):
+    for path, number, new in add_contribution_files(open_contributions_store(settings, contributions_path), registry, list(files)):
         click.echo(f"{path}: {'received as' if new else 'already received as'} contribution {number}")
 
 
@@ -83,10 +83,11 @@ def list_command(settings: Settings, status: str, as_json: bool, contributions_p
       commons contributions list
       commons contributions list --status all
     """
+    from registry.model.contributions import suggested_id
     from registry.model.kinds import get_kind
     from registry.store.contributions import list_contributions
 
-    found = list_contributions(_open_store(settings, contributions_path), None if status == "all" else status)
+    found = list_contributions(open_contributions_store(settings, contributions_path), None if status == "all" else status)
     if as_json:
         click.echo(json.dumps([_as_json(r) for r in found], ensure_ascii=False, indent=2))
         return
@@ -95,7 +96,11 @@ def list_command(settings: Settings, status: str, as_json: bool, contributions_p
     for received in found:
         c = received.contribution
         kind = get_kind(c.kind)
-        what = f"change to {c.kind}/{c.record_id}" if c.action == "change" else f"new {kind.singular}: {c.fields.get(kind.title_field, '')}"
+        what = (
+            f"change to {c.kind}/{c.record_id}"
+            if c.action == "change"
+            else f"new {kind.singular}: {c.fields.get(kind.title_field) or suggested_id(kind, c.fields)}"
+        )
         click.echo(f"#{received.number:<5} {received.received_at[:10]}  {received.status:<8}  {printable(what)}")
 
 
@@ -131,7 +136,7 @@ def show_command(settings: Settings, number: int, contributions_path: Path | Non
     from registry.operations.contributions import review_notes
     from registry.store.contributions import get_contribution
 
-    received = get_contribution(_open_store(settings, contributions_path), number)
+    received = get_contribution(open_contributions_store(settings, contributions_path), number)
     c = received.contribution
     kind = get_kind(c.kind)
     what = f"a reported change to {kind.singular} {c.record_id}" if c.action == "change" else f"a suggested new {kind.singular}"
@@ -195,7 +200,12 @@ def accept_command(
     from registry.operations.contributions import accept_contribution
 
     accepted = accept_contribution(
-        settings.open(), _open_store(settings, contributions_path), number, edits=parse_assignments(assignments), skip=skip, into=into
+        settings.open(),
+        open_contributions_store(settings, contributions_path),
+        number,
+        edits=parse_assignments(assignments),
+        skip=skip,
+        into=into,
     )
     warn(accepted.warnings)
     if accepted.created:
@@ -221,7 +231,7 @@ def reject_command(settings: Settings, number: int, reason: str, contributions_p
     from registry.operations.contributions import reject_contribution
     from registry.store.database import current_user
 
-    reject_contribution(_open_store(settings, contributions_path), number, reason, settings.by or current_user())
+    reject_contribution(open_contributions_store(settings, contributions_path), number, reason, settings.by or current_user())
     click.echo(f"Rejected contribution {number}")
 
 
@@ -242,5 +252,26 @@ def forget_command(settings: Settings, number: int, contributions_path: Path | N
     """
     from registry.store.contributions import forget_contributor
 
-    forget_contributor(_open_store(settings, contributions_path), number)
+    forget_contributor(open_contributions_store(settings, contributions_path), number)
     click.echo(f"Forgot the contributor's details in contribution {number}")
+
+
+def receive_saved_contributions(settings: Settings, files: list[str], contributions_path: Path | None, dry_run: bool) -> bool:
+    """Files saved from the site (a questionnaire's answers) go to the contributions for review, never straight into the
+    registry; False when the files are not such files, for `commons import` to import them as records."""
+    from registry.operations.contributions import add_contribution_files, is_contribution_file, read_contribution_file
+
+    if not files or not all(is_contribution_file(Path(f)) for f in files):
+        return False
+    if dry_run:
+        for f in files:
+            read_contribution_file(Path(f))
+            click.echo(f"{f}: would be kept as a draft for review (a file saved from the site)")
+        return True
+    registry = settings.open(reading=True)
+    for path, number, new in add_contribution_files(
+        open_contributions_store(settings, contributions_path), registry, [Path(f) for f in files]
+    ):
+        state = "kept as a draft for review" if new else "already kept"
+        click.echo(f"{path}: {state}: contribution {number}; review it with `commons contributions show {number}` and `accept` or `reject`")
+    return True

@@ -8,7 +8,8 @@ from typing import Any
 
 import click
 
-from registry.cli.base import KIND, Settings, cli, parse_assignments, pass_settings, reports_errors, warn
+from registry.cli.base import KIND, Settings, cli, contributions_file_option, parse_assignments, pass_settings, reports_errors, warn
+from registry.cli.contributions import receive_saved_contributions
 from registry.formats.writers import FORMAT_BY_NAME, FORMATS
 from registry.model.errors import suggest
 from registry.model.kinds import KINDS
@@ -49,6 +50,7 @@ from registry.model.kinds import KINDS
     show_default=True,
     help="The largest file (or zip, expanded) one import reads, in megabytes.",
 )
+@contributions_file_option
 @click.option(
     "--max-records",
     type=click.IntRange(1, 100_000_000),
@@ -70,6 +72,7 @@ def import_command(
     columns: tuple[str, ...],
     crs: str | None,
     max_mb: int,
+    contributions_path: Path | None,
     max_records: int,
 ) -> None:
     """Import records from CSV, JSON, spreadsheet or GIS files: all rows of all files, or none.
@@ -85,12 +88,8 @@ def import_command(
     their outline and get a point inside it. Column guesses are printed before
     anything is written: check them with --dry-run.
 
-    --set fills what a row leaves empty (a row's own value wins); --id-from
-    makes ids from a field (Wrocław → wroclaw, Città → citta; -2, -3... where
-    taken). Located records get their point's country. Semicolon files are read
-    with decimal commas (1.234,56); a number that reads two ways is refused.
-    --update: a row whose id exists updates that record, logged as with `commons
-    edit` (what it leaves empty, even what --set would fill, is kept).
+    A file saved from the site (a filled-in questionnaire) is kept as a draft
+    for staff to review instead (`commons contributions show`).
 
     \b
     Examples:
@@ -110,6 +109,8 @@ def import_command(
     limits = ImportLimits(max_bytes=max_mb * MEGABYTE, max_records=max_records)
     options = ImportOptions(parse_assignments(assignments), id_from=id_from, sheet=sheet, update=update)
     kind, files = _kind_and_files(sources)
+    if receive_saved_contributions(settings, files, contributions_path, dry_run):
+        return
     results: list[ImportResult]
     if layer or columns or crs:
         results = [_import_one_spatial_file(settings, kind, files, dry_run, layer, columns, crs, limits, options)]

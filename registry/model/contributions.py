@@ -264,7 +264,9 @@ def _check_values(kind: Kind, values: dict[str, Any], who: str, *, partial: bool
 
 
 def suggested_id(kind: Kind, values: Mapping[str, Any]) -> str:
-    """The id a suggested record would be given: its title as a slug (staff may choose another when accepting)."""
+    """The id a suggested record would be given: the kind's own rule, else its title as a slug (staff may choose another when accepting)."""
+    if kind.id_from is not None:
+        return kind.id_from(values)
     title = str(values.get(kind.title_field) or "")
     slug = slugify(title) if title else ""
     return slug if slug and not slug.startswith("unnamed-") else "suggested"

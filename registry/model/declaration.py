@@ -127,6 +127,8 @@ class Contributions:
 
     fields: tuple[str, ...]
     suggest: str = ""
+    # Whether the site's own forms offer it; a kind with a page of its own to fill in (an assessment's questionnaire) says no.
+    forms: bool = True
 
 
 # A rule that looks at a whole record: it gets the cleaned values and the words
@@ -169,6 +171,9 @@ class Kind:
     # takes that record's point and outline.
     place_from: str | None = None
     contributions: Contributions | None = None  # what the public may suggest or correct through the site's forms
+    searched: bool = True  # whether the site's search finds its records; an assessment is found through the record it assesses
+    # How a record's id is made from its own values when none is given (an assessment's: its record, framework and date).
+    id_from: Callable[[Mapping[str, Any]], str] | None = None
 
     def field(self, name: str) -> Field:
         for f in self.fields:

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from registry.model import vocab
+from registry.model.assessments import ASSESSMENTS
 from registry.model.declaration import Column, Contributions, Facet, Field, Kind, LinkSpec, MapLayer, Term
 from registry.model.errors import ValidationError, suggest
 from registry.model.shared_fields import CITY, freshness_fields, id_field, language_fields, place_fields
@@ -318,7 +319,7 @@ CASES = Kind(
 )
 
 
-KINDS: dict[str, Kind] = {k.name: k for k in (ASSETS, ACTORS, AGREEMENTS, CASES)}
+KINDS: dict[str, Kind] = {k.name: k for k in (ASSETS, ACTORS, AGREEMENTS, CASES, ASSESSMENTS)}
 KIND_BY_TABLE: dict[str, Kind] = {k.table: k for k in KINDS.values()}
 # Every link between kinds, declared with the kind on its left; a list, so a declared kind adds its own.
 LINKS: list[LinkSpec] = [link for kind in KINDS.values() for link in kind.links]

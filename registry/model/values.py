@@ -61,7 +61,7 @@ def coerce_value(f: Field, value: Any) -> Any:
     if coerce is None:  # pragma: no cover - a declaration naming a type nobody wrote is a programming error
         raise ValueError(f"unknown field type {f.type}")
     if f.type != "enum_list":  # a list's items are checked one by one
-        if isinstance(value, (dict, list)) and f.type not in ("geometry", "translations"):
+        if isinstance(value, (dict, list)) and f.type not in ("geometry", "translations", "scores"):
             raise ValueError("expected a single value, got a structure")
         if isinstance(value, str):
             _check_text(value)
@@ -206,6 +206,54 @@ def _translations(f: Field, value: Any) -> dict[str, dict[str, str]] | None:
     return cleaned or None
 
 
+MAX_WHY = 2_000
+MAX_SOURCE = 500
+
+
+def _scores(f: Field, value: Any) -> dict[str, dict[str, Any]] | None:
+    """Scores by criterion: {"transparency": {"score": 2, "why": "...", "source": "..."}}, a score a whole number or "unknown".
+
+    Only the shape is checked here; whether each criterion and score fits the
+    assessment's framework is the assessments kind's own check.
+    """
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            raise ValueError(
+                'is not JSON like {"transparency": {"score": 2, "why": "...", "source": "..."}}; or give one with --set transparency=2'
+            ) from None
+    if not isinstance(value, dict):
+        raise ValueError('must map criteria to scores, like {"transparency": {"score": 2, "why": "...", "source": "..."}}')
+    cleaned: dict[str, dict[str, Any]] = {}
+    for criterion, entry in value.items():
+        if not isinstance(entry, dict):
+            entry = {"score": entry}
+        unknown_keys = set(entry) - {"score", "why", "source"}
+        if unknown_keys:
+            raise ValueError(f"{criterion}: unknown part {sorted(unknown_keys)[0]!r}; each criterion gives score, why and source")
+        score = entry.get("score")
+        if isinstance(score, str) and score.strip().lstrip("-").isdigit():
+            score = int(score.strip())
+        elif isinstance(score, str) and score.strip().lower() == "unknown":
+            score = "unknown"
+        if isinstance(score, bool) or not (isinstance(score, int) or score == "unknown"):
+            raise ValueError(f"{criterion}: score {score!r} must be a whole number or 'unknown'")
+        texts: dict[str, Any] = {"score": score}
+        for part, limit in (("why", MAX_WHY), ("source", MAX_SOURCE)):
+            text = entry.get(part)
+            if text is None or (isinstance(text, str) and not text.strip()):
+                continue
+            if not isinstance(text, str):
+                raise ValueError(f"{criterion}: {part} must be text")
+            _check_text(text)
+            if len(text.strip()) > limit:
+                raise ValueError(f"{criterion}: {part} is {len(text.strip())} characters long; at most {limit} are allowed")
+            texts[part] = text.strip()
+        cleaned[str(criterion)] = texts
+    return cleaned or None
+
+
 # One coercer per field type: the table a new type is added to.
 COERCERS: dict[str, Callable[[Field, Any], Any]] = {
     "text": _text,
@@ -227,6 +275,7 @@ COERCERS: dict[str, Callable[[Field, Any], Any]] = {
     "geometry": lambda f, value: _geometry(value),
     "language": _language,
     "translations": _translations,
+    "scores": _scores,
 }
 
 

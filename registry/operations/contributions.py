@@ -9,19 +9,20 @@ contributions file; the registry keeps only the credit they agreed to.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from registry.model.contributions import MAX_BYTES, Contribution, read_contribution_text, suggested_id
+from registry.model.contributions import FORMAT, MAX_BYTES, Contribution, read_contribution_text, suggested_id
 from registry.model.errors import Conflict, NotFound, ValidationError
 from registry.model.kinds import KINDS, get_kind
-from registry.model.rules import clean_record
+from registry.model.rules import clean_record, reference_problems
 from registry.operations.inserting import all_ids, possible_duplicates
 from registry.operations.records import get_record, insert_clean, suggest_id, update_in
 from registry.store.contributions import ContributionStore, Received, get_contribution, record_review, store_contribution
-from registry.store.database import Registry, Txn, fetch_row, transaction
+from registry.store.database import Registry, Txn, fetch_row, record_exists, transaction
 
 
 @dataclass
@@ -55,14 +56,31 @@ def read_contribution_file(path: Path) -> Contribution:
         raise ValidationError([f"{path}: {problem}" for problem in exc.problems]) from None
 
 
+def is_contribution_file(path: Path) -> bool:
+    """Whether a JSON file is a contribution saved from the site (a questionnaire's answers, say), so `commons import` can pass it on for review."""
+    if path.suffix.lower() != ".json" or not path.is_file() or path.stat().st_size > 4 * MAX_BYTES:
+        return False
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, RecursionError, OSError):  # not JSON, or JSON Python will not read: the importer says why
+        return False
+    return isinstance(data, dict) and data.get("format") == FORMAT
+
+
 def check_target(registry: Registry, contribution: Contribution) -> None:
-    """A reported change must be about a record the registry holds."""
-    if contribution.action == "change" and contribution.record_id is not None:
-        kind = get_kind(contribution.kind)
-        if fetch_row(registry.conn, kind, contribution.record_id) is None:
-            raise NotFound(
-                f"record: there is no {kind.singular} {contribution.record_id!r}{suggest_id(registry, kind, contribution.record_id)}"
-            )
+    """A reported change must be about a record the registry holds, and a suggestion may name only records it holds."""
+    kind = get_kind(contribution.kind)
+    if (
+        contribution.action == "change"
+        and contribution.record_id is not None
+        and fetch_row(registry.conn, kind, contribution.record_id) is None
+    ):
+        raise NotFound(
+            f"record: there is no {kind.singular} {contribution.record_id!r}{suggest_id(registry, kind, contribution.record_id)}"
+        )
+    problems = reference_problems(kind, contribution.fields, lambda k, i: record_exists(registry.conn, KINDS[k], i), "the suggested ")
+    if problems:
+        raise ValidationError(problems)
 
 
 def receive_contribution(store: ContributionStore, registry: Registry, contribution: Contribution, channel: str) -> tuple[int, bool]:
@@ -79,6 +97,8 @@ def add_contribution_files(store: ContributionStore, registry: Registry, paths: 
             check_target(registry, contribution)
         except NotFound as exc:
             raise NotFound(f"{path}: {exc}") from None
+        except ValidationError as exc:
+            raise ValidationError([f"{path}: {problem}" for problem in exc.problems]) from None
     return [(path, *store_contribution(store, contribution, "file")) for path, contribution in read]
 
 

@@ -22,10 +22,14 @@ def example_data() -> dict[str, Any]:
 
     Its texts are written in English; translations.json gives the Naples records
     their Italian names and texts, and those of Barcelona, Madrid and Zaragoza
-    their Spanish ones.
+    their Spanish ones. assessments.json scores every case study on each
+    framework that applies to it, from the guidebook and the cited sources.
     """
     folder = resources.files("registry.operations").joinpath("example")
     data: dict[str, Any] = json.loads(folder.joinpath("naples.json").read_text(encoding="utf-8"))
+    assessments_file = folder.joinpath("assessments.json")
+    if assessments_file.is_file():
+        data["assessments"] = json.loads(assessments_file.read_text(encoding="utf-8"))
     translations_file = folder.joinpath("translations.json")
     translations = json.loads(translations_file.read_text(encoding="utf-8")) if translations_file.is_file() else {}
     for kind_name, by_id in translations.items():

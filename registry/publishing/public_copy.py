@@ -19,6 +19,7 @@ from pathlib import Path
 from registry.model.kinds import KINDS, LINKS
 from registry.model.relations import RELATIONS, term_histories
 from registry.operations.terms import term_state_sql
+from registry.publishing.assessment_tables import write_assessment_tables
 from registry.publishing.datapackage import write_data_package
 from registry.publishing.downloads import write_downloads
 from registry.publishing.summaries import write_summaries
@@ -170,6 +171,7 @@ def write_public_db(registry: Registry, target: Path, today: dt.date | None = No
         for table, name, definition in ORDERED_INDEXES:
             conn.execute(f"CREATE INDEX IF NOT EXISTS [{name}] ON [{table}] ({definition})")
         write_summaries(conn)
+        write_assessment_tables(conn)
         conn.execute("COMMIT")
         conn.execute("ANALYZE")
         # No VACUUM: a file written once, in order, has no free pages to reclaim, and

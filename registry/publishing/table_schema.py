@@ -39,6 +39,7 @@ _TYPES: dict[str, tuple[str, str | None, dict[str, Any]]] = {
     "geometry": ("geojson", None, {}),
     "language": ("string", None, {}),
     "translations": ("object", None, {}),
+    "scores": ("object", None, {}),
 }
 
 

@@ -127,7 +127,7 @@ def form_renderer(env: Any, site: SiteSettings, words: Words) -> Callable[[str, 
     def contribution_form(kind_name: str, action: str, root: str) -> Markup:
         kind = KINDS[kind_name]
         offered = kind.contributions
-        if not settings.open or offered is None or (action == "suggest" and not offered.suggest):
+        if not settings.open or offered is None or not offered.forms or (action == "suggest" and not offered.suggest):
             return Markup("")
         title = words.gettext(offered.suggest) if action == "suggest" else ""
         return Markup(

@@ -31,6 +31,7 @@ from registry.site.pages import (
     data_page,
     documents,
     feeds,
+    frameworks,
     glossary,
     guide,
     home,
@@ -48,7 +49,21 @@ from registry.site.views import ViewContext, record_url
 from registry.site.words import Words
 
 # Every page type, in the order its files are planned; a new page type is one module and one line here.
-PAGE_TYPES = (records, indexes, redirects, home, guide, glossary, map_page, data_page, feeds, search_page, contribute, documents)
+PAGE_TYPES = (
+    records,
+    indexes,
+    redirects,
+    home,
+    guide,
+    glossary,
+    map_page,
+    data_page,
+    feeds,
+    search_page,
+    contribute,
+    documents,
+    frameworks,
+)
 
 
 class RecordsGenerator(Generator):  # type: ignore[misc]

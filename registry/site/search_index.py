@@ -79,8 +79,8 @@ def bucket_of(record_id: str, bucket_count: int) -> int:
 def record_bundle_names(counts: dict[str, int]) -> list[str]:
     """The records' bundle folders under the site root's pagefind/, each kind's buckets in turn."""
     names = []
-    for kind in KINDS:
-        if counts.get(kind):
+    for kind, spec in KINDS.items():
+        if counts.get(kind) and spec.searched:
             total = buckets(counts[kind])
             names += [f"{kind}-{n}" for n in range(total)]
     return names
@@ -98,7 +98,7 @@ def record_shards(public_db: Path, language: str) -> list[Shard]:
     conn = sqlite3.connect(f"file:{public_db}?mode=ro", uri=True)
     try:
         shards: list[Shard] = []
-        for kind in KINDS.values():
+        for kind in (k for k in KINDS.values() if k.searched):
             columns = [kind.title_field] + [c for c in kind.search_fields if c != kind.title_field]
             select = ", ".join(f"[{c}]" for c in ["id", *columns, "translations"])
             rows = conn.execute(f"SELECT {select} FROM [{kind.table}] ORDER BY id").fetchall()

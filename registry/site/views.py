@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from registry.formats.geojson import feature
 from registry.model import vocab
-from registry.model.kinds import KINDS, LINKS, referring_fields
+from registry.model.kinds import KINDS, LINKS
 from registry.model.rules import is_stale
 from registry.model.slugs import slugify
 from registry.model.terms import term_facts
@@ -24,6 +22,7 @@ from registry.site.data import SiteData, text_language
 from registry.site.languages import language_name
 from registry.site.page_meta import trim_words
 from registry.site.sanitise import plain_text, safe_url
+from registry.site.scorecards import assessment_title, questionnaires, scorecards
 from registry.site.words import UNTRANSLATED, Words, country_name, money
 
 
@@ -104,7 +103,7 @@ def _ref(data: SiteData, kind: str, record_id: str, role: str | None = None, rol
 
 
 @functools.cache
-def _public_names(kind: str) -> tuple[str, ...]:
+def public_field_names(kind: str) -> tuple[str, ...]:
     """The public fields of a kind, by name: asked for every record page and download."""
     return tuple(f.name for f in KINDS[kind].public_fields)
 
@@ -113,7 +112,7 @@ def _common(data: SiteData, ctx: ViewContext, kind: str, record: dict[str, Any])
     """What every record page has: sources, freshness, last change, data links, place."""
     spec = KINDS[kind]
     record_id = record["id"]
-    public = {name: record.get(name) for name in _public_names(kind)}
+    public = {name: record.get(name) for name in public_field_names(kind)}
     has_point = record.get("lat") is not None and record.get("lon") is not None
     text_lang = text_language(data, kind, record)
     datasette = None
@@ -142,6 +141,8 @@ def _common(data: SiteData, ctx: ViewContext, kind: str, record: dict[str, Any])
         "downloads": {"json": record_document_link(ctx, kind, record_id), "feature": spec.has_place, "datasette": datasette},
         "text_lang": text_lang,
         "text_lang_name": language_name(text_lang, ctx.words.code) if text_lang != ctx.words.code else None,
+        "scorecards": scorecards(data, ctx.words, kind, record),
+        "questionnaires": questionnaires(kind, record_id, ctx.words),
     }
 
 
@@ -304,7 +305,7 @@ def case_view(data: SiteData, ctx: ViewContext, record: dict[str, Any]) -> dict[
 
 
 # Fields every record page shows in its own places (title, place, freshness), not in the list of facts.
-SHOWN_ELSEWHERE = frozenset({"id", "lat", "lon", "geometry", "city", "country", "last_verified", "confidence"})
+SHOWN_ELSEWHERE = frozenset({"id", "lat", "lon", "geometry", "city", "country", "last_verified", "confidence", "scores"})
 
 
 def record_view(data: SiteData, ctx: ViewContext, kind: str, record: dict[str, Any]) -> dict[str, Any]:
@@ -352,42 +353,18 @@ def _roles(kind: str, other: str) -> dict[str, str] | None:
     return None
 
 
+def assessment_view(data: SiteData, ctx: ViewContext, record: dict[str, Any]) -> dict[str, Any]:
+    """An assessment: the page every record has, named by its framework, the record it assesses and its date."""
+    view = record_view(data, ctx, "assessments", record)
+    view["title"] = assessment_title(data, ctx.words, record)
+    return view
+
+
 # Pages a kind can declare: ours have their own view and template; any other kind gets the page every record has.
-PAGE_VIEWS = {"asset": asset_view, "actor": actor_view, "agreement": agreement_view, "case": case_view}
+PAGE_VIEWS = {"asset": asset_view, "actor": actor_view, "agreement": agreement_view, "case": case_view, "assessment": assessment_view}
 
 
 def page_view(data: SiteData, ctx: ViewContext, kind: str, record: dict[str, Any]) -> dict[str, Any]:
     """What a record's page shows, by the page its kind declares."""
     own = PAGE_VIEWS.get(KINDS[kind].page)
     return own(data, ctx, record) if own else record_view(data, ctx, kind, record)
-
-
-_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-
-
-def dump_json(document: Any) -> str:
-    """The text of a JSON download: compact, UTF-8 kept readable."""
-    return _JSON.encode(document) + "\n"
-
-
-def record_json(data: SiteData, kind: str, record: dict[str, Any]) -> dict[str, Any]:
-    """A record's own download: its public fields, the ids it links to, its sources (and timeline).
-
-    Kinds with a place are written as a GeoJSON Feature (its outline or point),
-    which is plain JSON too, so one file per record serves both uses.
-    """
-    spec = KINDS[kind]
-    record = data.original(kind, record)
-    document: dict[str, Any] = {name: record.get(name) for name in _public_names(kind) if name != "geometry"}
-    links = data.links.get((kind, record["id"]), {})
-    document["links"] = {other: [{"id": i, "role": r} if r else {"id": i} for i, r in found] for other, found in sorted(links.items())}
-    for other, _ in referring_fields(kind):
-        document[other.name] = data.referring(kind, record["id"], other.name)
-    if spec.timeline:
-        document["timeline"] = data.events.get(record["id"], [])
-    if spec.term is not None and spec.term.history:
-        document["terms"] = data.term_history(kind, record["id"])
-    document["sources"] = data.sources.get((kind, record["id"]), [])
-    if spec.has_place:
-        document = feature(record, document)
-    return document

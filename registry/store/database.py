@@ -39,6 +39,7 @@ MIGRATION_NAMES = (
     "m006_timeline_sources",
     "m007_agreement_terms",
     "m008_contributions",
+    "m009_assessments",
 )
 
 
@@ -355,8 +356,8 @@ def transaction(registry: Registry) -> Iterator[Txn]:
             raise
 
 
-# Field types stored as JSON text: lists of vocabulary values, and texts by language.
-JSON_TYPES = frozenset({"enum_list", "translations"})
+# Field types stored as JSON text: lists of vocabulary values, texts by language, and scores by criterion.
+JSON_TYPES = frozenset({"enum_list", "translations", "scores"})
 
 
 def encode_row(kind: Kind, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -364,7 +365,7 @@ def encode_row(kind: Kind, values: Mapping[str, Any]) -> dict[str, Any]:
     row = dict(values)
     for f in kind.fields:
         if f.type in JSON_TYPES and isinstance(row.get(f.name), (list, dict)):
-            row[f.name] = json.dumps(row[f.name], ensure_ascii=False, sort_keys=f.type == "translations")
+            row[f.name] = json.dumps(row[f.name], ensure_ascii=False, sort_keys=f.type in ("translations", "scores"))
     return row
 
 

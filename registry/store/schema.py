@@ -295,3 +295,29 @@ def m008_contributions(db: sqlite_utils.Database) -> None:
         "[organisation] TEXT, [accepted_on] TEXT NOT NULL)"
     )
     db.table("credits").create_index(["record_kind", "record_id"])
+
+
+@migrations(name="m009_assessments")
+def m009_assessments(db: sqlite_utils.Database) -> None:
+    """Self-assessments of case studies and agreements on a framework, with their scores as JSON by criterion."""
+    db.table("assessments").create(
+        {
+            "id": str,
+            "framework": str,
+            "case_id": str,
+            "agreement_id": str,
+            "assessed_on": str,
+            "assessor": str,
+            "scores": str,
+            "summary": str,
+            "lang": str,
+            "translations": str,
+            **FRESHNESS,
+        },
+        pk="id",
+        not_null={"id"},
+        foreign_keys=[("case_id", "case_studies", "id"), ("agreement_id", "agreements", "id")],
+    )
+    for column in ("framework", "case_id", "agreement_id", "assessed_on"):
+        db.table("assessments").create_index([column])
+    db.table("assessments").enable_fts(["assessor", "summary"], fts_version="FTS5", create_triggers=True, tokenize="porter")

@@ -32,7 +32,7 @@ def plan(build: PageBuild) -> Iterator[Planned]:
                 "fields": [words.gettext(kind.field(name).title) for name in kind.contributions.fields],
             }
             for kind in KINDS.values()
-            if kind.contributions is not None
+            if kind.contributions is not None and kind.contributions.forms
         ],
     }
     yield build.page("contribute/index.html", "contribute", view)

@@ -171,7 +171,7 @@ def _rows(data: SiteData, kind: str, ids: list[str], w: Words) -> list[dict[str,
 def suggest_call(kind: str, w: Words) -> str | None:
     """The call to suggest a record of the kind ("Suggest a place"), for its lists to link to its form; None when it takes no suggestions."""
     offered = KINDS[kind].contributions
-    return w.gettext(offered.suggest) if offered is not None and offered.suggest else None
+    return w.gettext(offered.suggest) if offered is not None and offered.forms and offered.suggest else None
 
 
 def downloads(kind: str) -> dict[str, str | None]:

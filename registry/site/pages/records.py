@@ -15,7 +15,8 @@ from typing import Any
 from registry.model.kinds import KINDS
 from registry.publishing.files import digest
 from registry.site.pages.planning import PageBuild
-from registry.site.views import ViewContext, dump_json, page_view, record_document, record_json
+from registry.site.record_json import dump_json, record_json
+from registry.site.views import ViewContext, page_view, record_document
 
 
 class RecordFile:

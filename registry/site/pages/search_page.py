@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from registry.model.kinds import KINDS
 from registry.site.pages.planning import PageBuild, Planned
 from registry.site.search_index import BUNDLE, SITE_SHARD, record_bundle_names
 
@@ -15,6 +16,6 @@ def plan(build: PageBuild) -> Iterator[Planned]:
     view = {
         "site_bundle": f"{BUNDLE}/{SITE_SHARD}/",
         "record_bundles": [f"{BUNDLE}/{name}/" for name in record_bundle_names(counts)],
-        "kinds": [(kind, build.words.kind_title(kind)) for kind, count in counts.items() if count],
+        "kinds": [(kind, build.words.kind_title(kind)) for kind, count in counts.items() if count and KINDS[kind].searched],
     }
     yield build.page("search/index.html", "search", view)

@@ -20,37 +20,8 @@
     return control && typeof control.value === "string" ? control.value.trim() : "";
   }
 
-  function errorFor(control) {
-    return document.getElementById(control.id + "-error");
-  }
-
-  function clear(form) {
-    Array.prototype.forEach.call(form.querySelectorAll(".field-error"), function (node) { node.remove(); });
-    Array.prototype.forEach.call(form.elements, function (control) {
-      if (control.getAttribute("aria-invalid")) {
-        control.removeAttribute("aria-invalid");
-        var described = (control.getAttribute("aria-describedby") || "").split(" ").filter(function (id) {
-          return id && id !== control.id + "-error";
-        });
-        if (described.length) { control.setAttribute("aria-describedby", described.join(" ")); }
-        else { control.removeAttribute("aria-describedby"); }
-      }
-    });
-  }
-
-  // A message beside the field, read with it by screen readers.
-  function complain(control, message, problems) {
-    if (errorFor(control)) { return; }
-    var note = document.createElement("span");
-    note.className = "field-error";
-    note.id = control.id + "-error";
-    note.textContent = message;
-    control.insertAdjacentElement("afterend", note);
-    control.setAttribute("aria-invalid", "true");
-    var described = control.getAttribute("aria-describedby");
-    control.setAttribute("aria-describedby", (described ? described + " " : "") + note.id);
-    problems.push(control);
-  }
+  var clear = window.CommonsFieldErrors.clear;
+  var complain = window.CommonsFieldErrors.complain;
 
   function check(form) {
     var problems = [];
