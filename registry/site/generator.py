@@ -82,7 +82,10 @@ class RecordsGenerator(Generator):  # type: ignore[misc]
             self.context.get("pages", []), self.glossary, lambda kind, record_id: record_id in records.get(kind, {})
         )
         self.context["guide_chapters"] = self.chapters
-        self.context["registry_cases"] = [row("cases", r, self.words) for r in self.data.records["cases"].values()]
+        # The case-studies chapter lists a page's worth of the registry's cases and links to the rest, so it stays light.
+        cases = self.data.records["cases"]
+        self.context["registry_cases"] = [row("cases", cases[i], self.words) for i in sorted(cases)[: self.site.rows_per_page]]
+        self.context["registry_cases_count"] = len(cases)
         self.context["site_maps"] = dict(self.state.maps)
 
     def _fingerprint(self) -> str:
@@ -91,7 +94,13 @@ class RecordsGenerator(Generator):  # type: ignore[misc]
         code = sorted(Path(__file__).parent.rglob("*.py"))
         guide = [(p.slug, p.title) for p in self.chapters]
         return digest(
-            __version__, sys.version, files_digest(templates + code), self.site.fingerprint(), guide, self.state.maps, self.site.list_limit
+            __version__,
+            sys.version,
+            files_digest(templates + code),
+            self.site.fingerprint(),
+            guide,
+            self.state.maps,
+            self.site.rows_per_page,
         )
 
     def _globals(self) -> dict[str, Any]:

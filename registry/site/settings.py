@@ -1,8 +1,7 @@
 """Build settings, and the Pelican settings derived from them.
 
-One dataclass says what a build needs (where things are, which URLs to link);
-`pelican_settings` turns it into the override dict Pelican runs with, so the
-CLI, build.py and the tests configure a build the same way.
+One dataclass says what a build needs (where things are, which URLs to link); `pelican_settings` turns it into
+the override dict Pelican runs with, so the CLI, build.py and the tests configure a build the same way.
 """
 
 from __future__ import annotations
@@ -22,6 +21,7 @@ from registry.model.kinds import KINDS
 from registry.model.values import EMAIL_RE, URL_RE
 from registry.site.languages import catalogue_digest, language, open_graph_locale
 from registry.site.languages import translations as catalogue_for
+from registry.site.pagination import ROWS_PER_PAGE
 
 T = TypeVar("T")
 
@@ -133,7 +133,7 @@ class SiteSettings:
     today: dt.date = field(default_factory=build_date)
     search: bool = True
     maps: bool = True
-    list_limit: int = 2000
+    rows_per_page: int = ROWS_PER_PAGE  # how many records a list page shows; longer lists get numbered pages
     workers: int = 0
     force: bool = False
     progress: Progress = _no_progress

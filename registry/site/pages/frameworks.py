@@ -15,6 +15,7 @@ from registry.model.assessments import ASSESSED_BY, assessed_record
 from registry.model.contributions import FORMAT, VERSION
 from registry.model.frameworks import UNKNOWN, Framework, load_frameworks
 from registry.site.pages.planning import PageBuild, Planned
+from registry.site.pagination import page_links, paginate
 from registry.site.scorecards import framework_url, framework_words, questionnaire_url
 from registry.site.views import record_url
 
@@ -31,8 +32,28 @@ def plan(build: PageBuild) -> Iterator[Planned]:
     index = [{**v["framework"], "summary": v["summary"], "records": len(v["records"]), "applies_to": v["applies_to"]} for v in views]
     yield build.page(INDEX, "frameworks", {"frameworks": index})
     for framework, view in zip(frameworks.values(), views, strict=True):
-        yield build.page(f"{framework_url(framework.id)}index.html", "framework", view)
+        yield from _comparison_pages(build, framework, view)
         yield build.page(f"{questionnaire_url(framework.id)}index.html", "questionnaire", questionnaire_view(build, framework, chapters))
+
+
+def _comparison_pages(build: PageBuild, framework: Framework, view: dict[str, Any]) -> Iterator[Planned]:
+    """A framework's page and the numbered pages of its comparison; how many records left each criterion unknown is
+    counted on the first page only, so one assessment rewrites that page and its own."""
+    base = framework_url(framework.id)
+    rows = {row["key"]: row for row in view["records"]}
+    plain = [{k: v for k, v in c.items() if k != "unknown"} for c in view["criteria"]]
+    for page in paginate(base, list(rows), build.site.rows_per_page):
+        yield build.page(
+            page.path,
+            "framework",
+            {
+                **view,
+                "criteria": view["criteria"] if page.number == 1 else plain,
+                "records": [rows[key] for key in page.ids],
+                "count": len(rows),
+                "pages": page_links(page, base),
+            },
+        )
 
 
 def _latest_assessments(build: PageBuild) -> dict[str, list[dict[str, Any]]]:
@@ -93,6 +114,7 @@ def framework_view(build: PageBuild, framework: Framework, assessments: list[dic
         unknown = sum(1 for c in cells if c["score"] is None)
         rows.append(
             {
+                "key": f"{kind}/{record_id}",
                 "title": data.title(kind, record_id),
                 "url": record_url(kind, record_id),
                 "assessment_url": f"assessments/{assessment['id']}/",
@@ -102,7 +124,6 @@ def framework_view(build: PageBuild, framework: Framework, assessments: list[dic
                 "unknown": unknown,
             }
         )
-    rows.sort(key=lambda r: (str(r["title"]).casefold(), r["url"]))
     view = _about(framework, build, chapters)
     for criterion in view["criteria"]:
         criterion["unknown"] = unknown_by_criterion[criterion["id"]]

@@ -2,9 +2,11 @@
 
 Filtering is done by pages, one per value of a facet (assets/status/recognised/,
 cases/policy-area/housing/), so a link is a filter and the page count grows with
-the number of values, not with combinations of them. The index lists every
-record in anchored groups while the list stays readable; past `list_limit` it
-links to the groups' pages instead.
+the number of values, not with combinations of them. Each value's list is cut
+into numbered pages (`site/pagination.py`). The index lists every record in
+anchored groups while they fit on one page; past that it links to the groups'
+pages instead, and records with no value for a facet get a page of their own
+(`<facet>/_none/`), so every record stays one link away.
 """
 
 from __future__ import annotations
@@ -22,10 +24,13 @@ from registry.model.slugs import slugify
 from registry.model.terms import IN_FORCE_STATES, term_state
 from registry.site.data import SiteData
 from registry.site.pages.planning import PageBuild, Planned
+from registry.site.pagination import ROWS_PER_PAGE, page_links, paginate
 from registry.site.views import record_url, years
 from registry.site.words import UNTRANSLATED, Words, country_name
 
 EXPIRING_DAYS = 365
+# The address word of the page listing records with no value for a facet: a slug never makes an underscore.
+NOT_GIVEN = "_none"
 
 
 def record_values(record: dict[str, Any], facet: Facet) -> list[str]:
@@ -162,6 +167,17 @@ def _facet_nav(
     return nav
 
 
+def _rows_as_paged(data: SiteData, kind: str, ids: list[str], w: Words) -> list[dict[str, Any]]:
+    """One page of a list, in the order it was paged in."""
+    return [row(kind, data.records[kind][i], w) for i in ids]
+
+
+def not_given(data: SiteData, kind: str, values: list[FacetValue]) -> list[str]:
+    """The records with no value for a facet, by id."""
+    given = {i for v in values for i in v.ids}
+    return sorted(i for i in data.records[kind] if i not in given)
+
+
 def _rows(data: SiteData, kind: str, ids: list[str], w: Words) -> list[dict[str, Any]]:
     title = KINDS[kind].title_field
     records = [data.records[kind][i] for i in ids]
@@ -189,32 +205,32 @@ class IndexPage:
     view: dict[str, Any]
 
 
-def index_pages(data: SiteData, kind: str, today: dt.date, list_limit: int, w: Words = UNTRANSLATED) -> Iterator[IndexPage]:
-    """The kind's index, a page per facet listing its values, and a page per facet value."""
+def index_pages(data: SiteData, kind: str, today: dt.date, per_page: int = ROWS_PER_PAGE, w: Words = UNTRANSLATED) -> Iterator[IndexPage]:
+    """The kind's index, a page per facet listing its values, and the numbered pages of each facet value's records."""
     facets = [(facet, facet_values(data, kind, facet, w)) for facet in KINDS[kind].facets]
-    yield IndexPage(f"{kind}/index.html", "kind_index", _index_view(data, kind, facets, today, list_limit, w))
+    yield IndexPage(f"{kind}/index.html", "kind_index", _index_view(data, kind, facets, today, per_page, w))
     for facet, values in facets:
         if values:
-            yield from _facet_pages(data, kind, facets, facet, values, w)
+            yield from _facet_pages(data, kind, facets, facet, values, per_page, w)
 
 
 FacetsFound = list[tuple[Facet, list[FacetValue]]]
 
 
-def _index_view(data: SiteData, kind: str, facets: FacetsFound, today: dt.date, list_limit: int, w: Words) -> dict[str, Any]:
+def _index_view(data: SiteData, kind: str, facets: FacetsFound, today: dt.date, per_page: int, w: Words) -> dict[str, Any]:
     """A kind's index: its records in anchored groups (by the facet it declares), each linking to its own page."""
     spec = KINDS[kind]
     total = len(data.records[kind])
     group_facet, group_values = next((f, v) for f, v in facets if f.name == spec.group_by)
-    grouped_ids = {i for v in group_values for i in v.ids}
-    rest = [i for i in data.records[kind] if i not in grouped_ids]
+    rest = not_given(data, kind, group_values)
+    listed = total <= per_page
     groups = [
         {
             "anchor": f"{group_facet.name}-{v.slug}",
             "label": v.label,
             "count": len(v.ids),
             "url": f"{kind}/{group_facet.name}/{v.slug}/",
-            "rows": _rows(data, kind, v.ids, w) if total <= list_limit else [],
+            "rows": _rows(data, kind, v.ids, w) if listed else [],
         }
         for v in group_values
     ]
@@ -224,8 +240,8 @@ def _index_view(data: SiteData, kind: str, facets: FacetsFound, today: dt.date, 
                 "anchor": f"{group_facet.name}-none",
                 "label": None,
                 "count": len(rest),
-                "url": None,
-                "rows": _rows(data, kind, rest, w)[:list_limit],
+                "url": None if listed else f"{kind}/{group_facet.name}/{NOT_GIVEN}/",
+                "rows": _rows(data, kind, rest, w) if listed else [],
             }
         )
     view: dict[str, Any] = {
@@ -237,7 +253,7 @@ def _index_view(data: SiteData, kind: str, facets: FacetsFound, today: dt.date, 
         "facets": _facet_nav(kind, facets, w=w),
         "group_title": w.gettext(group_facet.title),
         "groups": groups,
-        "listed": total <= list_limit,
+        "listed": listed,
         "downloads": downloads(kind),
         "suggest": suggest_call(kind, w),
     }
@@ -247,8 +263,10 @@ def _index_view(data: SiteData, kind: str, facets: FacetsFound, today: dt.date, 
     return view
 
 
-def _facet_pages(data: SiteData, kind: str, facets: FacetsFound, facet: Facet, values: list[FacetValue], w: Words) -> Iterator[IndexPage]:
-    """A facet's page listing its values, and a page per value listing its records."""
+def _facet_pages(
+    data: SiteData, kind: str, facets: FacetsFound, facet: Facet, values: list[FacetValue], per_page: int, w: Words
+) -> Iterator[IndexPage]:
+    """A facet's page listing its values, and the numbered pages of each value's records and of those with none."""
     nav = _facet_nav(kind, facets, w=w)
     title = {"name": facet.name, "title": w.gettext(facet.title)}
     yield IndexPage(
@@ -264,23 +282,30 @@ def _facet_pages(data: SiteData, kind: str, facets: FacetsFound, facet: Facet, v
             "suggest": suggest_call(kind, w),
         },
     )
-    for value in values:
-        yield IndexPage(
-            f"{kind}/{facet.name}/{value.slug}/index.html",
-            "facet",
-            {
-                "kind": kind,
-                "kind_title": w.kind_title(kind),
-                "list": list_columns(kind, w),
-                "facet": title,
-                "value": value.label,
-                "count": len(value.ids),
-                "rows": _rows(data, kind, value.ids, w),
-                "facets": _facet_nav(kind, facets, (facet.name, value.slug), full=False, w=w),
-                "downloads": downloads(kind),
-                "suggest": suggest_call(kind, w),
-            },
-        )
+    lists = [(value.slug, value.label, value.ids) for value in values]
+    rest = not_given(data, kind, values)
+    if rest:
+        lists.append((NOT_GIVEN, w.gettext("Not given"), rest))
+    for slug, label, ids in lists:
+        base = f"{kind}/{facet.name}/{slug}/"
+        for page in paginate(base, ids, per_page):
+            yield IndexPage(
+                page.path,
+                "facet",
+                {
+                    "kind": kind,
+                    "kind_title": w.kind_title(kind),
+                    "list": list_columns(kind, w),
+                    "facet": title,
+                    "value": label,
+                    "count": len(ids),
+                    "rows": _rows_as_paged(data, kind, page.ids, w),
+                    "pages": page_links(page, base),
+                    "facets": _facet_nav(kind, facets, (facet.name, slug), full=False, w=w),
+                    "downloads": downloads(kind),
+                    "suggest": suggest_call(kind, w),
+                },
+            )
 
 
 def expiring_rows(data: SiteData, kind: str, today: dt.date, days: int = EXPIRING_DAYS, w: Words = UNTRANSLATED) -> list[dict[str, Any]]:
@@ -317,5 +342,5 @@ def plan(build: PageBuild) -> Iterator[Planned]:
     """Each kind's index and filter pages; on an incremental build, only those of the kinds that changed."""
     for kind in build.data.records:
         if build.kinds is None or kind in build.kinds:
-            for page in index_pages(build.data, kind, build.today, build.site.list_limit, build.words):
+            for page in index_pages(build.data, kind, build.today, build.site.rows_per_page, build.words):
                 yield build.page(page.path, page.template, page.view, f"{kind}/")

@@ -7,7 +7,7 @@ from typing import Any
 
 from registry.model.kinds import KINDS
 from registry.model.slugs import slugify
-from registry.site.pages.indexes import facet_named, facet_values, row
+from registry.site.pages.indexes import NOT_GIVEN, facet_named, facet_values, row
 from registry.site.pages.planning import PageBuild, Planned
 
 
@@ -16,8 +16,8 @@ def plan(build: PageBuild) -> Iterator[Planned]:
 
 
 def map_view(build: PageBuild) -> dict[str, Any]:
-    """What the overview map shows, as lists: places by city per kind; past the limit, links to city pages."""
-    limit = build.site.list_limit
+    """What the overview map shows, as lists: places by city per kind; past a page's worth, links to the city pages."""
+    limit = build.site.rows_per_page
     sections = []
     for kind in (k.name for k in KINDS.values() if k.map_layer is not None):
         title = KINDS[kind].title_field
@@ -30,7 +30,7 @@ def map_view(build: PageBuild) -> dict[str, Any]:
             slug = slugify(city) if city else ""
             group = groups.setdefault(
                 slug,
-                {"label": cities.get(slug, city) or None, "url": f"{kind}/city/{slug}/" if slug else None, "rows": [], "count": 0},
+                {"label": cities.get(slug, city) or None, "url": f"{kind}/city/{slug or NOT_GIVEN}/", "rows": [], "count": 0},
             )
             group["count"] += 1
             if len(located) <= limit:
