@@ -202,3 +202,39 @@ def test_a_frameworks_comparison_is_paged_and_counts_the_unknowns_on_its_first_p
     assert listed_cases.count('<li><a href="') == PER_PAGE and 'href="../../cases/">' in listed_cases, (
         "the chapter lists a page of cases and links to all"
     )
+
+
+def test_the_lists_of_agreements_expiring_and_lapsed_are_paged_in_their_own_order(example_master: Path, tmp_path: Path) -> None:
+    import datetime as dt
+
+    from conftest import SITE_TODAY
+
+    db = tmp_path / "registry.db"
+    shutil.copyfile(example_master, db)
+    today = dt.date.fromisoformat(SITE_TODAY)
+    registry = open_registry(db, by="tester")
+    try:
+        active = [r[0] for r in registry.conn.execute("SELECT id FROM agreements WHERE status = 'active' ORDER BY id")][: PER_PAGE + 2]
+        for n, agreement_id in enumerate(active):  # in force by their status, ended by their date: lapsed, longest first
+            update_record(
+                registry,
+                "agreements",
+                agreement_id,
+                {"starts_on": "2010-01-01", "expires_on": (today - dt.timedelta(days=10 + n)).isoformat()},
+            )
+    finally:
+        registry.close()
+    output = tmp_path / "output"
+    build_test_site(db, output, rows_per_page=PER_PAGE, search=False)
+    index = (output / "agreements" / "index.html").read_text(encoding="utf-8")
+    section = index[index.index('id="lapsed-heading"') : index.index('id="groups-heading"')]
+    assert len(ROW_LINK.findall(section)) == PER_PAGE and 'href="../agreements/lapsed/">' in section
+    ids = [i.split("/", 1)[1] for p in list_pages(output, "agreements/lapsed") for i in listed(p)]
+    assert ids == list(reversed(active)), "longest lapsed first, across the pages"
+    assert '<link rel="next"' in (output / "agreements" / "lapsed" / "index.html").read_text(encoding="utf-8")
+    if VNU.is_file() and JAVA:
+        files = [str(p) for p in list_pages(output, "agreements/lapsed")]
+        done = subprocess.run([JAVA, "-jar", str(VNU), "--errors-only", "--format", "json", *files], capture_output=True, text=True)
+        assert [
+            m.get("message") for m in json.loads(done.stderr or done.stdout or '{"messages": []}')["messages"] if m.get("type") == "error"
+        ] == []

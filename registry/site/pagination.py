@@ -33,9 +33,10 @@ def page_address(base: str, number: int) -> str:
     return base if number == 1 else f"{base}page/{number}/"
 
 
-def paginate(base: str, ids: list[str], per_page: int = ROWS_PER_PAGE) -> list[ListPage]:
-    """The pages of a list of record ids, in id order; an empty list still has its first page."""
-    ordered = sorted(ids)
+def paginate(base: str, ids: list[str], per_page: int = ROWS_PER_PAGE, *, in_given_order: bool = False) -> list[ListPage]:
+    """The pages of a list of record ids, in id order (or as given, for a list whose order is its point, soonest first);
+    an empty list still has its first page."""
+    ordered = list(ids) if in_given_order else sorted(ids)
     chunks = [ordered[n : n + per_page] for n in range(0, len(ordered), per_page)] or [[]]
     return [
         ListPage(number, len(chunks), f"{page_address(base, number)}index.html", page_address(base, number), chunk)

@@ -12,7 +12,7 @@ pages instead, and records with no value for a facet get a page of their own
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -212,6 +212,8 @@ def index_pages(data: SiteData, kind: str, today: dt.date, per_page: int = ROWS_
     for facet, values in facets:
         if values:
             yield from _facet_pages(data, kind, facets, facet, values, per_page, w)
+    if KINDS[kind].term is not None:
+        yield from _term_pages(data, kind, today, per_page, w)
 
 
 FacetsFound = list[tuple[Facet, list[FacetValue]]]
@@ -258,9 +260,36 @@ def _index_view(data: SiteData, kind: str, facets: FacetsFound, today: dt.date, 
         "suggest": suggest_call(kind, w),
     }
     if spec.term is not None:
-        view["expiring"] = expiring_rows(data, kind, today, w=w)
-        view["lapsed"] = lapsed_rows(data, kind, today, w=w)
+        for name, rows_of in TERM_LISTS.items():
+            rows = rows_of(data, kind, today, w=w)
+            view[name] = rows[:per_page]
+            view[f"{name}_count"] = len(rows)
     return view
+
+
+def _term_pages(data: SiteData, kind: str, today: dt.date, per_page: int, w: Words) -> Iterator[IndexPage]:
+    """A termed kind's records expiring within a year, and those lapsed, each a list of numbered pages in its own order."""
+    titles = {"expiring": w.gettext("Expiring within a year"), "lapsed": w.gettext("Lapsed")}
+    for name, rows_of in TERM_LISTS.items():
+        rows = {r["id"]: r for r in rows_of(data, kind, today, w=w)}
+        if not rows:
+            continue
+        base = f"{kind}/{name}/"
+        for page in paginate(base, list(rows), per_page, in_given_order=True):
+            yield IndexPage(
+                page.path,
+                "term_list",
+                {
+                    "kind": kind,
+                    "kind_title": w.kind_title(kind),
+                    "name": name,
+                    "title": titles[name],
+                    "list": list_columns(kind, w),
+                    "count": len(rows),
+                    "rows": [rows[i] for i in page.ids],
+                    "pages": page_links(page, base),
+                },
+            )
 
 
 def _facet_pages(
@@ -327,6 +356,10 @@ def lapsed_rows(data: SiteData, kind: str, today: dt.date, w: Words = UNTRANSLAT
         {**row(kind, r, w), "days_since": (today - dt.date.fromisoformat(r[term.ends])).days}
         for r in _in_states(data, kind, today, ("lapsed",))
     ]
+
+
+# The lists a kind with a term has beside its filters: what must be renewed soon, and what has lapsed.
+TERM_LISTS: dict[str, Callable[..., list[dict[str, Any]]]] = {"expiring": expiring_rows, "lapsed": lapsed_rows}
 
 
 def _in_states(data: SiteData, kind: str, today: dt.date, states: tuple[str, ...]) -> list[dict[str, Any]]:
