@@ -413,6 +413,10 @@ async def test_an_assessment_reaches_the_case_page_the_framework_page_and_datase
     earlier = (output / "assessments" / "cs-mit-roma-v-design-and-delivery-2027-02-01" / "index.html").read_text(encoding="utf-8")
     assert "&lt;script&gt;alert(1)&lt;/script&gt; minutes" in earlier and "javascript:alert(1)" in earlier
     assert 'href="javascript' not in earlier
+    review = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', earlier, re.S).group(1))  # type: ignore[union-attr]
+    assert review["@type"] == "Review" and review["author"] == {"@type": "Organization", "name": "Rete Municipio V"}
+    assert review["itemReviewed"]["@type"] == "CreativeWork" and review["itemReviewed"]["name"].startswith("Municipalities in Transition")
+    assert "Case study" in earlier and "Case id" not in earlier
 
     framework_page = (output / "frameworks" / "design-and-delivery" / "index.html").read_text(encoding="utf-8")
     row = re.search(r"<tr>\s*<th scope=\"row\"><a href=\"[./]*cases/cs-mit-roma-v/\">.*?</tr>", framework_page, re.S)

@@ -46,8 +46,20 @@ ASSESSMENTS = Kind(
             required=True,
             choices=FrameworkChoices(),
         ),
-        Field("case_id", "ref", "The case study assessed (a case study id); empty when an agreement is assessed.", ref="cases"),
-        Field("agreement_id", "ref", "The agreement assessed (an agreement id); empty when a case study is assessed.", ref="agreements"),
+        Field(
+            "case_id",
+            "ref",
+            "The case study assessed (a case study id); empty when an agreement is assessed.",
+            ref="cases",
+            label="Case study",
+        ),
+        Field(
+            "agreement_id",
+            "ref",
+            "The agreement assessed (an agreement id); empty when a case study is assessed.",
+            ref="agreements",
+            label="Agreement",
+        ),
         Field("assessed_on", "date", "The date the evidence was weighed (YYYY-MM-DD).", required=True),
         Field(
             "assessor",

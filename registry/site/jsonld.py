@@ -216,6 +216,24 @@ def case_study(record: dict[str, Any], url: str | None, terms: str | None = None
     )
 
 
+def review(record: dict[str, Any], url: str | None, name: str, item: dict[str, Any] | None) -> dict[str, Any]:
+    """An assessment as a schema.org Review of the case study or agreement it scores, by the organisation that assessed it."""
+    return _prune(
+        {
+            "@context": CONTEXT,
+            "@type": "Review",
+            "@id": url,
+            "url": url,
+            "identifier": record["id"],
+            "name": name,
+            "itemReviewed": item,
+            "author": {"@type": "Organization", "name": record.get("assessor")},
+            "datePublished": record.get("assessed_on"),
+            "reviewBody": _text(record.get("summary")),
+        }
+    )
+
+
 def thing(schema_type: str, title_field: str, record: dict[str, Any], url: str | None) -> dict[str, Any]:
     """Any kind's record as the schema.org type its kind declares: a name, an identifier, a place if it has one."""
     return _prune(

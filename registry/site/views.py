@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from registry.model import vocab
+from registry.model.assessments import assessed_record
 from registry.model.kinds import KINDS, LINKS
 from registry.model.rules import is_stale
 from registry.model.slugs import slugify
@@ -357,6 +358,9 @@ def assessment_view(data: SiteData, ctx: ViewContext, record: dict[str, Any]) ->
     """An assessment: the page every record has, named by its framework, the record it assesses and its date."""
     view = record_view(data, ctx, "assessments", record)
     view["title"] = assessment_title(data, ctx.words, record)
+    about = assessed_record(record)
+    item = {"@type": KINDS[about[0]].jsonld_type, "@id": _absolute(ctx, record_url(*about)), "name": data.title(*about)} if about else None
+    view["jsonld"] = jsonld.review(record, _absolute(ctx, view["url"]), view["title"], item)
     return view
 
 
