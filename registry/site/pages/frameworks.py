@@ -96,6 +96,7 @@ def framework_view(build: PageBuild, framework: Framework, assessments: list[dic
     data = build.data
     rows = []
     unknown_by_criterion = dict.fromkeys(framework.criterion_ids, 0)
+    labels = framework.localised(build.words.code).scale.labels  # once, not per cell
     for assessment in assessments:
         kind, record_id = assessed_record(assessment) or ("", "")
         scores = assessment.get("scores") or {}
@@ -108,7 +109,7 @@ def framework_view(build: PageBuild, framework: Framework, assessments: list[dic
             cells.append(
                 {
                     "score": score if known else None,
-                    "label": framework.localised(build.words.code).scale.labels.get(score) if known else None,
+                    "label": labels.get(score) if known else None,
                 }
             )
         unknown = sum(1 for c in cells if c["score"] is None)
