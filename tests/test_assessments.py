@@ -201,6 +201,14 @@ def test_a_score_off_the_scale_or_without_evidence_is_refused_and_nothing_change
     assert snapshot(example_registry) == before
 
 
+@pytest.mark.parametrize("assessor", ["maria.rossi@example.org", "Maria, +39 333 123 4567"])
+def test_an_assessor_is_an_organisation_never_a_persons_contact(runner: Any, example_registry: Path, assessor: str) -> None:
+    before = snapshot(example_registry)
+    result = run(runner, example_registry, "assess", "cases", "cs-mit-roma-v", "--framework", "design-and-delivery", "--assessor", assessor)
+    assert result.exit_code == 1 and "field 'assessor' holds an e-mail address or a phone number" in result.output
+    assert snapshot(example_registry) == before
+
+
 def test_unknown_needs_no_evidence_and_every_criterion_left_out_is_stored_as_unknown(runner: Any, example_registry: Path) -> None:
     result = assess(runner, example_registry, "--set", "design=unknown", "--on", "2026-05-01")
     assert result.exit_code == 0, result.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,6 +15,17 @@ def assessment_id(values: Mapping[str, Any]) -> str:
     """An assessment's id: the record, the framework and the date, so a later assessment never replaces an earlier one."""
     record = next((values[f] for f in ASSESSED_BY.values() if values.get(f)), "record")
     return f"{record}-{values.get('framework') or 'framework'}-{values.get('assessed_on') or 'undated'}"
+
+
+# An e-mail address or a run of digits like a phone number: a person's contact, which an assessor's name must not be.
+CONTACT_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+|\+?\d[\d ./-]{6,}\d")
+
+
+def names_an_organisation(values: Mapping[str, Any], who: str) -> list[str]:
+    """The assessor is published: an organisation or group by name, never a private person's e-mail or phone."""
+    if CONTACT_RE.search(str(values.get("assessor") or "")):
+        return [f"{who}: field 'assessor' holds an e-mail address or a phone number; give the name of the organisation or group only"]
+    return []
 
 
 def fits_its_framework(values: Mapping[str, Any], who: str) -> list[str]:
@@ -90,7 +102,7 @@ ASSESSMENTS = Kind(
         "{count} assessment of a case study or agreement on one of the guidebook's yardsticks.",
         "{count} assessments of case studies and agreements on the guidebook's yardsticks.",
     ),
-    checks=(fits_its_framework,),
+    checks=(names_an_organisation, fits_its_framework),
     chronology="assessed_on",
     summary_columns=("id", "framework", "case_id", "agreement_id", "assessed_on"),
     list_columns=(
