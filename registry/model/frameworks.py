@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from registry.model.errors import ValidationError, suggest
+from registry.model.values import SLUG_RE, URL_RE
 
 # The folders of a lab's own framework files, separated like PATH.
 FOLDERS_ENV = "COMMONS_FRAMEWORKS"
 UNKNOWN = "unknown"  # the score of a criterion the evidence is silent on
-ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CRITERION_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}$")
 KINDS_ASSESSED = ("cases", "agreements")  # the kinds an assessment can be about
@@ -235,7 +235,7 @@ def parse_framework(data: Mapping[str, Any], name: str, origin: str = "") -> Fra
     _keys(data, TOP_KEYS, where, problems)
     fid = data.get("id")
     stem = Path(name).stem
-    if not isinstance(fid, str) or not ID_RE.fullmatch(fid):
+    if not isinstance(fid, str) or not SLUG_RE.fullmatch(fid):
         problems.append(f"{where}: field 'id' must be a slug like 'un-good-governance'")
     elif fid != stem:
         problems.append(f"{where}: field 'id' is {fid!r} but the file is named {stem!r}.toml; make them the same")
@@ -244,10 +244,10 @@ def parse_framework(data: Mapping[str, Any], name: str, origin: str = "") -> Fra
         problems.append(f"{where}: field 'applies_to' must list the kinds it judges, from {', '.join(KINDS_ASSESSED)}, e.g. [\"cases\"]")
         applies = []
     url = data.get("source_url", "")
-    if url and not (isinstance(url, str) and re.match(r"^https?://\S+$", url)):
+    if url and not (isinstance(url, str) and URL_RE.match(url)):
         problems.append(f"{where}: field 'source_url' must be a web address starting with http:// or https://")
     chapter = data.get("guide_chapter", "")
-    if chapter and not (isinstance(chapter, str) and ID_RE.fullmatch(chapter)):
+    if chapter and not (isinstance(chapter, str) and SLUG_RE.fullmatch(chapter)):
         problems.append(f"{where}: field 'guide_chapter' must be a chapter's slug, e.g. 'good-governance'")
     criteria = _criteria(data.get("criteria"), where, problems)
     framework = Framework(
