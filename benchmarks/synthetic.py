@@ -40,6 +40,11 @@ _VOCABULARY = (
 )
 WORDS = _VOCABULARY.split()
 
+# A registry's shape: "spread" over the fifteen cities (a network's registry), or
+# "one-city" (a city's own registry, every place in Naples), where the city,
+# status and kind lists grow with the registry instead of being split fifteen ways.
+SHAPES = {"spread": CITIES, "one-city": CITIES[:1]}
+
 
 @dataclass(frozen=True)
 class Sizes:
@@ -63,28 +68,29 @@ def _text(rng: random.Random, words: int) -> str:
     return " ".join(rng.choices(WORDS, k=words)).capitalize() + "."
 
 
-def _point(rng: random.Random) -> tuple[str, str, float, float]:
-    city, country, lat, lon = rng.choice(CITIES)
+def _point(rng: random.Random, cities: list[tuple[str, str, float, float]]) -> tuple[str, str, float, float]:
+    city, country, lat, lon = rng.choice(cities)
     return city, country, round(lat + rng.gauss(0, 0.05), 6), round(lon + rng.gauss(0, 0.05), 6)
 
 
 TABLES = {"assets": "assets", "actors": "actors", "agreements": "agreements", "cases": "case_studies"}
 
 
-def generate(total: int, seed: int = 7) -> dict[str, tuple[list[str], list[list[object]]]]:
-    """The header and rows of each kind for a registry of about `total` records; same seed, same rows.
+def generate(total: int, seed: int = 7, shape: str = "spread") -> dict[str, tuple[list[str], list[list[object]]]]:
+    """The header and rows of each kind for a registry of about `total` records in a shape; same seed, same rows.
 
     Shared by the CSV writer (to measure the import path) and the bulk SQL writer
     (to make 1M-record registries for Datasette without waiting for an import).
     """
     rng = random.Random(seed)
     sizes = Sizes.of(total)
+    cities = SHAPES[shape]
     kinds: dict[str, tuple[list[str], list[list[object]]]] = {}
 
     statuses, asset_kinds = list(vocab.ASSET_STATUSES), list(vocab.ASSET_KINDS)
     rows: list[list[object]] = []
     for n in range(sizes.assets):
-        city, country, lat, lon = _point(rng)
+        city, country, lat, lon = _point(rng, cities)
         rows.append(
             [
                 f"asset-{n}",
@@ -104,7 +110,7 @@ def generate(total: int, seed: int = 7) -> dict[str, tuple[list[str], list[list[
     actor_kinds = list(vocab.ACTOR_KINDS)
     rows = []
     for n in range(sizes.actors):
-        city, country, lat, lon = _point(rng)
+        city, country, lat, lon = _point(rng, cities)
         rows.append(
             [
                 f"actor-{n}",
@@ -145,7 +151,7 @@ def generate(total: int, seed: int = 7) -> dict[str, tuple[list[str], list[list[
     areas, levels, axes = list(vocab.POLICY_AREAS), list(vocab.LEVELS), list(vocab.DESIGN_DELIVERY)
     rows = []
     for n in range(sizes.cases):
-        city, country, lat, lon = _point(rng)
+        city, country, lat, lon = _point(rng, cities)
         rows.append(
             [
                 f"case-{n}",
@@ -184,11 +190,11 @@ def generate(total: int, seed: int = 7) -> dict[str, tuple[list[str], list[list[
     return kinds
 
 
-def write_csvs(directory: Path, total: int, seed: int = 7) -> dict[str, Path]:
-    """One CSV per kind for a registry of about `total` records; same seed, same files."""
+def write_csvs(directory: Path, total: int, seed: int = 7, shape: str = "spread") -> dict[str, Path]:
+    """One CSV per kind for a registry of about `total` records in a shape; same seed, same files."""
     directory.mkdir(parents=True, exist_ok=True)
     paths: dict[str, Path] = {}
-    for kind, (header, rows) in generate(total, seed).items():
+    for kind, (header, rows) in generate(total, seed, shape).items():
         path = directory / f"{kind}.csv"
         with path.open("w", newline="", encoding="utf-8") as f:
             writer = csv.writer(f)
@@ -240,7 +246,7 @@ def _assessments(rng: random.Random, cases: int) -> list[tuple[str, ...]]:
     return rows
 
 
-def write_registry(db_path: Path, total: int, seed: int = 7, now: dt.datetime | None = None) -> int:
+def write_registry(db_path: Path, total: int, seed: int = 7, now: dt.datetime | None = None, shape: str = "spread") -> int:
     """A registry of `total` records written with raw SQL: Datasette needs 1M records, which an import would take long to make.
 
     The rows are `generate`'s, so they are valid by construction and nothing is
@@ -261,7 +267,7 @@ def write_registry(db_path: Path, total: int, seed: int = 7, now: dt.datetime | 
     records = 0
     citations: list[tuple[int, str, str]] = []
     sources = max(1, total // 50)
-    for kind, (header, rows) in generate(total, seed).items():
+    for kind, (header, rows) in generate(total, seed, shape).items():
         table = TABLES[kind]
         if kind == "cases":
             at = header.index("policy_areas")
