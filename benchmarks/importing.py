@@ -62,10 +62,10 @@ class ImportFigures:
         return self.seconds / self.raw_seconds
 
 
-def prepare_registry(ctx: Context, size: int) -> tuple[Path, ImportFigures]:
+def prepare_registry(ctx: Context, size: int, shape: str = "spread") -> tuple[Path, ImportFigures]:
     """Write the CSVs, import them with one `commons import` (timed), then add links; the raw reference runs beside it."""
     folder = ctx.folder(str(size), "registry")
-    csvs = write_csvs(folder / "csv", size)
+    csvs = write_csvs(folder / "csv", size, shape=shape)
     rows = sum(_count_rows(csvs[kind]) for kind in ORDER)
     for stale in folder.glob("*.db*"):
         stale.unlink()

@@ -1,28 +1,30 @@
-"""The yardsticks for the build: the same record pages rendered by plain Jinja2 + Markdown, and by Hugo.
+"""The yardsticks for the build: the same record pages rendered by plain Jinja2 + Markdown, by Hugo, and by Hugo + Pagefind.
 
 Both render one page per public record (the same count our build makes) from
 the build's own public.db, with a minimal template: a title, the record's
 short fields as a list and its long texts as Markdown. The Jinja2 side is the
 lower bound a Python generator can reach; Hugo is what partners would compare
-us with. Each runs as a command, cold, like `commons build`.
+us with, and Hugo followed by Pagefind on its pages is the fair peer of a build
+that includes its search index. Each runs as a command, cold, like `commons build`.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import shutil
 import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .context import Context
-from .measure import median, run
+from .measure import Run, median, run
 
 SECTIONS = {"assets": "assets", "actors": "actors", "agreements": "agreements", "cases": "case_studies"}
 LONG = 80  # characters: longer texts are Markdown bodies, shorter ones list items
@@ -64,6 +66,9 @@ class ReferenceFigures:
     hugo_seconds: list[float] | None
     hugo_peak_mb: float | None
     hugo_version: str | None
+    hugo_pagefind_seconds: list[float] | None = None  # Hugo, then Pagefind indexing Hugo's pages
+    hugo_pagefind_peak_mb: float | None = None
+    ours_seconds: list[float] = field(default_factory=list)  # our clean builds, interleaved with these
 
     @property
     def jinja2(self) -> float:
@@ -72,6 +77,10 @@ class ReferenceFigures:
     @property
     def hugo(self) -> float | None:
         return median(self.hugo_seconds) if self.hugo_seconds else None
+
+    @property
+    def hugo_pagefind(self) -> float | None:
+        return median(self.hugo_pagefind_seconds) if self.hugo_pagefind_seconds else None
 
 
 def records(public_db: Path) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -140,38 +149,69 @@ def hugo_version() -> str | None:
     return done.stdout.strip().split(" BuildDate")[0] or "hugo"
 
 
-def measure_references(ctx: Context, public_db: Path, size: int) -> ReferenceFigures:
-    """Time the Jinja2 and Hugo renders of the same record pages, each into a fresh folder."""
+def pagefind_command() -> list[str] | None:
+    """Pagefind's own command line (the binary `pagefind[bin]` installs), or None when it is missing."""
+    try:
+        from pagefind.service import get_executable
+    except ImportError:
+        return None
+    executable = get_executable()
+    return [str(executable)] if executable else None
+
+
+def measure_references(ctx: Context, public_db: Path, size: int, ours: Callable[[], Run] | None = None) -> ReferenceFigures:
+    """Time the references in rounds, interleaved with our own clean build when `ours` is given.
+
+    Each round runs ours, then Jinja2, Hugo, and Hugo followed by Pagefind on
+    Hugo's pages (what a Hugo user who wants search runs), each into a fresh
+    folder: a slow patch of the shared machine then falls on every side alike.
+    """
     folder = ctx.folder(str(size), "references")
-    jinja_times: list[float] = []
-    jinja_peak = 0.0
-    pages = 0
+    version, pagefind = hugo_version(), pagefind_command()
+    site = folder / "hugo-site"
+    pages = write_hugo_site(public_db, site) if version else 0
+    samples: dict[str, list[float]] = {"jinja2": [], "hugo": [], "hugo+pagefind": [], "ours": []}
+    peaks: dict[str, float] = {name: 0.0 for name in samples}
     for _ in range(ctx.repeats(size)):
-        out = folder / "jinja2"
-        shutil.rmtree(out, ignore_errors=True)
-        done = run([sys.executable, "-m", "benchmarks.references", "jinja2", str(public_db), str(out)], env=ctx.env)
-        pages = int(json.loads(done.stdout)["pages"])
-        jinja_times.append(done.seconds)
-        jinja_peak = max(jinja_peak, done.peak_tree_mb)
-    shutil.rmtree(folder / "jinja2", ignore_errors=True)
-    version = hugo_version()
-    hugo_times: list[float] | None = None
-    hugo_peak: float | None = None
-    if version:
-        site = folder / "hugo-site"
-        write_hugo_site(public_db, site)
-        hugo_times, hugo_peak = [], 0.0
-        for _ in range(ctx.repeats(size)):
-            out = folder / "hugo-out"
-            shutil.rmtree(out, ignore_errors=True)
-            done = run(["hugo", "--quiet", "--source", str(site), "--destination", str(out)], env=ctx.env)
-            hugo_times.append(done.seconds)
-            hugo_peak = max(hugo_peak, done.peak_tree_mb)
-        shutil.rmtree(folder, ignore_errors=True)
-    figures = ReferenceFigures(pages, jinja_times, jinja_peak, hugo_times, hugo_peak, version)
+        if ours is not None:
+            samples["ours"].append(ours().seconds)
+        for name, command in _reference_commands(public_db, folder, site, version, pagefind).items():
+            shutil.rmtree(folder / "out", ignore_errors=True)
+            done = run(command, env=ctx.env)
+            if name == "jinja2":
+                pages = int(json.loads(done.stdout)["pages"])
+            samples[name].append(done.seconds)
+            peaks[name] = max(peaks[name], done.peak_tree_mb)
+    shutil.rmtree(folder, ignore_errors=True)
+    figures = ReferenceFigures(
+        pages,
+        samples["jinja2"],
+        peaks["jinja2"],
+        samples["hugo"] or None,
+        peaks["hugo"] or None,
+        version,
+        samples["hugo+pagefind"] or None,
+        peaks["hugo+pagefind"] or None,
+        samples["ours"],
+    )
     hugo_text = f"{figures.hugo:.2f}s" if figures.hugo is not None else "not installed"
-    ctx.note(f"  references {size}: Jinja2 {figures.jinja2:.2f}s, Hugo {hugo_text} for {pages} pages")
+    with_search = f", Hugo + Pagefind {figures.hugo_pagefind:.2f}s" if figures.hugo_pagefind is not None else ""
+    ctx.note(f"  references {size}: Jinja2 {figures.jinja2:.2f}s, Hugo {hugo_text}{with_search} for {pages} pages")
     return figures
+
+
+def _reference_commands(public_db: Path, folder: Path, site: Path, hugo: str | None, pagefind: list[str] | None) -> dict[str, list[str]]:
+    """The command of each reference that can run here, each writing into folder/out."""
+    out = folder / "out"
+    commands = {"jinja2": [sys.executable, "-m", "benchmarks.references", "jinja2", str(public_db), str(out)]}
+    if hugo:
+        hugo_build = ["hugo", "--quiet", "--source", str(site), "--destination", str(out)]
+        commands["hugo"] = hugo_build
+        if pagefind:
+            # One command, so its time and the peak memory of both processes are measured together.
+            script = f"{shlex.join(hugo_build)} && {shlex.join([*pagefind, '--site', str(out)])} >/dev/null"
+            commands["hugo+pagefind"] = ["sh", "-c", script]
+    return commands
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ from typing import Any
 from .build import BuildFigures
 from .datasette import DatasetteFigures
 from .importing import ImportFigures
+from .machine import Load
 from .maps import MapBytes, MapRender
 from .references import ReferenceFigures
 from .startup import StartupFigures
@@ -29,6 +30,13 @@ class SizeResult:
     map_bytes: MapBytes
     map_render: MapRender | None
     map_render_skipped: str | None = None
+    shape: str = "spread"  # synthetic.SHAPES: "spread" over fifteen cities, or "one-city"
+    load: Load | None = None
+
+    @property
+    def key(self) -> str:
+        """The size's key in the JSON: its record count, with the shape when it is not the spread-out one."""
+        return str(self.records) if self.shape == "spread" else f"{self.records} {self.shape}"
 
 
 @dataclass
@@ -41,6 +49,7 @@ class Results:
     sizes: list[SizeResult] = field(default_factory=list)
     startup: StartupFigures | None = None
     datasette: list[DatasetteFigures] = field(default_factory=list)
+    datasette_loads: dict[int, Load] = field(default_factory=dict)
     seconds: float = 0.0
 
 
@@ -52,10 +61,24 @@ def _rs(values: list[float] | None, digits: int = 3) -> list[float] | None:
     return None if values is None else [round(v, digits) for v in values]
 
 
+def load_json(load: Load | None) -> dict[str, Any] | None:
+    if load is None:
+        return None
+    return {
+        "load_average_before": _r(load.load_before, 2),
+        "load_average_after": _r(load.load_after, 2),
+        "other_processes_cores": _r(load.other_cores, 3),
+        "busy": load.busy,
+        "seconds": _r(load.seconds, 1),
+    }
+
+
 def size_json(s: SizeResult) -> dict[str, Any]:
     b, ref, imp, mb, mr = s.build, s.references, s.imported, s.map_bytes, s.map_render
     return {
         "records": s.records,
+        "shape": s.shape,
+        "machine_load": load_json(s.load),
         "build": {
             "full_s": _r(b.full),
             "full_samples_s": _rs(b.full_seconds),
@@ -63,6 +86,8 @@ def size_json(s: SizeResult) -> dict[str, Any]:
             "search_share_of_full": _r(b.search_share),
             "rebuild_s": _r(b.rebuild),
             "rebuild_samples_s": _rs(b.rebuild_seconds),
+            "rebuild_by_edit_s": {edit: _rs(times) for edit, times in b.rebuild_by_edit.items()},
+            "largest": {sort: {"path": path, "bytes": size} for sort, (path, size) in b.weights.items()},
             "rebuild_steps_s": b.rebuild_steps,
             "search_share_of_rebuild": _r(b.rebuild_search_share),
             "rebuild_files_rewritten": b.rebuild_rendered,
@@ -87,7 +112,11 @@ def size_json(s: SizeResult) -> dict[str, Any]:
             "hugo_s": _r(ref.hugo),
             "hugo_samples_s": _rs(ref.hugo_seconds),
             "hugo_peak_memory_mb": _r(ref.hugo_peak_mb, 1),
+            "hugo_pagefind_s": _r(ref.hugo_pagefind),
+            "hugo_pagefind_samples_s": _rs(ref.hugo_pagefind_seconds),
+            "hugo_pagefind_peak_memory_mb": _r(ref.hugo_pagefind_peak_mb, 1),
             "build_vs_hugo": _r(b.full / ref.hugo) if ref.hugo else None,
+            "build_vs_hugo_pagefind": _r(b.full / ref.hugo_pagefind) if ref.hugo_pagefind else None,
             "build_vs_jinja2": _r(b.full / ref.jinja2),
         },
         "import": {
@@ -153,7 +182,7 @@ def to_json(results: Results, rows: list[dict[str, Any]], targets: list[dict[str
         "command": results.command,
         "machine": results.machine,
         "run_seconds": _r(results.seconds, 1),
-        "sizes": {str(s.records): size_json(s) for s in results.sizes},
+        "sizes": {s.key: size_json(s) for s in results.sizes},
         "startup": None
         if st is None
         else {
@@ -162,7 +191,10 @@ def to_json(results: Results, rows: list[dict[str, Any]], targets: list[dict[str
             "python_s": _r(st.python),
             "samples_s": {k: _rs(v) for k, v in st.samples.items()},
         },
-        "datasette": {str(d.records): datasette_json(d) for d in results.datasette},
+        "datasette": {
+            str(d.records): {**datasette_json(d), "machine_load": load_json(results.datasette_loads.get(d.records))}
+            for d in results.datasette
+        },
         "table": rows,
         "targets": targets,
     }

@@ -11,23 +11,22 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
-import platform
 import shutil
-import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from .build import measure_builds
+from .build import build, fresh_output, measure_builds
 from .context import PROJECT, Context
 from .datasette import measure_datasette
 from .importing import prepare_registry
+from .machine import LoadWatch, machine
 from .maps import browser_missing, measure_bytes, measure_render
-from .references import hugo_version, measure_references
-from .report import build_rows, markdown_table, rows_json, summary, targets_json
+from .measure import Run
+from .readme import write_readme
+from .references import measure_references
+from .report import SHAPE_WORDS, build_rows, machine_line, markdown_table, rows_json, summary, targets_json
 from .results import Results, SizeResult, to_json
 from .startup import measure_startup
 
@@ -48,49 +47,22 @@ def parse_sizes(text: str) -> list[int]:
     return sizes
 
 
-def machine() -> dict[str, object]:
-    """What the figures depend on: cores, memory, CPU, and the versions of the tools measured."""
-    memory_gb = None
-    cpu = platform.processor() or None
-    try:
-        meminfo = Path("/proc/meminfo").read_text(encoding="ascii")
-        memory_gb = round(int(meminfo.split("MemTotal:")[1].split()[0]) / 2**20, 1)
-        cpu = next(
-            (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), cpu
-        )
-    except (OSError, IndexError, ValueError):
-        pass
-    return {
-        "nproc": os.cpu_count(),
-        "memory_gb": memory_gb,
-        "cpu": cpu,
-        "os": platform.platform(),
-        "python": platform.python_version(),
-        "sqlite": sqlite3.sqlite_version,
-        "hugo": hugo_version() or "not installed",
-        "code": code_version(),
-    }
-
-
-def code_version() -> dict[str, object] | None:
-    """The commit measured and the files changed since it: figures only compare between identical code."""
-    try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT, capture_output=True, text=True, check=True).stdout.strip()
-        status = subprocess.run(["git", "status", "--porcelain"], cwd=PROJECT, capture_output=True, text=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return {"path": str(PROJECT), "commit": head, "changed_files": sorted(line[3:] for line in status.splitlines())}
-
-
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n\n")[0])
     p.add_argument("--sizes", type=parse_sizes, default=parse_sizes("1000,10000,100000"), help="registry sizes for builds, import and maps")
+    p.add_argument(
+        "--one-city-sizes",
+        type=parse_sizes,
+        default=parse_sizes("10000,100000"),
+        help="registry sizes with every record in one city (a city's own registry), measured beside the spread-out ones",
+    )
     p.add_argument("--datasette-sizes", type=parse_sizes, default=parse_sizes("100000,1000000"), help="registry sizes for Datasette")
     p.add_argument("--json", type=Path, default=DEFAULT_JSON, help="where to write the figures (default: benchmarks/results/latest.json)")
     p.add_argument("--quick", action="store_true", help="one sample of everything: for smoke tests, not for numbers")
     p.add_argument("--requests", type=int, default=None, help="requests per canned query (default 20; 3 with --quick)")
     p.add_argument("--work", type=Path, help="scratch folder (default: a temporary one, removed afterwards)")
     p.add_argument("--keep", action="store_true", help="keep the scratch folder (registries, sites, public.db files)")
+    p.add_argument("--readme", action="store_true", help="write the table into README.md's Performance section when the run ends")
     return p
 
 
@@ -120,20 +92,17 @@ def main(argv: list[str] | None = None) -> int:
         ctx.note("start-up")
         results.startup = measure_startup(ctx)
         save()
-        for size in args.sizes:
-            ctx.note(f"{size:,} records")
-            db, imported = prepare_registry(ctx, size)
-            builds = measure_builds(ctx, db, size)
-            references = measure_references(ctx, builds.output / "data" / "public.db", size)
-            map_bytes = measure_bytes(builds.output)
-            render = None if skip_browser else measure_render(ctx, builds.output, size)
-            results.sizes.append(SizeResult(size, imported, builds, references, map_bytes, render, skip_browser))
-            save()
-            if not args.keep:
-                shutil.rmtree(ctx.work / str(size), ignore_errors=True)
+        for shape, sizes in (("spread", args.sizes), ("one-city", args.one_city_sizes)):
+            for size in sizes:
+                results.sizes.append(measure_size(ctx, shape, size, skip_browser))
+                save()
+                if not args.keep:
+                    shutil.rmtree(ctx.work / str(size), ignore_errors=True)
         for size in args.datasette_sizes:
             ctx.note(f"Datasette at {size:,} records")
+            watch = LoadWatch()
             results.datasette.append(measure_datasette(ctx, size, requests))
+            results.datasette_loads[size] = watch.stop()
             save()
             if not args.keep:
                 shutil.rmtree(ctx.work / f"datasette-{size}", ignore_errors=True)
@@ -141,11 +110,28 @@ def main(argv: list[str] | None = None) -> int:
         table = save()
         if not args.keep and args.work is None:
             shutil.rmtree(work, ignore_errors=True)
-    m = results.machine
-    print(
-        f"Commons Lab benchmarks, {results.date}: {m['nproc']} cores, {m['memory_gb']} GB, {m['cpu']}; Python {m['python']}, SQLite {m['sqlite']}"
-    )
+    print(f"Commons Lab benchmarks, {results.date}: {machine_line(results.machine)}")
     print(f"$ {results.command}\n")
     print(table)
     print(f"\nFigures in {args.json} (run took {results.seconds / 60:.0f} min)")
+    if args.readme:
+        write_readme(PROJECT / "README.md", json.loads(args.json.read_text(encoding="utf-8")))
+        print("README.md's Performance table rewritten from this run")
     return 0
+
+
+def measure_size(ctx: Context, shape: str, size: int, skip_browser: str | None) -> SizeResult:
+    """Every figure of one registry: import, builds and rebuilds, the references interleaved with our builds, the map."""
+    ctx.note(f"{size:,} records ({SHAPE_WORDS[shape]})")
+    watch = LoadWatch()
+    db, imported = prepare_registry(ctx, size, shape)
+    builds = measure_builds(ctx, db, size, every_language=shape == "spread")
+
+    def ours() -> Run:
+        return build(ctx, db, fresh_output(ctx, size, "interleaved"))
+
+    references = measure_references(ctx, builds.output / "data" / "public.db", size, ours)
+    builds.full_seconds += references.ours_seconds
+    map_bytes = measure_bytes(builds.output)
+    render = None if skip_browser else measure_render(ctx, builds.output, size)
+    return SizeResult(size, imported, builds, references, map_bytes, render, skip_browser, shape, watch.stop())
