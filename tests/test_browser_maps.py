@@ -317,3 +317,56 @@ def test_script_planted_in_every_text_field_never_runs(page: Any, tmp_path: Path
         hrefs = page.eval_on_selector_all(".leaflet-popup-content a", "links => links.map(a => a.getAttribute('href'))")
         assert hrefs and all(h.startswith("../") and "javascript:" not in h for h in hrefs)
         assert not page.errors
+
+
+@pytest.fixture(scope="module")
+def large_site(tmp_path_factory: pytest.TempPathFactory, serve: Any) -> tuple[str, dict[str, tuple[str, float, float]]]:
+    """4,500 assets: their names come in three name files, of which a page fetches only those it needs."""
+    from test_maps import synthetic_public_db
+
+    tmp = tmp_path_factory.mktemp("browser-maps-large")
+    synthetic_public_db(tmp / "public.db", 4500)
+    conn = sqlite3.connect(tmp / "public.db")
+    try:
+        render_site_maps(conn, tmp / "site", {})
+        records = {row[0]: (row[1], row[2], row[3]) for row in conn.execute("SELECT id, name, lat, lon FROM assets")}
+    finally:
+        conn.close()
+    return str(serve(tmp / "site")), records
+
+
+def test_a_large_layer_fetches_only_the_name_file_of_the_record_it_shows(page: Any, large_site: tuple[str, Any]) -> None:
+    site, records = large_site
+    fetched: list[str] = []
+    page.on("request", lambda r: fetched.append(r.url) if "-names-" in r.url else None)
+    page.goto(f"{site}/map/record.html#assets/asset-4321")
+    page.wait_for_selector("html[data-map-ready='true']", timeout=20_000)
+    name, lat, lon = records["asset-4321"]
+    shown = page.evaluate(
+        "(function(){var m=commonsMaps.instances[0], c=m.map.getCenter(), l=m.layers.assets, i=m.highlight.index;"
+        " return {lat:c.lat, lng:c.lng, name:l.entry(i,'name'), id:l.entry(i,'id')}})()"
+    )
+    assert shown["id"] == "asset-4321" and shown["name"] == name
+    assert shown["lat"] == pytest.approx(lat, abs=1e-4) and shown["lng"] == pytest.approx(lon, abs=1e-4)
+    assert len(fetched) == 1, "one name file of three, found from the id alone"
+    page.evaluate("location.hash = '#assets/asset-17'")
+    page.wait_for_function(
+        "commonsMaps.instances[0].highlight && commonsMaps.instances[0].layers.assets.entry(commonsMaps.instances[0].highlight.index, 'id') === 'asset-17'"
+    )
+    assert not page.errors
+
+
+def test_a_popup_on_a_large_layer_names_its_own_record(page: Any, large_site: tuple[str, Any]) -> None:
+    site, records = large_site
+    open_map(page, f"{site}/map/overview.html")
+    for i in (0, 1234, 4499):
+        title = page.evaluate(
+            f"commonsMaps.instances[0].layers.assets.openPopup({i}).then(function(){{"
+            " var all=document.querySelectorAll('.leaflet-popup .cm-popup-title'), a=all[all.length-1];"
+            " return [a.textContent, a.getAttribute('href')]; })"
+        )
+        record_id = title[1].rstrip("/").split("/")[-1]
+        assert records[record_id][0] == title[0]
+        lat = page.evaluate(f"commonsMaps.instances[0].layers.assets.lat[{i}]")
+        assert lat == pytest.approx(records[record_id][1], abs=1e-4), "the name shown is the point's own"
+    assert not page.errors

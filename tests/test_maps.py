@@ -48,6 +48,21 @@ def layer_file(output: Path, name: str) -> dict[str, Any]:
     return data
 
 
+def names_in_map_order(output: Path, layer: str) -> dict[str, list[str]]:
+    """A layer's ids and names in the order of its points, put together from its name files as the map script does."""
+    about = layer_file(output, f"{layer}.json")["names"]
+    parts = [layer_file(output, file.split("?")[0]) for file in about["files"]]
+    codes = about.get("chunk", [0] * sum(len(part["id"]) for part in parts))
+    taken = [0] * len(parts)
+    out: dict[str, list[str]] = {"id": [], "name": []}
+    for code in codes:
+        out["id"].append(parts[code]["id"][taken[code]])
+        out["name"].append(parts[code]["name"][taken[code]])
+        taken[code] += 1
+    assert taken == [len(part["id"]) for part in parts], "every name file entry belongs to exactly one point"
+    return out
+
+
 def decode(values: list[int], scale: int) -> list[float]:
     out, total = [], 0
     for v in values:
@@ -85,7 +100,7 @@ def test_render_site_maps_writes_the_three_pages_data_and_local_scripts(example_
         assert output / "map" / page in files
     for name in ("assets", "actors", "cases"):
         assert output / "map" / "data" / f"{name}.json" in files
-        assert output / "map" / "data" / f"{name}-names.json" in files
+        assert output / "map" / "data" / f"{name}-names-0.json" in files
     assert (output / "theme" / "vendor" / "leaflet" / "leaflet.js").is_file()
     assert (output / "theme" / "vendor" / "leaflet-markercluster" / "MarkerCluster.Default.css").is_file()
     assert (output / "map" / "commons-map.js").is_file()
@@ -95,7 +110,7 @@ def test_render_site_maps_writes_the_three_pages_data_and_local_scripts(example_
 @pytest.mark.parametrize("layer, table", [("assets", "assets"), ("actors", "actors"), ("cases", "case_studies")])
 def test_every_located_record_is_one_point_of_its_layer(example_maps: tuple[Path, list[Path], Path], layer: str, table: str) -> None:
     output, _, public_db = example_maps
-    names = layer_file(output, f"{layer}-names.json")
+    names = names_in_map_order(output, layer)
     points = layer_file(output, f"{layer}.json")
     assert set(names["id"]) == located(public_db, table)
     assert len(names["id"]) == len(points["lat"]) == len(points["lon"]) == len(names["name"])
@@ -103,7 +118,7 @@ def test_every_located_record_is_one_point_of_its_layer(example_maps: tuple[Path
 
 def test_points_decode_to_the_records_coordinates(example_maps: tuple[Path, list[Path], Path]) -> None:
     output, _, public_db = example_maps
-    names, points = layer_file(output, "assets-names.json"), layer_file(output, "assets.json")
+    names, points = names_in_map_order(output, "assets"), layer_file(output, "assets.json")
     lats, lons = decode(points["lat"], points["scale"]), decode(points["lon"], points["scale"])
     conn = sqlite3.connect(public_db)
     stored = {r[0]: (r[1], r[2]) for r in conn.execute("SELECT id, lat, lon FROM assets WHERE lat IS NOT NULL")}
@@ -219,7 +234,7 @@ def test_outlines_go_in_chunks_and_an_outline_alone_gives_a_point(registry: Regi
     )
     add_record(registry, "assets", {"id": "nowhere", "name": "Nowhere", "kind": "park", "status": "mapped"})
     output, files = render(registry, tmp_path)
-    names, points = layer_file(output, "assets-names.json"), layer_file(output, "assets.json")
+    names, points = names_in_map_order(output, "assets"), layer_file(output, "assets.json")
     assert sorted(names["id"]) == ["outline-only", "with-point"]
     only = names["id"].index("outline-only")
     assert decode(points["lat"], points["scale"])[only] == pytest.approx(40.86, abs=0.002)
@@ -267,7 +282,7 @@ def test_markup_in_names_never_reaches_html_unescaped(registry: Registry, tmp_pa
         if path.is_file() and path.suffix in (".html", ".json"):
             text = path.read_text(encoding="utf-8")
             assert "<script>alert" not in text and "<img" not in text, path.name
-    names = layer_file(output, "assets-names.json")
+    names = names_in_map_order(output, "assets")
     assert names["name"] == ["</script><script>alert(1)</script> & <img src=x onerror=alert(1)>"]
 
 
@@ -338,3 +353,24 @@ def test_record_page_adds_its_own_tiles_late(example_maps: tuple[Path, list[Path
     html = (example_maps[0] / "map" / "record.html").read_text(encoding="utf-8")
     assert "L.tileLayer(" not in html
     assert config_of(example_maps[0] / "map" / "record.html")["tiles"]["url"] == OSM_TILES
+
+
+def test_names_come_in_small_files_and_a_rename_rewrites_only_its_own(tmp_path: Path) -> None:
+    from registry.maps.data import NAMES_PER_CHUNK
+
+    synthetic_public_db(tmp_path / "public.db", 5000)
+    conn = sqlite3.connect(tmp_path / "public.db")
+    render_site_maps(conn, tmp_path / "site", {})
+    data = tmp_path / "site" / "map" / "data"
+    before = {p.name: p.read_bytes() for p in data.glob("assets-names-*.json")}
+    assert len(before) == 3
+    assert all(len(json.loads(body)["id"]) < NAMES_PER_CHUNK * 1.2 for body in before.values())
+    conn.execute("UPDATE assets SET name = 'Renamed place' WHERE id = 'asset-42'")
+    conn.commit()
+    render_site_maps(conn, tmp_path / "site", {})
+    conn.close()
+    after = {p.name: p.read_bytes() for p in data.glob("assets-names-*.json")}
+    changed = [name for name in before if before[name] != after[name]]
+    assert len(changed) == 1 and "Renamed place" in after[changed[0]].decode("utf-8")
+    names = names_in_map_order(tmp_path / "site", "assets")
+    assert names["name"][names["id"].index("asset-42")] == "Renamed place"

@@ -5,9 +5,14 @@ A GeoJSON Feature per point costs ~170 bytes; the overview must stay under
 parallel arrays: coordinates as integer steps of 1e-5 degrees (about a metre)
 delta-encoded along a Z-order curve (neighbours on the map are neighbours in
 the file, so the deltas are small and gzip well), and category codes as small
-integers. Ids and names, most of the bytes, sit in a second file in the same
-order: the map draws its clusters without waiting for them, and needs them
-only for popups and links. Outlines go in separate chunk files, in the same
+integers. Ids and names, most of the bytes, sit in name files: the map draws
+its clusters without waiting for them, and needs them only for popups and
+links, so each name file holds a few thousand records and is fetched when a
+popup needs one of them. A record's name file is chosen by a hash of its id
+(`name_chunk`, which the map script computes the same way): a record page's
+map finds its record's name file from the id alone, and one edit rewrites one
+name file. Each name file lists its records in the map's order, so the main
+file needs only each point's name-file number to find its entry. Outlines go in separate chunk files, in the same
 spatial order, each with its bounding box, so the overview fetches only the
 chunks in view and a record page only the one that holds its outline.
 """
@@ -25,6 +30,7 @@ from registry.maps.layers import LayerSpec
 SCALE = 100_000
 SHAPE_DECIMALS = 6
 SHAPES_PER_CHUNK = 200
+NAMES_PER_CHUNK = 2000  # ~80 KB a name file: a phone fetches one for a popup, never all of a 100k-record layer
 
 
 @dataclass
@@ -50,7 +56,7 @@ class LayerData:
     spec: LayerSpec
     bounds: tuple[float, float, float, float] | None
     main: bytes = b""
-    names: bytes = b""
+    names: list[bytes] = field(default_factory=list)
     chunks: list[bytes] = field(default_factory=list)
 
 
@@ -158,8 +164,35 @@ def short_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:12]
 
 
-def encode_layer(spec: LayerSpec, columns: Columns, chunk_name: str) -> LayerData:
-    """Build a layer's files; `chunk_name` is formatted with each outline chunk's number.
+def name_chunk(record_id: str, chunks: int) -> int:
+    """The name file holding a record: 32-bit FNV-1a of its id's UTF-8 bytes, modulo the number of name files.
+
+    FNV-1a because the map script must compute the same number in a browser,
+    where no standard hash is synchronous; it spreads ids evenly enough.
+    """
+    value = 0x811C9DC5
+    for byte in record_id.encode("utf-8"):
+        value = ((value ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return value % chunks
+
+
+def _name_files(ids: list[str], names: list[str], index: list[int], file_name: str) -> tuple[dict[str, Any], list[bytes]]:
+    """The name files of a layer in map order, and what the main file says about them."""
+    count = max(1, -(-len(index) // NAMES_PER_CHUNK))
+    codes = [name_chunk(ids[i], count) for i in index]
+    parts: list[dict[str, list[str]]] = [{"id": [], "name": []} for _ in range(count)]
+    for code, i in zip(codes, index, strict=True):
+        parts[code]["id"].append(ids[i])
+        parts[code]["name"].append(names[i])
+    files = [dumps(part) for part in parts]
+    about: dict[str, Any] = {"files": [file_name.format(n) + f"?v={short_hash(body)}" for n, body in enumerate(files)]}
+    if count > 1:
+        about["chunk"] = codes
+    return about, files
+
+
+def encode_layer(spec: LayerSpec, columns: Columns, chunk_name: str, names_name: str) -> LayerData:
+    """Build a layer's files; `chunk_name` and `names_name` are formatted with each outline and name file's number.
 
     numpy does the sorting and delta coding: at 100k points the pure-Python
     version spent over a second here on every build.
@@ -203,9 +236,9 @@ def encode_layer(spec: LayerSpec, columns: Columns, chunk_name: str) -> LayerDat
             rec += [position for position, _ in part]
             chunk_of += [number] * len(part)
         main["shapes"] = {"files": files, "rec": rec, "chunk": chunk_of}
-    names = {"id": [columns.ids[i] for i in index], "name": [columns.names[i] for i in index]}
+    main["names"], names = _name_files(columns.ids, columns.names, index, names_name)
     bounds = (float(lat.min()), float(lon.min()), float(lat.max()), float(lon.max())) if len(columns) else None
-    return LayerData(spec, bounds, dumps(main), dumps(names), chunks)
+    return LayerData(spec, bounds, dumps(main), names, chunks)
 
 
 def _bbox(geometries: list[dict[str, Any]]) -> list[float]:

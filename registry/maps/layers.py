@@ -34,13 +34,12 @@ class LayerSpec:
     def own_map(self) -> str | None:
         return self.style.own_map
 
-    def config(self, file: str, names: str) -> dict[str, Any]:
+    def config(self, file: str) -> dict[str, Any]:
         """The layer's settings as the map script reads them."""
         style = self.style
         return {
             "key": self.key,
             "file": file,
-            "names": names,
             "label": style.label,
             "noun": style.noun,
             "singular": style.singular,

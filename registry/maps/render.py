@@ -85,14 +85,17 @@ def render_site_maps(
     vendor = copy_vendor(output)
     static = copy_map_static(output)
     files = [output / a.path for a in (*vendor.values(), *static.values())]
-    layers = [encode_layer(spec, read_columns(conn, spec), f"{spec.key}-shapes-{{}}.json") for spec in map_layers()]
+    layers = [
+        encode_layer(spec, read_columns(conn, spec), f"{spec.key}-shapes-{{}}.json", f"{spec.key}-names-{{}}.json") for spec in map_layers()
+    ]
     data_dir = output / MAP_DIR / DATA_DIR
-    data_files: dict[str, tuple[str, str]] = {}
+    data_files: dict[str, str] = {}
     for layer in layers:
         key = layer.spec.key
-        data_files[key] = (f"{key}.json?v={short_hash(layer.main)}", f"{key}-names.json?v={short_hash(layer.names)}")
+        data_files[key] = f"{key}.json?v={short_hash(layer.main)}"
         files.append(_write(data_dir / f"{key}.json", layer.main))
-        files.append(_write(data_dir / f"{key}-names.json", layer.names))
+        for number, names in enumerate(layer.names):
+            files.append(_write(data_dir / f"{key}-names-{number}.json", names))
         for number, chunk in enumerate(layer.chunks):
             files.append(_write(data_dir / f"{layer.spec.key}-shapes-{number}.json", chunk))
     _remove_stale(data_dir, files)
@@ -128,9 +131,9 @@ class MapLanguage:
         return "../" * (self.prefix.count("/") + 1) + f"{MAP_DIR}/" if self.prefix else ""
 
 
-def _pages(layers: list[LayerData], data_files: dict[str, tuple[str, str]], gettext: Callable[[str], str]) -> dict[str, Page]:
+def _pages(layers: list[LayerData], data_files: dict[str, str], gettext: Callable[[str], str]) -> dict[str, Page]:
     """The map pages, with their words in one language."""
-    every = [(translated_layer(layer.spec, gettext), *data_files[layer.spec.key]) for layer in layers]
+    every = [(translated_layer(layer.spec, gettext), data_files[layer.spec.key]) for layer in layers]
     pages = {
         "overview.html": Page(gettext(N_("Map of the commons")), "overview", every, _overview_bounds(layers), collapse_control=False),
         "record.html": Page(
@@ -150,7 +153,7 @@ class Page:
 
     title: str
     mode: str
-    layers: list[tuple[LayerSpec, str, str]]
+    layers: list[tuple[LayerSpec, str]]
     bounds: Bounds | None
     collapse_control: bool
     max_fit_zoom: int = 15
@@ -165,7 +168,7 @@ class Page:
             "bounds": [[south, west], [north, east]],
             "fitMaxZoom": self.max_fit_zoom if self.bounds else 2,
             "dataBase": f"{language.up}{DATA_DIR}/",
-            "layers": [spec.config(file, names) for spec, file, names in self.layers],
+            "layers": [spec.config(file) for spec, file in self.layers],
             "options": options.script_options(self.collapse_control),
             # A record page adds its tiles once it has found the record, so it never
             # fetches the tiles of the wide view it starts from.

@@ -58,17 +58,29 @@
   }
 
   /* One kind of record drawn as clusters and points: assets, actors or cases. */
-  function PointLayer(owner, spec, data, names) {
+  function PointLayer(owner, spec, data) {
     this.owner = owner;
     this.map = owner.map;
     this.spec = spec;
     var n = data.lat.length, scale = data.scale || 1e5;
     this.n = n;
-    this.ids = null;
-    this.names = null;
     var self = this;
-    // Names and ids arrive in their own file: clusters are drawn without waiting for them.
-    this.named = names.then(function (words) { self.ids = words.id; self.names = words.name; return self; });
+    // Names and ids arrive in name files of a few thousand records each, fetched when a popup or
+    // a record page needs one: clusters are drawn without them. Each point knows its file's number
+    // (data.names.chunk, absent when there is one file) and its rank in that file is its order among
+    // the points of that file.
+    this.nameFiles = (data.names && data.names.files) || [];
+    this.nameCodes = (data.names && data.names.chunk) || null;
+    this.nameParts = {};
+    this.nameLoads = {};
+    this.rank = new Int32Array(n);
+    this.filePoints = this.nameFiles.map(function () { return []; });
+    for (var p = 0; p < n; p++) {
+      var list = this.filePoints[this.nameCodes ? this.nameCodes[p] : 0];
+      this.rank[p] = list.length;
+      list.push(p);
+    }
+    this.index = new Map();
     this.lat = undelta(data.lat, scale);
     this.lon = undelta(data.lon, scale);
     this.x = new Float64Array(n);
@@ -81,7 +93,6 @@
     if (this.shapes) {
       for (var k = 0; k < this.shapes.rec.length; k++) this.shapeChunk.set(this.shapes.rec[k], this.shapes.chunk[k]);
     }
-    this.index = null;
     this.colors = pairs(spec.colors);
     this.labels = {};
     for (var name in spec.labels) this.labels[name] = pairs(spec.labels[name]);
@@ -110,24 +121,57 @@
     return (words && words.get(value)) || value;
   };
 
-  PointLayer.prototype.find = function (id) {
-    if (!this.ids) return -1;
-    if (!this.index) {
-      this.index = new Map();
-      for (var i = 0; i < this.n; i++) this.index.set(this.ids[i], i);
+  /* The name file that holds a record: FNV-1a of its id's UTF-8 bytes, as registry/maps/data.py computes it. */
+  function nameFileOf(id, files) {
+    var bytes = new TextEncoder().encode(id), h = 0x811c9dc5;
+    for (var b = 0; b < bytes.length; b++) h = Math.imul(h ^ bytes[b], 0x01000193) >>> 0;
+    return h % files;
+  }
+
+  PointLayer.prototype.loadNames = function (file) {
+    var self = this;
+    if (!this.nameLoads[file]) {
+      this.nameLoads[file] = fetchJson(this.owner.url(this.nameFiles[file])).then(function (part) {
+        self.nameParts[file] = part;
+        var points = self.filePoints[file];
+        for (var r = 0; r < part.id.length && r < points.length; r++) self.index.set(part.id[r], points[r]);
+        return self;
+      });
     }
+    return this.nameLoads[file];
+  };
+
+  /* Resolves once the names of these points are at hand. */
+  PointLayer.prototype.withNames = function (points) {
+    var files = new Set();
+    for (var m = 0; m < points.length; m++) files.add(this.nameCodes ? this.nameCodes[points[m]] : 0);
+    var self = this;
+    return Promise.all(Array.from(files).map(function (file) { return self.loadNames(file); }));
+  };
+
+  /* Resolves once the record with this id, if the layer has it, can be found. */
+  PointLayer.prototype.withId = function (id) {
+    return this.nameFiles.length ? this.loadNames(nameFileOf(id, this.nameFiles.length)) : Promise.resolve(this);
+  };
+
+  PointLayer.prototype.entry = function (i, field) {
+    var part = this.nameParts[this.nameCodes ? this.nameCodes[i] : 0];
+    return part ? part[field][this.rank[i]] : '';
+  };
+
+  PointLayer.prototype.find = function (id) {
     var found = this.index.get(id);
     return found === undefined ? -1 : found;
   };
 
   PointLayer.prototype.href = function (i) {
-    return this.spec.base + encodeURIComponent(this.ids[i]) + '/';
+    return this.spec.base + encodeURIComponent(this.entry(i, 'id')) + '/';
   };
 
   PointLayer.prototype.popupContent = function (i) {
     var spec = this.spec, box = document.createElement('div');
     box.className = 'cm-popup';
-    var link = text('a', this.names[i], 'cm-popup-title');
+    var link = text('a', this.entry(i, 'name'), 'cm-popup-title');
     link.href = this.href(i);
     link.target = '_top';
     box.appendChild(link);
@@ -149,7 +193,7 @@
     var list = document.createElement('ul');
     list.className = 'cm-popup-list';
     for (var m = 0; m < members.length && m < 50; m++) {
-      var item = document.createElement('li'), link = text('a', this.names[members[m]]);
+      var item = document.createElement('li'), link = text('a', this.entry(members[m], 'name'));
       link.href = this.href(members[m]);
       link.target = '_top';
       item.appendChild(link);
@@ -162,7 +206,7 @@
 
   PointLayer.prototype.openPopup = function (i, latlng) {
     var self = this;
-    return this.named.then(function () {
+    return this.withNames([i]).then(function () {
       return L.popup({ maxWidth: 280 })
         .setLatLng(latlng || [self.lat[i], self.lon[i]])
         .setContent(self.popupContent(i))
@@ -180,8 +224,9 @@
     var tight = map.project(bounds.getNorthWest(), map.getMaxZoom()).distanceTo(map.project(bounds.getSouthEast(), map.getMaxZoom())) < 2;
     if (tight || map.getZoom() >= map.getMaxZoom()) {
       var self = this;
-      this.named.then(function () {
-        L.popup({ maxWidth: 280 }).setLatLng(layer.getLatLng()).setContent(self.listContent(self.membersOf(cell))).openOn(map);
+      var members = this.membersOf(cell);
+      this.withNames(members.slice(0, 50)).then(function () {
+        L.popup({ maxWidth: 280 }).setLatLng(layer.getLatLng()).setContent(self.listContent(members)).openOn(map);
       });
     } else {
       map.setView(bounds.getCenter(), zoom);
@@ -292,19 +337,25 @@
 
   PointLayer.prototype.loadChunk = function (f) {
     var self = this, chunk = (this.chunks[f] = { layer: null });
-    return Promise.all([fetchJson(this.owner.url(this.shapes.files[f].file)), this.named]).then(function (loaded) {
-      var data = loaded[0];
-      chunk.layer = self.shapeLayer(data, null);
+    return fetchJson(this.owner.url(this.shapes.files[f].file)).then(function (data) {
+      chunk.layer = self.shapeLayer(data, null, self.shapePoints(f));
       self.redrawShapes();
       return chunk.layer;
     });
   };
 
-  PointLayer.prototype.shapeLayer = function (data, only) {
+  /* The points whose outlines are in outline file f, in that file's order. */
+  PointLayer.prototype.shapePoints = function (f) {
+    var out = [];
+    for (var k = 0; k < this.shapes.rec.length; k++) if (this.shapes.chunk[k] === f) out.push(this.shapes.rec[k]);
+    return out;
+  };
+
+  PointLayer.prototype.shapeLayer = function (data, only, points) {
     var group = L.featureGroup(), renderer = this.owner.renderer;
     for (var s = 0; s < data.id.length; s++) {
       if (only !== null && data.id[s] !== only) continue;
-      var i = this.find(data.id[s]);
+      var i = points ? points[s] : this.find(data.id[s]);
       var color = i >= 0 ? this.color(i) : this.spec.color;
       var layer = L.geoJSON(data.geometry[s], {
         renderer: renderer,
@@ -379,8 +430,7 @@
       }
     }
     return Promise.all(specs.map(function (spec) {
-      var names = fetchJson(self.url(spec.names));
-      return fetchJson(self.url(spec.file)).then(function (data) { return new PointLayer(self, spec, data, names); });
+      return fetchJson(self.url(spec.file)).then(function (data) { return new PointLayer(self, spec, data); });
     })).then(function (layers) {
       self.timings.loaded = performance.now() - self.started;
       var overlays = {};
@@ -409,7 +459,10 @@
         registry.ready = true;
         document.documentElement.setAttribute('data-map-ready', 'true');
       };
-      var named = Promise.all(layers.map(function (layer) { return layer.named; })).then(function () {
+      // A layer with one name file (a few thousand records at most) fetches it at once; larger ones on demand.
+      var named = Promise.all(layers.map(function (layer) {
+        return layer.nameFiles.length === 1 ? layer.loadNames(0) : layer;
+      })).then(function () {
         self.timings.named = performance.now() - self.started;
         document.documentElement.setAttribute('data-map-names', 'true');
       });
@@ -420,9 +473,8 @@
         });
       }
       if (config.mode === 'record') {
-        window.addEventListener('hashchange', function () { self.focusRecord(parseHash(location.hash)); });
-        return named.then(function () {
-          self.focusRecord(parseHash(location.hash));
+        window.addEventListener('hashchange', function () { self.findRecord(parseHash(location.hash)); });
+        return named.then(function () { return self.findRecord(parseHash(location.hash)); }).then(function () {
           tiles.forEach(function (layer) { layer.addTo(map); });
           done();
           return self;
@@ -441,6 +493,12 @@
 
   CommonsMap.prototype.redraw = function () {
     for (var key in this.layers) this.layers[key].redraw();
+  };
+
+  /* Fetch the name file that would hold the record, then show it. */
+  CommonsMap.prototype.findRecord = function (wanted) {
+    var self = this, layer = wanted && this.layers[wanted.kind];
+    return (layer ? layer.withId(wanted.id) : Promise.resolve()).then(function () { self.focusRecord(wanted); });
   };
 
   CommonsMap.prototype.focusRecord = function (wanted) {
@@ -472,7 +530,7 @@
     if (where !== undefined) {
       fetchJson(this.url(shapes.files[where].file)).then(function (data) {
         if (!self.highlight || self.highlight.group !== group) return;
-        var outline = layer.shapeLayer(data, wanted.id);
+        var outline = layer.shapeLayer(data, wanted.id, null);
         outline.eachLayer(function (part) { part.on('click', function (e) { layer.openPopup(i, e.latlng); }); });
         group.addLayer(outline);
         dot.bringToFront();
