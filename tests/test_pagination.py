@@ -238,3 +238,23 @@ def test_the_lists_of_agreements_expiring_and_lapsed_are_paged_in_their_own_orde
         assert [
             m.get("message") for m in json.loads(done.stderr or done.stdout or '{"messages": []}')["messages"] if m.get("type") == "error"
         ] == []
+
+
+@pytest.mark.parametrize("kind", ["assets", "actors", "agreements", "cases"])
+def test_no_record_can_take_the_address_of_a_list_page(paged_site: BuiltSite, kind: str) -> None:
+    from registry.model.errors import ValidationError
+    from registry.operations.records import add_record
+
+    spec = KINDS[kind]
+    registry = open_registry(paged_site.db)
+    try:
+        ids = {row[0] for row in registry.conn.execute(f"SELECT id FROM [{spec.table}]")}
+        folders = {p.name for p in (paged_site.output / kind).iterdir() if p.is_dir()} - ids
+        assert folders and folders <= spec.list_folders, "every list folder the site writes is a word ids may not take"
+        before = registry.conn.execute(f"SELECT count(*) FROM [{spec.table}]").fetchone()
+        for word in sorted(folders):
+            with pytest.raises(ValidationError, match=rf"field 'id': '{word}' is the address of a list .* choose another id"):
+                add_record(registry, kind, {"id": word, spec.title_field: "Taken"})
+        assert registry.conn.execute(f"SELECT count(*) FROM [{spec.table}]").fetchone() == before
+    finally:
+        registry.close()

@@ -61,6 +61,10 @@ class Column:
     show: str = "text"
 
 
+LATER_PAGES = "page"  # `<list>/page/<n>/`: the folder of a list's pages after the first
+TERM_LISTS = ("expiring", "lapsed")  # a termed kind's lists: ending within a year, and lapsed
+
+
 @dataclass(frozen=True)
 class Facet:
     """A field the kind's records can be filtered by on the site: its address word and heading."""
@@ -174,6 +178,17 @@ class Kind:
     searched: bool = True  # whether the site's search finds its records; an assessment is found through the record it assesses
     # How a record's id is made from its own values when none is given (an assessment's: its record, framework and date).
     id_from: Callable[[Mapping[str, Any]], str] | None = None
+
+    @cached_property
+    def list_folders(self) -> frozenset[str]:
+        """The words the site's list pages take under the kind's section, which no record may take as its id.
+
+        A record's page is `<section>/<id>/`; its filter pages are `<section>/<facet>/`,
+        later pages of its lists `<section>/page/<n>/`, and a termed kind's
+        `<section>/expiring/` and `<section>/lapsed/`. An id equal to one of them
+        would put a record's page where a list page is.
+        """
+        return frozenset({facet.name for facet in self.facets} | {LATER_PAGES} | (set(TERM_LISTS) if self.term else set()))
 
     def field(self, name: str) -> Field:
         for f in self.fields:

@@ -73,6 +73,8 @@ def clean_record(
             values[f.name] = coerce_value(f, value)
         except ValueError as exc:
             problems.append(f"{who}: field {f.name!r}: {exc}")
+    if values.get("id") in kind.list_folders:
+        problems.append(_taken_address(kind, values["id"], who))
     warnings: list[str] = []
     if not problems and not partial:  # an edit's few fields are checked together with the rest of the record
         problems.extend(_cross_field_problems(kind, values, who))
@@ -115,6 +117,14 @@ def _as_translations(value: Any) -> dict[str, dict[str, Any]]:
         except json.JSONDecodeError:
             return {}
     return {str(k): dict(v) for k, v in value.items() if isinstance(v, dict)} if isinstance(value, dict) else {}
+
+
+def _taken_address(kind: Kind, record_id: str, who: str) -> str:
+    taken = ", ".join(sorted(kind.list_folders))
+    return (
+        f"{who}: field 'id': {record_id!r} is the address of a list of {kind.title or kind.name} on the site"
+        f" (as are {taken}); choose another id, e.g. '{record_id}-1'"
+    )
 
 
 def _cross_field_problems(kind: Kind, values: Mapping[str, Any], who: str) -> list[str]:

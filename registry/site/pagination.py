@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from registry.model.declaration import LATER_PAGES
+
 ROWS_PER_PAGE = 100
 # Numbers shown around the current page before the list of page links is cut with a gap.
 AROUND = 2
@@ -30,7 +32,7 @@ class ListPage:
 
 def page_address(base: str, number: int) -> str:
     """The address of page `number` of the list at `base` (`assets/city/napoli/`), relative to the site root."""
-    return base if number == 1 else f"{base}page/{number}/"
+    return base if number == 1 else f"{base}{LATER_PAGES}/{number}/"
 
 
 def paginate(base: str, ids: list[str], per_page: int = ROWS_PER_PAGE, *, in_given_order: bool = False) -> list[ListPage]:

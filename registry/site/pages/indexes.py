@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from registry.formats.writers import FORMATS
-from registry.model import vocab
+from registry.model import declaration, vocab
 from registry.model.declaration import Facet
 from registry.model.kinds import KINDS
 from registry.model.slugs import slugify
@@ -359,7 +359,7 @@ def lapsed_rows(data: SiteData, kind: str, today: dt.date, w: Words = UNTRANSLAT
 
 
 # The lists a kind with a term has beside its filters: what must be renewed soon, and what has lapsed.
-TERM_LISTS: dict[str, Callable[..., list[dict[str, Any]]]] = {"expiring": expiring_rows, "lapsed": lapsed_rows}
+TERM_LISTS: dict[str, Callable[..., list[dict[str, Any]]]] = dict(zip(declaration.TERM_LISTS, (expiring_rows, lapsed_rows), strict=True))
 
 
 def _in_states(data: SiteData, kind: str, today: dt.date, states: tuple[str, ...]) -> list[dict[str, Any]]:
