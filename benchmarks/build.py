@@ -196,16 +196,39 @@ def _changed_files(stdout: str) -> int:
     return int(found.group(1)) if found else -1
 
 
+PUBLIC_DB = "data/public.db"  # compared by content: the same schema and rows, as its SQL dump says
+
+
 def compare_trees(left: Path, right: Path) -> list[str]:
-    """Relative paths that exist on one side only or differ in a single byte; empty when the trees are identical."""
+    """Relative paths that exist on one side only or differ; empty when the trees are the same.
+
+    Every file must be byte-identical, except the public database, which may be
+    updated in place after an edit and so must hold what a clean build's holds
+    (its SQL dump equal), not the same bytes.
+    """
     differing: list[str] = []
     left_files = {p.relative_to(left).as_posix() for p in left.rglob("*") if p.is_file()}
     right_files = {p.relative_to(right).as_posix() for p in right.rglob("*") if p.is_file()}
     differing += sorted(left_files ^ right_files)
     for name in sorted(left_files & right_files):
-        if not filecmp.cmp(left / name, right / name, shallow=False):
+        same = same_content(left / name, right / name) if name == PUBLIC_DB else filecmp.cmp(left / name, right / name, shallow=False)
+        if not same:
             differing.append(name)
     return differing
+
+
+def same_content(left: Path, right: Path) -> bool:
+    """Whether two SQLite files hold the same schema and rows: their SQL dumps are equal."""
+    import sqlite3
+
+    def dump(path: Path) -> list[str]:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            return list(conn.iterdump())
+        finally:
+            conn.close()
+
+    return filecmp.cmp(left, right, shallow=False) or dump(left) == dump(right)
 
 
 RECORD_SECTIONS = ("assets", "actors", "agreements", "cases")
