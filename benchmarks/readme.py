@@ -14,22 +14,22 @@ from pathlib import Path
 from typing import Any
 
 from .context import PROJECT
-from .report import NO, NONE, YES, machine_line
+from .report import NO, NONE, YES, Target, machine_line, summary
 
 START = "<!-- benchmark table: written by `python -m benchmarks --readme`, do not edit by hand -->"
 END = "<!-- end of benchmark table -->"
 HEADER = ["records", "measure", "ours", "reference (same run)", "ours / reference", "target", "met"]
 
 
-def table_text(results: dict[str, Any]) -> str:
-    """The run's heading line, its table and its verdicts, as Markdown."""
+def table_text(results: dict[str, Any], figures: str | None = None) -> str:
+    """The run's heading line, its table and its verdicts, as Markdown; `figures` is where the run's JSON is, if it is kept."""
     m, code = results["machine"], results["machine"].get("code") or {}
     commit = str(code.get("commit", "unknown"))[:7]
     changed = " (with uncommitted changes)" if code.get("changed_files") else ""
     busy = _busy_stages(results)
     lines = [
         f"Run of {results['date']}: `{results['command']}` on {machine_line(m)}; code at commit {commit}{changed};"
-        f" the run took {results['run_seconds'] / 60:.0f} minutes.",
+        f" the run took {results['run_seconds'] / 60:.0f} minutes." + (f" Every sample: [{figures}]({figures})." if figures else ""),
         "",
         ("The machine was busy during: " + ", ".join(busy) + " — read those ratios with care.")
         if busy
@@ -42,9 +42,7 @@ def table_text(results: dict[str, Any]) -> str:
         verdict = NONE if row["met"] is None else (YES if row["met"] else NO)
         cells = [row["records"], row["measure"], row["ours"], row["reference"], row["ratio"], row["target"], verdict]
         lines.append("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
-    targets = results["targets"]
-    missed = [t for t in targets if not t["met"]]
-    lines += ["", f"{len(targets) - len(missed)} of {len(targets)} targets met."]
+    lines += ["", summary([Target(**target) for target in results["targets"]])]
     return "\n".join(lines)
 
 
@@ -63,8 +61,12 @@ def replace_table(readme: str, table: str) -> str:
     return f"{before}{START}\n{table}\n{END}{after}"
 
 
-def write_readme(path: Path, results: dict[str, Any]) -> None:
-    path.write_text(replace_table(path.read_text(encoding="utf-8"), table_text(results)), encoding="utf-8")
+def write_readme(path: Path, results: dict[str, Any], figures: Path | None = None) -> None:
+    """Rewrite the README's table; `figures` (the run's JSON) is linked when it lies inside the project, beside the README."""
+    shown = None
+    if figures is not None and figures.resolve().is_relative_to(path.resolve().parent):
+        shown = figures.resolve().relative_to(path.resolve().parent).as_posix()
+    path.write_text(replace_table(path.read_text(encoding="utf-8"), table_text(results, shown)), encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--readme", type=Path, default=PROJECT / "README.md", help="the README to rewrite (default: the project's)")
     args = p.parse_args(argv)
     try:
-        write_readme(args.readme, json.loads(args.results.read_text(encoding="utf-8")))
+        write_readme(args.readme, json.loads(args.results.read_text(encoding="utf-8")), args.results)
     except (OSError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

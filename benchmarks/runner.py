@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     print(table)
     print(f"\nFigures in {args.json} (run took {results.seconds / 60:.0f} min)")
     if args.readme:
-        write_readme(PROJECT / "README.md", json.loads(args.json.read_text(encoding="utf-8")))
+        write_readme(PROJECT / "README.md", json.loads(args.json.read_text(encoding="utf-8")), args.json)
         print("README.md's Performance table rewritten from this run")
     return 0
 
