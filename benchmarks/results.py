@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .build import BuildFigures
-from .datasette import DatasetteFigures
+from .datasette import DatasetteFigures, pages_json
 from .importing import ImportFigures
 from .machine import Load
 from .maps import MapBytes, MapRender
@@ -171,6 +171,7 @@ def datasette_json(d: DatasetteFigures) -> dict[str, Any]:
             }
             for name, q in d.queries.items()
         },
+        "pages": pages_json(d.pages),
     }
 
 

@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 
+from benchmarks.datasette import JOURNALIST_PAGES
+
 ROOT = Path(__file__).resolve().parent.parent
 SIZE, ONE_CITY_SIZE, DATASETTE_SIZE = 200, 150, 500
 
@@ -71,6 +73,8 @@ def test_table_has_a_row_for_every_figure(smoke_run: tuple[str, dict[str, Any]])
         assert measure in table, measure
     for name in canned_query_names():
         assert f"Datasette `{name}`" in table
+    for path in JOURNALIST_PAGES.values():
+        assert f"Datasette page `{path}`" in table, path
     assert re.search(r"^\| records +\| measure +\|", table, re.MULTILINE) and "| met |" in table
 
 
@@ -106,6 +110,13 @@ def test_json_holds_every_figure_beside_its_reference(smoke_run: tuple[str, dict
     for name, query in queries.items():
         assert query["status"] == 200, (name, query["error"])
         assert query["p95_ms"] >= query["p50_ms"] > 0 and query["sqlite_p50_ms"] >= 0, name
+    pages = results["datasette"][str(DATASETTE_SIZE)]["pages"]
+    assert set(pages) == set(JOURNALIST_PAGES)
+    for name, page in pages.items():
+        assert page["status"] == page["json_status"] == 200, name
+        assert page["p95_ms"] >= page["p50_ms"] > 0 and page["json_p95_ms"] >= page["json_p50_ms"] > 0, name
+        assert page["path"] == JOURNALIST_PAGES[name] and page["count"] is not None, name
+    assert pages["table"]["count"] > pages["filter"]["count"] > 0
 
 
 def test_targets_are_listed_with_verdicts(smoke_run: tuple[str, dict[str, Any]]) -> None:

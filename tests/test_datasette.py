@@ -30,7 +30,7 @@ from registry.operations.examples import example_data
 from registry.operations.records import add_record, list_records, update_record
 from registry.publishing.assessment_tables import ASSESSMENT_TABLES
 from registry.publishing.datasette import datasette_app, load_metadata
-from registry.publishing.public_copy import public_tables, publish_registry
+from registry.publishing.public_copy import FACETED, public_tables, publish_registry
 from registry.publishing.summaries import SUMMARY_TABLES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -690,6 +690,40 @@ def test_every_faceted_column_is_indexed(published: Published, metadata: dict[st
         plan = " ".join(row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql))
         assert "INDEX" in plan, f"facet {table}.{column} scans the table: {plan}"
     conn.close()
+
+
+def test_table_pages_open_in_their_order_from_an_index(scaled_public: Path, metadata: dict[str, Any]) -> None:
+    """A table page's first rows, in metadata.json's order, unfiltered and filtered by a default facet, are read without sorting the table."""
+    conn = sqlite3.connect(f"file:{scaled_public}?immutable=1", uri=True)
+    try:
+        for table, meta in metadata["databases"]["public"]["tables"].items():
+            order = f"[{meta['sort']}]" if "sort" in meta else f"[{meta['sort_desc']}] DESC" if "sort_desc" in meta else None
+            if order is None or table in SUMMARY_TABLES:
+                continue
+            plan = " ".join(d for _, _, d in query_plan(conn, f"SELECT * FROM [{table}] ORDER BY {order} LIMIT 101"))
+            assert "TEMP B-TREE" not in plan, f"{table} sorts the whole table for its first page: {plan}"
+        plan = " ".join(d for _, _, d in query_plan(conn, "SELECT * FROM assets WHERE status = 'occupied' ORDER BY name LIMIT 101"))
+        assert "TEMP B-TREE" not in plan, plan
+    finally:
+        conn.close()
+
+
+def test_a_filter_on_a_default_facet_counts_the_other_facets_from_an_index(scaled_public: Path) -> None:
+    """`assets?status=occupied` counts its cities and kinds from an index alone, never from the rows it filtered."""
+    conn = sqlite3.connect(f"file:{scaled_public}?immutable=1", uri=True)
+    try:
+        for table, facets in FACETED.items():
+            value = {"city": "Napoli", "kind": "x", "status": "active", "term_state": "lapsed"}
+            for column in facets:
+                for other in facets:
+                    sql = (
+                        f"SELECT [{other}] AS value, count(*) AS count FROM (SELECT * FROM [{table}] WHERE [{column}] = '{value[column]}') "
+                        f"WHERE [{other}] IS NOT NULL GROUP BY [{other}] ORDER BY count DESC, value LIMIT 31"
+                    )
+                    plan = " ".join(d for _, _, d in query_plan(conn, sql))
+                    assert "COVERING INDEX" in plan, f"{table}?{column}= reads rows to count {other}: {plan}"
+    finally:
+        conn.close()
 
 
 async def test_facet_on_policy_area_filters_case_studies(ds: Any, published: Published) -> None:
