@@ -150,6 +150,33 @@ def test_a_term_with_an_apostrophe_is_found_however_markdown_wrote_it() -> None:
     assert '<a class="glossary-term" href="../glossary/#cession-of-use">cessione d&rsquo;uso</a>' in html
 
 
+def test_a_chapter_linked_before_is_taken_as_it_was_and_a_changed_glossary_links_it_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    from collections import ChainMap
+    from types import SimpleNamespace
+
+    from registry.site import guide
+    from registry.site.glossary import Term
+
+    def chapter() -> SimpleNamespace:
+        content = "<p>A pact of collaboration.</p>"
+        return SimpleNamespace(section="guide/", slug="one", order="1", _content=content, content="", get_content=lambda: "")
+
+    terms = [Term("pact", "pact of collaboration", (), "x")]
+    previous: dict[str, str] = {}
+    (fresh,) = guide.order_chapters([chapter()], terms, linked=previous)
+    assert 'href="../glossary/#pact"' in fresh._content
+
+    def no_linking(*args: object) -> tuple[str, set[str]]:
+        raise AssertionError("a chapter linked with the same glossary before was linked again")
+
+    monkeypatch.setattr(guide, "link_terms", no_linking)
+    kept: dict[str, str] = {}
+    (again,) = guide.order_chapters([chapter()], terms, linked=ChainMap(kept, previous))
+    assert again._content == fresh._content and kept == previous
+    with pytest.raises(AssertionError, match="linked again"):
+        guide.order_chapters([chapter()], [Term("pact", "collaboration", (), "x")], linked=ChainMap({}, kept))
+
+
 def test_each_part_of_the_editable_document_declares_only_the_namespaces_it_uses() -> None:
     # odfpy declares on every part the namespaces its process has met so far (after an import has read a
     # spreadsheet, the manifest of the next document declares the table namespace too), so two documents

@@ -10,6 +10,7 @@ import json
 import re
 import shutil
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -206,6 +207,39 @@ def test_two_builds_are_byte_identical_and_unchanged_files_are_not_rewritten(exa
     again = render_site_maps(conn, first, {})
     conn.close()
     assert {p: p.stat().st_mtime_ns for p in again} == stamps
+
+
+def test_a_data_only_change_redraws_pages_from_their_kept_frames_as_folium_would(
+    example_master: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from registry.maps import render as map_render
+    from registry.operations.records import update_record
+
+    db = tmp_path / "registry.db"
+    shutil.copyfile(example_master, db)
+    reg = open_registry(db)
+    cache = tmp_path / "map-pages.json"
+    published = publish_registry(reg, tmp_path / "public")
+    with closing(sqlite3.connect(published.database)) as conn:
+        render_site_maps(conn, tmp_path / "site", {}, cache=cache)
+    before = (tmp_path / "site" / "map" / "overview.html").read_bytes()
+    asset = reg.conn.execute("SELECT id FROM assets WHERE lat IS NOT NULL ORDER BY id LIMIT 1").fetchone()[0]
+    update_record(reg, "assets", asset, {"name": "A new name for the map"})
+    published = publish_registry(reg, tmp_path / "public")
+    reg.close()
+    clean = tmp_path / "clean"
+    with closing(sqlite3.connect(published.database)) as conn:
+        render_site_maps(conn, clean, {})
+
+        def no_folium(*args: object, **kwargs: object) -> str:
+            raise AssertionError("folium was asked to draw a page whose frame was kept")
+
+        monkeypatch.setattr(map_render, "page_skeleton", no_folium)
+        files = render_site_maps(conn, tmp_path / "site", {}, cache=cache)
+    after = (tmp_path / "site" / "map" / "overview.html").read_bytes()
+    assert after != before  # the page names the new version of the names' file
+    for path in files:
+        assert path.read_bytes() == (clean / path.relative_to(tmp_path / "site")).read_bytes(), path
 
 
 def square(lon: float, lat: float, d: float = 0.001) -> str:

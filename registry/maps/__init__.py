@@ -18,15 +18,18 @@ from typing import Any
 __all__ = ["render_site_maps"]
 
 
-def render_site_maps(conn: sqlite3.Connection, output: pathlib.Path, settings: dict, languages: Sequence[Any] = ()) -> list[pathlib.Path]:
+def render_site_maps(
+    conn: sqlite3.Connection, output: pathlib.Path, settings: dict, languages: Sequence[Any] = (), cache: pathlib.Path | None = None
+) -> list[pathlib.Path]:
     """Write map/overview.html, map/record.html, map/cases.html, their data and scripts under *output*.
 
     `languages` (`registry.maps.render.MapLanguage`) says which languages get
     map pages, and where; the data is written once for all of them.
-    Returns every file the maps need (written now or already up to date). The
+    `cache`, a file outside the site, keeps the pages' frames, so an edit that
+    changes only the data does not draw the pages again. Returns every file the maps need (written now or already up to date). The
     work lives in :mod:`registry.maps.render`, imported here only when called,
     so importing this package costs nothing at CLI start-up.
     """
     from registry.maps.render import render_site_maps as _render
 
-    return _render(conn, output, settings, languages)
+    return _render(conn, output, settings, languages, cache)

@@ -21,7 +21,7 @@ from registry.maps.data import LayerData, dumps, encode_layer, read_columns, sho
 from registry.maps.layers import SCRIPT_WORDS, LayerSpec, map_layers, translated_layer
 from registry.maps.vendor import Asset, copy_map_static, copy_vendor
 from registry.model.vocab import N_
-from registry.publishing.files import write_if_changed
+from registry.publishing.files import read_json_cache, write_if_changed, write_json_cache
 
 DEFAULT_TILES_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 DEFAULT_TILES_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
@@ -30,6 +30,9 @@ MAP_DIR = "map"
 DATA_DIR = "data"
 VIEWPORT_RE = re.compile(r'<meta name="viewport"[^>]*>', re.DOTALL)
 STAMP_FORMAT = "<!-- commons-map inputs {} -->"
+# Where a page's settings and fingerprint go in its frame: names that neither folium nor the settings' JSON can produce.
+CONFIG_SLOT = "COMMONS_MAP_CONFIG_SLOT"
+STAMP_SLOT = "COMMONS_MAP_STAMP_SLOT"
 WORLD = ((-60.0, -170.0), (75.0, 170.0))
 
 
@@ -70,7 +73,11 @@ class MapOptions:
 
 
 def render_site_maps(
-    conn: sqlite3.Connection, output: pathlib.Path, settings: dict, languages: Sequence[MapLanguage] = ()
+    conn: sqlite3.Connection,
+    output: pathlib.Path,
+    settings: dict,
+    languages: Sequence[MapLanguage] = (),
+    cache: pathlib.Path | None = None,
 ) -> list[pathlib.Path]:
     """Write the overview, record and case-study maps, their data and their scripts under *output*.
 
@@ -79,6 +86,7 @@ def render_site_maps(
     need, whether rewritten or already up to date, so the site build can list or
     check them. Settings read: TILES_URL, TILES_ATTRIBUTION, TILES_MAX_ZOOM,
     MAP_CLUSTER_CELL_PX and MAP_CLUSTER_UNTIL_ZOOM; any may be missing or None.
+    `cache` is a file outside the site where the pages' frames are kept between builds.
     """
     output = pathlib.Path(output)
     options = MapOptions.from_settings(settings)
@@ -99,17 +107,43 @@ def render_site_maps(
         for number, chunk in enumerate(layer.chunks):
             files.append(_write(data_dir / f"{layer.spec.key}-shapes-{number}.json", chunk))
     _remove_stale(data_dir, files)
+    skeletons = read_json_cache(cache)
+    kept: dict[str, str] = {}
     for language in languages or (MapLanguage(),):
         links = _Links(vendor, static, language.prefix)
         for name, page in _pages(layers, data_files, language.gettext).items():
             path = output / language.prefix / MAP_DIR / name
-            config = page.config(options, language)
-            stamp = _inputs_stamp(page, config, options, links)
-            # folium costs half a second to import; a page whose inputs did not change is left as it is.
-            if not _has_stamp(path, stamp):
-                _write(path, build_page(page.title, config, options, links, stamp, language))
-            files.append(path)
+            files.append(_write_page(path, page, options, links, language, skeletons, kept))
+    if cache is not None and kept != skeletons:
+        write_json_cache(cache, kept)
     return files
+
+
+def _write_page(
+    path: pathlib.Path,
+    page: Page,
+    options: MapOptions,
+    links: _Links,
+    language: MapLanguage,
+    skeletons: dict[str, str],
+    kept: dict[str, str],
+) -> pathlib.Path:
+    """Write one map page unless its inputs are unchanged; folium is asked only when the page's frame changed.
+
+    folium costs half a second to import, and an edit to a record changes only
+    the data versions in a page's settings: the frame folium draws around them
+    (title, view, tiles, scripts) is kept from the last build and filled in.
+    """
+    config = page.config(options, language)
+    stamp = _inputs_stamp(page, config, options, links)
+    frame = _inputs_stamp(page, {**config, "layers": None}, options, links) + language.code
+    skeleton = skeletons.get(frame)
+    if not _has_stamp(path, stamp):
+        skeleton = skeleton or page_skeleton(page.title, config, options, links, language)
+        _write(path, fill_skeleton(skeleton, config, stamp))
+    if skeleton is not None:
+        kept[frame] = skeleton
+    return path
 
 
 def _identity(text: str) -> str:
@@ -253,10 +287,13 @@ class _Links:
         return [(n, self.href(self.vendor[n])) for n in names] + [("commons_map_css", self.href(self.static["commons-map.css"]))]
 
 
-def build_page(
-    title: str, config: dict[str, Any], options: MapOptions, links: _Links, stamp: str, language: MapLanguage | None = None
-) -> str:
-    """One map page as HTML: folium's Leaflet map, local scripts, and the call that loads the data."""
+def fill_skeleton(skeleton: str, config: dict[str, Any], stamp: str) -> str:
+    """A page from its frame: the fingerprint and the settings put in their slots."""
+    return skeleton.replace(STAMP_SLOT, stamp, 1).replace(CONFIG_SLOT, dumps(config).decode("utf-8"), 1)
+
+
+def page_skeleton(title: str, config: dict[str, Any], options: MapOptions, links: _Links, language: MapLanguage | None = None) -> str:
+    """A page's frame as folium draws it: Leaflet, local scripts, and slots for the settings and fingerprint, which change with the data."""
     import folium
 
     (south, west), (north, east) = config["bounds"]
@@ -281,15 +318,15 @@ def build_page(
             max_native_zoom=options.max_zoom,
             control=False,
         ).add_to(fmap)
-    _StartScript(config).add_to(fmap)
+    _StartScript().add_to(fmap)
     fmap.add_to(figure)
     _number_elements(figure)
     html = figure.render()
-    return _finish(html, stamp, language or MapLanguage())
+    return _finish(html, STAMP_SLOT, language or MapLanguage())
 
 
-def _StartScript(config: dict[str, Any]) -> Any:  # noqa: N802 - reads as the element it builds
-    """A folium element whose script hands the map and its settings to commons-map.js."""
+def _StartScript() -> Any:  # noqa: N802 - reads as the element it builds
+    """A folium element whose script hands the map and its settings (in their slot) to commons-map.js."""
     from branca.element import MacroElement
     from jinja2 import Template
 
@@ -298,12 +335,12 @@ def _StartScript(config: dict[str, Any]) -> Any:  # noqa: N802 - reads as the el
             "{% macro script(this, kwargs) %}\n    CommonsMap.start({{ this._parent.get_name() }}, {{ this.config_json }});\n{% endmacro %}"
         )
 
-        def __init__(self, config: dict[str, Any]) -> None:
+        def __init__(self) -> None:
             super().__init__()
             self._name = "CommonsMapStart"
-            self.config_json = dumps(config).decode("utf-8")
+            self.config_json = CONFIG_SLOT
 
-    return StartScript(config)
+    return StartScript()
 
 
 def _walk(element: Any) -> Iterator[Any]:

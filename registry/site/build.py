@@ -191,7 +191,9 @@ def _render_maps(site: SiteSettings, state: BuildState, report: BuildReport) -> 
         if unchanged:
             paths = list(previous["files"])
         else:
-            paths = [str(p) for p in render_site_maps(conn, site.output, settings, _map_languages(site)) or []]
+            paths = [
+                str(p) for p in render_site_maps(conn, site.output, settings, _map_languages(site), site.cache_dir / "map-pages.json") or []
+            ]
             write_json_cache(cache_path, {"key": key, "files": paths, "stamps": [file_stamp(Path(p)) for p in paths]})
     finally:
         conn.close()

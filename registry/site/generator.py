@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections import ChainMap
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from pelican.generators import Generator
 
 from registry import __version__
 from registry.model import vocab
-from registry.publishing.files import digest, files_digest
+from registry.publishing.files import digest, files_digest, read_json_cache, write_json_cache
 from registry.site.cache import PageCache
 from registry.site.data import Key, SiteData, affected_records, load_site_data, localise, record_signatures
 from registry.site.glossary import GLOSSARY_FILE, load_glossary
@@ -78,9 +79,17 @@ class RecordsGenerator(Generator):  # type: ignore[misc]
         self.words = Words(self.site.catalogue(), self.site.language)
         self.glossary = load_glossary(self.site.content / GLOSSARY_FILE)
         records = self.data.records
+        linked_path = self.site.cache_dir / "glossary-links.json"
+        previous = {} if self.site.force else read_json_cache(linked_path)
+        linked: dict[str, str] = {}
         self.chapters = order_chapters(
-            self.context.get("pages", []), self.glossary, lambda kind, record_id: record_id in records.get(kind, {})
+            self.context.get("pages", []),
+            self.glossary,
+            lambda kind, record_id: record_id in records.get(kind, {}),
+            ChainMap(linked, previous),
         )
+        if linked != previous:
+            write_json_cache(linked_path, linked)
         self.context["guide_chapters"] = self.chapters
         # The case-studies chapter lists a page's worth of the registry's cases and links to the rest, so it stays light.
         cases = self.data.records["cases"]

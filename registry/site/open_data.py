@@ -26,12 +26,13 @@ def write_open_data(site: SiteSettings, notes: list[str]) -> list[Path]:
 
 def _write_catalogue(site: SiteSettings, notes: list[str]) -> list[Path]:
     """The DCAT-AP catalogue of the data package, for open-data portals; only a site with a public address has one."""
-    from registry.publishing.catalogue import CatalogueSite, publish_catalogue
-    from registry.publishing.datapackage import PACKAGE_FILE
-
     if not site.root_url:
         notes.append(CATALOGUE_NOTE)
         return []
+    # Imported only here: rdflib costs a twentieth of a second, and a site without an address has no catalogue.
+    from registry.publishing.catalogue import CatalogueSite, publish_catalogue
+    from registry.publishing.datapackage import PACKAGE_FILE
+
     package = json.loads((site.data_dir / PACKAGE_FILE).read_text(encoding="utf-8"))
     if not site.contact_email:
         notes.append(CONTACT_NOTE)

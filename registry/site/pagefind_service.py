@@ -15,7 +15,7 @@ import json
 import subprocess
 import threading
 from collections.abc import Iterable
-from pathlib import Path
+from pathlib import PurePosixPath
 from typing import Any
 
 from registry.model.errors import RegistryError
@@ -53,22 +53,23 @@ class SearchIndexer:
         (answer,) = self.requests([{"type": "NewIndex", "config": {"force_language": language}}])
         return int(answer["index_id"])
 
-    def index_and_write(self, index_id: int, items: Iterable[dict[str, Any]], output: Path) -> None:
-        """Add every record or page to the index, write its bundle into `output`, and free it in the service."""
+    def index_files(self, index_id: int, items: Iterable[dict[str, Any]]) -> dict[str, bytes]:
+        """Add every record or page to the index and return its bundle's files by path; the index is freed in the service."""
         # The service answers messages as it finishes them, not in order: every record must be in the index
-        # (its answer received) before the bundle is written, or a loaded machine writes a partial bundle.
+        # (its answer received) before the bundle is asked for, or a loaded machine gets a partial bundle.
         self.requests([dict(item, index_id=index_id) for item in items])
-        # The bundle's files come back in the answer and are written here, each whole before the next: with
+        # The bundle's files come back in the answer, to be written here, each whole before the next: with
         # WriteFiles the service answered while a file could still be empty on disk under load (a worker script
         # was once copied into place with no bytes), so the bundle depended on timing.
         (answer,) = self.requests([{"type": "GetFiles", "index_id": index_id}])
+        files = {}
         for file in answer["files"]:
-            target = output / file["path"]
-            if output.resolve() not in target.resolve().parents:
+            path = PurePosixPath(file["path"])
+            if path.is_absolute() or ".." in path.parts or not path.parts:
                 raise RegistryError(f"the search indexer named a file outside its bundle: {file['path']!r}")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(base64.b64decode(file["content"]))
+            files[path.as_posix()] = base64.b64decode(file["content"])
         self.requests([{"type": "DeleteIndex", "index_id": index_id}])
+        return files
 
     def requests(self, payloads: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Send every request, then collect the answers in order; any error from Pagefind is raised."""
@@ -94,13 +95,15 @@ class SearchIndexer:
         writer.start()
         answers: dict[int, dict[str, Any]] = {}
         while len(answers) < len(payloads):
-            while b"," not in self._pending:
+            # A bundle's files come in one answer of megabytes: chunks are joined once, not re-copied as each arrives.
+            chunks = [self._pending]
+            while b"," not in chunks[-1]:
                 chunk = stdout.read1(1 << 16)  # type: ignore[attr-defined]
                 if not chunk:
                     writer.join()
                     raise RegistryError(f"the search indexer stopped unexpectedly{f': {failure[0]}' if failure else ''}")
-                self._pending += chunk
-            *complete, self._pending = self._pending.split(b",")
+                chunks.append(chunk)
+            *complete, self._pending = b"".join(chunks).split(b",")
             for raw in complete:
                 message = json.loads(base64.b64decode(raw))
                 payload = message.get("payload") or {}

@@ -14,9 +14,8 @@ own bundle of the guide's pages, indexed with that language's stemming. The
 search page opens the two as separate Pagefind instances and merges their
 results.
 
-Each bundle is written to a scratch folder on the same disk, and only files
-whose bytes changed are moved into the site, so the output equals a clean
-build's.
+Each bundle comes back from Pagefind in memory, and only files whose bytes
+changed are written into the site, so the output equals a clean build's.
 """
 
 from __future__ import annotations
@@ -27,7 +26,6 @@ import math
 import os
 import shutil
 import sqlite3
-import tempfile
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -35,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from registry.model.kinds import KINDS
-from registry.publishing.files import digest, files_digest, read_json_cache, write_json_cache
+from registry.publishing.files import digest, files_digest, read_json_cache, write_if_changed, write_json_cache
 
 BUNDLE = "pagefind"
 SITE_SHARD = "site"
@@ -186,9 +184,7 @@ def build_search_index(
             keep[shard.name] = entry
         else:
             todo.append(shard)
-    cache.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="pagefind-", dir=cache) as scratch:
-        written = _index_shards(todo, Path(scratch), root, language, workers, on_shard)
+    written = _index_shards(todo, root, language, workers, on_shard)
     for shard in todo:
         keep[shard.name] = [digest(code, shard.key), written[shard.name]]
     names = {shard.name for shard in shards}
@@ -208,7 +204,7 @@ def _files_in(folder: Path) -> set[str]:
 
 
 def _index_shards(
-    shards: list[Shard], scratch: Path, root: Path, language: str, workers: int, on_shard: Callable[[str], None] | None
+    shards: list[Shard], root: Path, language: str, workers: int, on_shard: Callable[[str], None] | None
 ) -> dict[str, list[str]]:
     """Index shards with up to `workers` Pagefind processes; each bundle is synced into place as it is done."""
     from registry.site.pagefind_service import SearchIndexer
@@ -226,12 +222,10 @@ def _index_shards(
             for shard in lane:
                 if on_shard:
                     on_shard(shard.name)
-                bundle = scratch / shard.name
-                indexer.index_and_write(indexer.new_index(language), shard.documents, bundle)
+                files = indexer.index_files(indexer.new_index(language), shard.documents)
                 for name in UI_FILES:  # the search page has its own interface
-                    (bundle / name).unlink(missing_ok=True)
-                paths = sync_tree(bundle, root / shard.name)
-                done[shard.name] = sorted(p.relative_to(root / shard.name).as_posix() for p in paths)
+                    files.pop(name, None)
+                done[shard.name] = sync_files(files, root / shard.name)
         return done
 
     results: dict[str, list[str]] = {}
@@ -255,27 +249,18 @@ def _remove_other_bundles(root: Path, names: Iterable[str]) -> None:
             entry.unlink()
 
 
-def sync_tree(source: Path, target: Path) -> list[Path]:
-    """Make target hold exactly source's files: new or changed files move over, identical ones are left alone."""
-    written = []
-    for path in sorted(p for p in source.rglob("*") if p.is_file()):
-        destination = target / path.relative_to(source)
-        if not _same_bytes(path, destination):
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(path, destination)
-        written.append(destination)
-    keep = set(written)
-    if target.is_dir():
-        for path in sorted(target.rglob("*"), reverse=True):
-            if path.is_file() and path not in keep:
-                path.unlink()
-            elif path.is_dir() and not any(path.iterdir()):
-                shutil.rmtree(path)
-    return written
+def sync_files(files: dict[str, bytes], target: Path) -> list[str]:
+    """Make target hold exactly these files: new or changed ones are written, identical ones are left alone.
 
-
-def _same_bytes(a: Path, b: Path) -> bool:
-    try:
-        return a.stat().st_size == b.stat().st_size and a.read_bytes() == b.read_bytes()
-    except FileNotFoundError:
-        return False
+    An edit changes a few of a bundle's files (its index chunks, its metadata,
+    the edited record's fragment); the rest, a file per record, keep their
+    bytes and timestamps, and are compared in memory instead of written again.
+    """
+    for relpath in sorted(files):
+        write_if_changed(target / relpath, files[relpath])
+    for relpath in sorted(_files_in(target) - files.keys()):
+        (target / relpath).unlink()
+    for parent, _, _ in os.walk(target, topdown=False):  # deepest first, so emptied parents go too
+        if Path(parent) != target and not any(Path(parent).iterdir()):
+            Path(parent).rmdir()
+    return sorted(files)
