@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from registry.model import vocab
+from registry.publishing.files import PUBLIC_COPY
 
 from .context import PROJECT, Context
 from .measure import Run, median, run
@@ -196,7 +197,7 @@ def _changed_files(stdout: str) -> int:
     return int(found.group(1)) if found else -1
 
 
-PUBLIC_DB = "data/public.db"  # compared by content: the same schema and rows, as its SQL dump says
+PUBLIC_DB = PUBLIC_COPY  # compared by content: the same schema and rows, as its SQL dump says
 
 
 def compare_trees(left: Path, right: Path) -> list[str]:
@@ -219,16 +220,9 @@ def compare_trees(left: Path, right: Path) -> list[str]:
 
 def same_content(left: Path, right: Path) -> bool:
     """Whether two SQLite files hold the same schema and rows: their SQL dumps are equal."""
-    import sqlite3
+    from registry.publishing.public_update import content_dump
 
-    def dump(path: Path) -> list[str]:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            return list(conn.iterdump())
-        finally:
-            conn.close()
-
-    return filecmp.cmp(left, right, shallow=False) or dump(left) == dump(right)
+    return filecmp.cmp(left, right, shallow=False) or content_dump(left) == content_dump(right)
 
 
 RECORD_SECTIONS = ("assets", "actors", "agreements", "cases")

@@ -233,7 +233,7 @@ ASSESSED_CRITERIA = ("participatory", "consensus_oriented", "accountable", "tran
 
 def _assessments(rng: random.Random, cases: int) -> list[tuple[str, ...]]:
     """A quarter of the case studies assessed twice on one framework, a year apart, with some criteria unknown."""
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for n in range(0, cases, 4):
         for on in ASSESSED_ON:
             scores = {

@@ -21,6 +21,7 @@ from click.testing import CliRunner, Result
 from conftest import SITE_TODAY, build_test_site, snapshot
 from hypothesis import given
 from hypothesis import strategies as st
+from site_trees import tree
 
 from registry.cli import cli
 from registry.model import vocab
@@ -86,7 +87,7 @@ def test_sqlite_asks_the_same_rule_as_python(status: str, starts: str | None, ad
 
 
 def test_every_example_agreement_has_the_state_its_status_and_dates_give(example_registry: Path, tmp_path: Path) -> None:
-    from registry.publishing.public_copy import publish_registry
+    from registry.publishing.publish import publish_registry
     from registry.store.database import open_registry
 
     registry = open_registry(example_registry, reading=True)
@@ -210,10 +211,6 @@ def test_removing_a_renewed_agreement_takes_its_terms_and_restore_brings_them_ba
 # The public copy, the site, the feeds and the calendar ------------------------------------
 
 
-def tree(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
 def test_a_lapsed_agreement_is_lapsed_on_its_page_its_list_the_public_copy_and_the_feed(
     runner: CliRunner, example_registry: Path, tmp_path: Path
 ) -> None:
@@ -246,7 +243,7 @@ def test_the_lapsed_agreements_query_lists_what_the_public_copy_calls_lapsed(
     import asyncio
 
     from registry.publishing.datasette import datasette_app, load_metadata
-    from registry.publishing.public_copy import publish_registry
+    from registry.publishing.publish import publish_registry
     from registry.store.database import open_registry
 
     ok(runner, example_registry, "edit", "agreements", LAPSED, "--set", "expires_on=2025-01-31")
@@ -299,7 +296,7 @@ def test_a_kind_declared_with_a_term_gets_its_states_history_and_renewal_with_no
     from registry.model.declaration import Field, Kind, Term
     from registry.model.kinds import declared
     from registry.operations.terms import renew_term
-    from registry.publishing.public_copy import publish_registry
+    from registry.publishing.publish import publish_registry
     from registry.store.database import open_registry
 
     leases = Kind(

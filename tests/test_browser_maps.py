@@ -21,7 +21,7 @@ from chromium import CHROMIUM, QuietHandler, launch_chromium
 from registry.maps import render_site_maps
 from registry.model.kinds import KINDS
 from registry.operations.records import add_record
-from registry.publishing.public_copy import publish_registry
+from registry.publishing.publish import publish_registry
 from registry.store.database import Registry, create_registry, open_registry
 
 pytestmark = pytest.mark.browser

@@ -30,7 +30,8 @@ from registry.operations.examples import example_data
 from registry.operations.records import add_record, list_records, update_record
 from registry.publishing.assessment_tables import ASSESSMENT_TABLES
 from registry.publishing.datasette import datasette_app, load_metadata
-from registry.publishing.public_copy import FACETED, public_tables, publish_registry
+from registry.publishing.public_copy import FACETED, public_tables
+from registry.publishing.publish import publish_registry
 from registry.publishing.summaries import SUMMARY_TABLES
 
 ROOT = Path(__file__).resolve().parents[1]

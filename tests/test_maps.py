@@ -18,7 +18,7 @@ import pytest
 
 from registry.maps import render_site_maps
 from registry.operations.records import add_record
-from registry.publishing.public_copy import publish_registry
+from registry.publishing.publish import publish_registry
 from registry.store.database import Registry, open_registry
 
 PAGES = ("overview.html", "record.html", "cases.html")

@@ -24,7 +24,7 @@ from registry.model.vocab import ACTOR_KINDS
 from registry.operations.records import add_record, update_record
 from registry.publishing.murmurations import actor_profile, profile_bytes, write_profiles
 from registry.publishing.plain_text import plain_text
-from registry.publishing.public_copy import publish_registry
+from registry.publishing.publish import publish_registry
 from registry.store.database import open_registry
 
 VENDOR = Path(__file__).parent / "vendor"

@@ -25,7 +25,8 @@ from registry.model.declaration import Field
 from registry.model.kinds import KINDS
 from registry.operations.contributions import accept_contribution, receive_contribution
 from registry.operations.records import add_record, list_records, remove_record, update_record
-from registry.publishing.public_copy import PUBLIC_CHANGE_COLUMNS, publish_registry
+from registry.publishing.public_copy import PUBLIC_CHANGE_COLUMNS
+from registry.publishing.publish import publish_registry
 from registry.store.contributions import open_contributions
 from registry.store.database import Registry, open_registry
 from registry.store.history import restore_record

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from registry.publishing.datasette import datasette_app, load_metadata
-from registry.publishing.public_copy import publish_registry
+from registry.publishing.publish import publish_registry
 from registry.publishing.request_guards import public_asgi
 from registry.store.database import open_registry
 

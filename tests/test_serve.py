@@ -23,7 +23,7 @@ from processes import read_line, stop
 from registry.cli import cli
 from registry.operations.examples import example_data
 from registry.publishing.datasette import PUBLIC_SETTINGS, datasette_app, load_metadata
-from registry.publishing.public_copy import publish_registry
+from registry.publishing.publish import publish_registry
 from registry.publishing.request_guards import public_asgi
 from registry.store.database import open_registry
 

@@ -13,6 +13,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 from conftest import BuiltSite, build_test_site
+from site_trees import tree
 
 from registry.model.kinds import KINDS
 from registry.operations.records import update_record
@@ -73,10 +74,6 @@ def public_ids(output: Path) -> dict[str, list[str]]:
         return {k.name: [r[0] for r in conn.execute(f"SELECT id FROM [{k.table}] ORDER BY id")] for k in KINDS.values()}
     finally:
         conn.close()
-
-
-def tree(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def test_every_public_record_has_a_page_with_its_title(built_site: BuiltSite) -> None:

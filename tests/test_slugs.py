@@ -14,6 +14,7 @@ from urllib.parse import urljoin
 
 import pytest
 from conftest import build_test_site
+from site_trees import tree
 
 from registry.model.slugs import SLUG_MAX, legacy_slug, shared_slugs, slugify
 from registry.operations.records import add_record, update_record
@@ -86,10 +87,6 @@ def _registry(path: Path) -> Path:
 
 def _build(db: Path, output: Path, **options: Any) -> None:
     build_test_site(db, output, languages=("en", "ar"), search=False, maps=False, **options)
-
-
-def tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture(scope="module")

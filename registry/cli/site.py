@@ -40,7 +40,7 @@ def publish(settings: Settings, directory: Path) -> None:
     Example:
       commons publish -o public
     """
-    from registry.publishing.public_copy import publish_registry
+    from registry.publishing.publish import publish_registry
 
     published = publish_registry(settings.open(reading=True), directory)
     click.echo(f"Published {published.database} and {len(published.files) - 1} downloads in {directory}/")

@@ -105,12 +105,16 @@ CREATE INDEX [idx_criterion_scores_weakest] ON [criterion_scores] ([average_shar
 """
 
 
-def write_assessment_tables(conn: sqlite3.Connection) -> None:
-    """Create and fill the three tables on the public copy, after its assessments table is written."""
+def write_assessment_tables(conn: sqlite3.Connection, refill: bool = False) -> None:
+    """Create and fill the tables on the public copy, after its assessments table is written.
+
+    With `refill`, tables already there are emptied and filled again, keeping
+    their place in the schema (a copy updated in place must dump as a fresh one does).
+    """
     frameworks = load_frameworks()
     for table in reversed(ASSESSMENT_TABLES):
-        conn.execute(f"DROP TABLE IF EXISTS [{table}]")
-    for statement in _CREATE.split(";\n"):
+        conn.execute(f"DELETE FROM [{table}]" if refill else f"DROP TABLE IF EXISTS [{table}]")
+    for statement in _CREATE.split(";\n") if not refill else ():
         if statement.strip():
             conn.execute(statement)
     conn.executemany(
@@ -138,5 +142,5 @@ def write_assessment_tables(conn: sqlite3.Connection) -> None:
         [(f.id, c.id, n, c.title, c.question) for f in frameworks.values() for n, c in enumerate(f.criteria, 1)],
     )
     for statement in _SCORES.split(";\n"):
-        if statement.strip():
+        if statement.strip() and not (refill and statement.strip().startswith("CREATE INDEX")):
             conn.execute(statement)

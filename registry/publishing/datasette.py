@@ -192,7 +192,7 @@ def open_server(registry: Registry | None, options: ServeOptions) -> PublicServe
     if options.publish:
         if registry is None:
             raise RegistryError("publishing needs a registry; pass one or reuse the existing public copy")
-        from registry.publishing.public_copy import publish_registry
+        from registry.publishing.publish import publish_registry
 
         database = publish_registry(registry, options.directory).database
     elif not database.is_file():

@@ -74,7 +74,9 @@ def _relation_rows(conn: sqlite3.Connection, relation: Relation) -> list[dict[st
     return [dict(zip(relation.field_names, row, strict=True)) for row in cursor]
 
 
-def write_downloads(conn: sqlite3.Connection, directory: Path, cache: Path | None = None) -> list[DownloadFile]:
+def write_downloads(
+    conn: sqlite3.Connection, directory: Path, cache: Path | None = None, changed: set[str] | None = None
+) -> list[DownloadFile]:
     """Every download, made from the public copy only.
 
     With a cache file (the site build keeps one outside its output), a table
@@ -83,26 +85,43 @@ def write_downloads(conn: sqlite3.Connection, directory: Path, cache: Path | Non
     record's tables are rewritten. The hash covers the rows and the code that
     formats them, so the files stay what a clean build would write; the
     files' SHA-256 are kept with it, so they are not read again either.
+    `changed` names the public tables an update in place touched (None: any
+    may have changed); a table that reads none of them keeps its last hash
+    without its rows being read at all.
     """
     previous = read_json_cache(cache)
-    current: dict[str, list[Any]] = {}
     code = files_digest([Path(__file__), *sorted(Path(writers.__file__).parent.glob("*.py"))])
+    current: dict[str, Any] = {CODE: code}
     written: list[DownloadFile] = []
     for table in download_tables():
         paths = [directory / f"{table.name}{f.suffix}" for f in table.formats]
-        key = digest(code, _source_rows(conn, table))
         entry = previous.get(table.name)
-        if entry and len(entry) == 3 and entry[0] == key and entry[1] == [file_stamp(p) for p in paths]:
+        stamps = [file_stamp(p) for p in paths]
+        untouched = changed is not None and previous.get(CODE) == code and not changed & set(_source_tables(table))
+        key = entry[0] if untouched and entry and len(entry) == 3 else digest(code, _source_rows(conn, table))
+        if entry and len(entry) == 3 and entry[0] == key and entry[1] == stamps:
             hashes = entry[2]
         else:
             hashes = _write_table(conn, table, directory)
-        current[table.name] = [key, [file_stamp(p) for p in paths], hashes]
+            stamps = [file_stamp(p) for p in paths]
+        current[table.name] = [key, stamps, hashes]
         empty = conn.execute(f"SELECT NOT EXISTS (SELECT 1 FROM [{table.table}])").fetchone()[0] == 1
         for fmt, path, sha in zip(table.formats, paths, hashes, strict=True):
             written.append(DownloadFile(table, fmt, path, path.stat().st_size, sha, empty))
     if cache is not None:
         write_json_cache(cache, current)
     return written
+
+
+# The cache's entry for the code that formats the files: a hash kept from an earlier build holds only for the same code.
+CODE = "(code)"
+
+
+def _source_tables(table: DownloadTable) -> list[str]:
+    """The public tables a download is made from: its own, and the kind it borrows places from."""
+    if table.kind is not None and table.kind.place_from is not None:
+        return [table.table, KINDS[table.kind.field(table.kind.place_from).ref or ""].table]
+    return [table.table]
 
 
 def _source_rows(conn: sqlite3.Connection, table: DownloadTable) -> list[Any]:

@@ -1,27 +1,24 @@
 """The public copy: the one place private data is stripped, used by Datasette, the site and downloads.
 
-`publish_registry` writes `public.db` plus CSV, JSON and GeoJSON files of each
-kind. Only columns the rules mark public are copied; the public change history
-keeps when and what, never who, and drops private fields from the rows it shows.
-The output is byte-for-byte the same for the same registry, so builds are
-reproducible and unchanged files are not rewritten.
+`write_public_db` writes `public.db` fresh; `public_update.py` brings one up to
+date from the change log with the same pieces. Only columns the rules mark
+public are copied; the public change history keeps when and what, never who,
+and drops private fields from the rows it shows. The output is byte-for-byte
+the same for the same registry, so builds are reproducible.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import filecmp
+import hashlib
 import os
 import sqlite3
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from registry.model.kinds import KINDS, LINKS
 from registry.model.relations import RELATIONS, term_histories
 from registry.operations.terms import term_state_sql
 from registry.publishing.assessment_tables import write_assessment_tables
-from registry.publishing.datapackage import write_data_package
-from registry.publishing.downloads import write_downloads
 from registry.publishing.summaries import write_summaries
 from registry.store.database import Registry
 
@@ -94,16 +91,6 @@ ORDERED_INDEXES: tuple[tuple[str, str, str], ...] = (
 )
 
 
-@dataclass
-class Published:
-    """Where the public copy and its downloads were written."""
-
-    directory: Path
-    database: Path
-    files: list[Path] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=dict)
-
-
 def public_tables() -> list[str]:
     """Every table that reaches the public, in an order that satisfies foreign keys."""
     histories = [r.table for r in term_histories()]
@@ -142,16 +129,17 @@ def all_private_fields() -> list[str]:
     return sorted({name for kind in KINDS.values() for name in kind.private_field_names})
 
 
-def write_public_db(registry: Registry, target: Path, today: dt.date | None = None) -> dict[str, int]:
+def write_public_db(registry: Registry, target: Path, today: dt.date | None = None, keyed: bool = True) -> dict[str, int]:
     """Copy the public tables and columns into a fresh SQLite file, with search and indexes.
 
     The copy is plain SQL run by SQLite itself (INSERT … SELECT from the
-    registry attached read-only), in primary-key order, in one transaction:
-    no row passes through Python, so a rebuild after one edit republishes a
-    10k-record registry in a fraction of a second, and the same registry
-    always gives the same bytes on the same day. The one exception is the
-    term state of kinds with a term, asked of `model/terms.py` for each row
-    as of `today` (the build's date), so the copy says what the pages say.
+    registry attached read-only), in one transaction: no row passes through
+    Python, and the same registry always gives the same bytes on the same day.
+    The exceptions are the term state of kinds with a term, asked of
+    `model/terms.py` for each row as of `today` (the build's date), so the copy
+    says what the pages say, and each row's rowid, made from its key
+    (`keyed_rowid`) so that a copy brought up to date from the change log holds
+    its rows in the same order as a fresh one.
     """
     today = today or dt.date.today()
     tmp = target.with_name(target.name + ".tmp")
@@ -159,23 +147,13 @@ def write_public_db(registry: Registry, target: Path, today: dt.date | None = No
     source = registry.conn
     counts: dict[str, int] = {}
     plans = [(table, public_columns(source, table)) for table in public_tables()]
-    conn = sqlite3.connect(str(tmp), isolation_level=None, uri=True)
+    conn = open_for_writing(tmp)
     try:
-        conn.execute("PRAGMA journal_mode = OFF")
-        conn.execute("PRAGMA synchronous = OFF")
         conn.execute("ATTACH DATABASE ? AS registry", (f"{Path(registry.path).resolve().as_uri()}?mode=ro",))
         conn.execute("BEGIN")
         for table, columns in plans:
-            derived = _derived_columns(conn, table, today)
-            conn.execute(_create_table_sql(source, table, columns, list(derived)))
-            select = ", ".join([*(_public_expression(table, c) for c in columns), *derived.values()])
-            pk = _primary_key(source, table)
-            order = ", ".join(f"[{c}]" for c in pk) or "rowid"
-            names = ", ".join(f"[{c}]" for c in [*columns, *derived])
-            conn.execute(
-                f"INSERT INTO main.[{table}] ({names}) SELECT {select} FROM registry.[{table}] AS [row]{_public_filter(table)} ORDER BY {order}"
-            )
-            counts[table] = conn.execute(f"SELECT count(*) FROM main.[{table}]").fetchone()[0]
+            conn.execute(_create_table_sql(source, table, columns, list(_derived_columns(conn, table, today))))
+            counts[table] = copy_rows(conn, source, table, columns, today, keyed=keyed)
         conn.execute("COMMIT")
         conn.execute("DETACH DATABASE registry")
         conn.execute("BEGIN")
@@ -190,8 +168,7 @@ def write_public_db(registry: Registry, target: Path, today: dt.date | None = No
             _create_index(conn, history.table, (history.fields[1].name, "starts_on"))
         for table, name, definition in ORDERED_INDEXES:
             conn.execute(f"CREATE INDEX IF NOT EXISTS [{name}] ON [{table}] ({definition})")
-        write_summaries(conn)
-        write_assessment_tables(conn)
+        write_derived_tables(conn)
         conn.execute("COMMIT")
         conn.execute("ANALYZE")
         # No VACUUM: a file written once, in order, has no free pages to reclaim, and
@@ -200,6 +177,69 @@ def write_public_db(registry: Registry, target: Path, today: dt.date | None = No
         conn.close()
     os.replace(tmp, target)
     return counts
+
+
+def open_for_writing(path: Path) -> sqlite3.Connection:
+    """A connection that writes a public copy: no journal (a copy is written aside and moved into place) and `keyed_rowid`."""
+    conn = sqlite3.connect(str(path), isolation_level=None, uri=True)
+    conn.execute("PRAGMA journal_mode = OFF")
+    conn.execute("PRAGMA synchronous = OFF")
+    conn.create_function("keyed_rowid", -1, keyed_rowid, deterministic=True)
+    return conn
+
+
+def keyed_rowid(*key: object) -> int:
+    """A row's rowid made from its primary key alone (64 bits of BLAKE2b, positive).
+
+    SQLite keeps a table's rows in rowid order, and a dump lists them so: with
+    rowids in insertion order, a record added after the copy was made would sit
+    last where a fresh copy puts it among the others. Made from the key, the
+    order is the same however the copy was reached. Two keys of one table
+    sharing a rowid (about one chance in 10^7 at a million rows) make the copy
+    fail with an IntegrityError, and the copy is then written with plain rowids.
+    """
+    text = "\x1f".join("" if part is None else str(part) for part in key)
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big") >> 1 or 1
+
+
+def copy_rows(
+    conn: sqlite3.Connection,
+    source: sqlite3.Connection,
+    table: str,
+    columns: list[str],
+    today: dt.date,
+    where: str = "",
+    keyed: bool = True,
+) -> int:
+    """Copy a table's public rows (all, or those `where` picks, a condition on [row]) from the attached registry; return how many."""
+    derived = _derived_columns(conn, table, today)
+    select = ", ".join([*(_public_expression(table, c) for c in columns), *derived.values()])
+    pk = _primary_key(source, table)
+    names = ", ".join(f"[{c}]" for c in [*columns, *derived])
+    condition = " AND ".join(c for c in (_public_filter(table), where) if c)
+    condition = f" WHERE {condition}" if condition else ""
+    if keyed and has_keyed_rowid(source, table):
+        rowid = f"keyed_rowid({', '.join(f'[row].[{c}]' for c in pk)})"
+        statement = (
+            f"INSERT INTO main.[{table}] (rowid, {names}) SELECT {rowid}, {select} FROM registry.[{table}] AS [row]{condition} ORDER BY 1"
+        )
+    else:
+        order = ", ".join(f"[{c}]" for c in pk) or "rowid"
+        statement = f"INSERT INTO main.[{table}] ({names}) SELECT {select} FROM registry.[{table}] AS [row]{condition} ORDER BY {order}"
+    return conn.execute(statement).rowcount
+
+
+def has_keyed_rowid(source: sqlite3.Connection, table: str) -> bool:
+    """Whether a public table's rowid is made from its key: every table whose key is not itself an integer rowid."""
+    pk = _primary_key(source, table)
+    declared = {row[1]: row[2] for row in source.execute(f"PRAGMA table_info([{table}])")}
+    return not (len(pk) == 1 and _column_type(declared[pk[0]]) == "INTEGER")
+
+
+def write_derived_tables(conn: sqlite3.Connection, refill: bool = False) -> None:
+    """The tables counted from the public ones (summaries, assessment scores), written again whole (`refill`: in place)."""
+    write_summaries(conn, refill)
+    write_assessment_tables(conn, refill)
 
 
 def _primary_key(source: sqlite3.Connection, table: str) -> list[str]:
@@ -271,33 +311,4 @@ def _public_filter(table: str) -> str:
     """An edit that touched only private fields leaves no public trace, not even an empty update."""
     if table != "changes":
         return ""
-    return f" WHERE NOT (action = 'update' AND {_public_row('before')} IS {_public_row('after')})"
-
-
-def publish_registry(
-    registry: Registry, directory: str | Path, cache: Path | None = None, title: str = DEFAULT_TITLE, today: dt.date | None = None
-) -> Published:
-    """Write public.db, the downloads and their data package into a folder; private data never leaves the registry.
-
-    `cache` (optional) remembers what the downloads were made from, so that a
-    rebuild skips the tables that did not change. `title` names the data
-    package (the site's name). `today` is the day term states are worked out
-    for (default: today).
-    """
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    database = directory / "public.db"
-    tmp_db = directory / ".public.db.new"
-    counts = write_public_db(registry, tmp_db, today)
-    # Compared in chunks: at 1M records each copy is gigabytes.
-    if database.is_file() and filecmp.cmp(database, tmp_db, shallow=False):
-        tmp_db.unlink()
-    else:
-        os.replace(tmp_db, database)
-    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
-    try:
-        files = write_downloads(conn, directory, cache)
-        package = write_data_package(conn, directory, files, title)
-    finally:
-        conn.close()
-    return Published(directory, database, [database, *(f.path for f in files), package], counts)
+    return f"NOT ([row].action = 'update' AND {_public_row('before')} IS {_public_row('after')})"

@@ -94,14 +94,19 @@ ORDER BY 1, 2, 3;
 """
 
 
-def write_summaries(conn: sqlite3.Connection) -> None:
+def write_summaries(conn: sqlite3.Connection, refill: bool = False) -> None:
     """Create and fill the summary tables on the public copy: after its tables are written, before ANALYZE.
 
     Runs in a savepoint, so it works inside the caller's transaction or outside
-    one; a summary table already there is replaced.
+    one; a summary table already there is replaced, or with `refill` emptied
+    and counted again, keeping its place in the schema (a copy updated in
+    place must dump as a fresh one does).
     """
-    statements = [f"DROP TABLE IF EXISTS [{table}]" for table in SUMMARY_TABLES]
-    statements += [s.strip() for s in _SQL.split(";\n") if s.strip()]
+    statements = [s.strip() for s in _SQL.split(";\n") if s.strip()]
+    if refill:
+        statements = [f"DELETE FROM [{table}]" for table in SUMMARY_TABLES] + [s for s in statements if not _creates_in_main(s)]
+    else:
+        statements = [f"DROP TABLE IF EXISTS [{table}]" for table in SUMMARY_TABLES] + statements
     conn.execute("SAVEPOINT public_summaries")
     try:
         for statement in statements:
@@ -111,3 +116,7 @@ def write_summaries(conn: sqlite3.Connection) -> None:
         conn.execute("RELEASE public_summaries")
         raise
     conn.execute("RELEASE public_summaries")
+
+
+def _creates_in_main(statement: str) -> bool:
+    return statement.startswith(("CREATE TABLE", "CREATE INDEX", "CREATE UNIQUE INDEX"))

@@ -75,7 +75,7 @@ def _timed(report: BuildReport, step: str, on_step: Callable[[str], None]) -> It
 
 def build_site(db: Path, site: SiteSettings, on_step: Callable[[str], None] = _noop) -> BuildReport:
     """Build the whole site from a registry file into `site.output`; raise RegistryError on failure."""
-    from registry.publishing.public_copy import publish_registry
+    from registry.publishing.publish import publish_registry
     from registry.store.database import open_registry
 
     report = BuildReport(site.output)
@@ -89,7 +89,8 @@ def build_site(db: Path, site: SiteSettings, on_step: Callable[[str], None] = _n
     with _timed(report, "publish", on_step):
         registry = open_registry(db, reading=True)
         try:
-            published = publish_registry(registry, site.data_dir, site.cache_dir / "downloads.json", site.site_name, site.today)
+            copy_state = None if site.force else site.cache_dir / "public-copy.json"
+            published = publish_registry(registry, site.data_dir, site.cache_dir / "downloads.json", site.site_name, site.today, copy_state)
         finally:
             registry.close()
         produced.update(_relative(published.files, site.output))

@@ -60,7 +60,8 @@ def data_view(build: PageBuild) -> dict[str, Any]:
             )
         if resource["format"] == "csv" and "schema" in resource:
             codebook.append(_codebook_table(resource, entry, words))
-    database = {"href": "data/public.db", "bytes": site.public_db.stat().st_size} if site.public_db.is_file() else None
+    # No size: a copy brought up to date in place holds the rows of a fresh one in a few more pages, and the page must not differ.
+    database = {"href": "data/public.db"} if site.public_db.is_file() else None
     package_file = site.data_dir / PACKAGE_FILE
     described = {"href": f"data/{PACKAGE_FILE}", "bytes": package_file.stat().st_size} if package_file.is_file() else None
     # Written only for a site with a public address (see publishing/catalogue.py); listed when this build wrote it.
