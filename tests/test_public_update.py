@@ -195,3 +195,63 @@ def test_two_keys_sharing_a_rowid_give_a_copy_with_plain_rowids_written_fresh_fr
     conn.close()
     commons(example_registry, *EDITS["a rename"][0])
     assert publish(example_registry, tmp_path / "public").changed is None
+
+
+def test_a_record_whose_text_is_hostile_to_csv_and_json_is_spliced_as_a_fresh_file_would_hold_it(
+    example_registry: Path, tmp_path: Path
+) -> None:
+    publish(example_registry, tmp_path / "public")
+    hostile = 'Lido "Pola",\nline two; =SUM(A1) \u202e ünïcödé \\" ]}\r\n'
+    commons(example_registry, "edit", "assets", ASSET, "--set", f"description={hostile}")
+    published = publish(example_registry, tmp_path / "public")
+    assert published.updated is not None
+    assert_equals_a_fresh_copy(example_registry, published, tmp_path)
+
+
+def test_downloads_left_a_version_behind_by_a_stopped_build_are_made_again(example_registry: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "public"
+    publish(example_registry, folder)
+    kept = tmp_path / "kept"
+    shutil.copytree(folder, kept / "public")
+    shutil.copytree(tmp_path / "public-downloads-layouts", kept / "layouts")
+    shutil.copyfile(tmp_path / "public-downloads.json", kept / "downloads.json")
+    commons(example_registry, *EDITS["a rename"][0])
+    publish(example_registry, folder)
+    # As if that build had stopped after updating the copy, before writing the downloads:
+    for path in (kept / "public").iterdir():
+        if path.name != "public.db":
+            shutil.copy2(path, folder / path.name)
+    shutil.rmtree(tmp_path / "public-downloads-layouts")
+    shutil.copytree(kept / "layouts", tmp_path / "public-downloads-layouts")
+    shutil.copy2(kept / "downloads.json", tmp_path / "public-downloads.json")
+    commons(example_registry, *EDITS["a status"][0])
+    published = publish(example_registry, folder)
+    assert published.updated is not None
+    assert "Lido Pola, renamed" in (folder / "assets.csv").read_text(encoding="utf-8")
+    assert_equals_a_fresh_copy(example_registry, published, tmp_path)
+
+
+def test_profiles_left_a_version_behind_by_a_stopped_build_are_made_again(example_registry: Path, tmp_path: Path) -> None:
+    from conftest import build_test_site
+    from site_trees import tree
+
+    output, options = tmp_path / "site" / "output", {"search": False, "maps": False, "site_url": "https://lab.example.org/"}
+    build_test_site(example_registry, output, **options)
+    cache = output.parent / "cache" / "output"
+    profiles = output / "data" / "murmurations"
+    kept = tmp_path / "kept"
+    shutil.copytree(profiles, kept / "profiles")
+    shutil.copy2(cache / "murmurations.json", kept / "murmurations.json")
+    shutil.copy2(cache / "murmurations-version.json", kept / "murmurations-version.json")
+    commons(example_registry, "edit", "actors", "act-asilo", "--set", "description=A renamed collective of the former Asilo Filangieri.")
+    build_test_site(example_registry, output, **options)
+    # As if that build had stopped after the public copy, before the profiles:
+    shutil.rmtree(profiles)
+    shutil.copytree(kept / "profiles", profiles)
+    for name in ("murmurations.json", "murmurations-version.json"):
+        shutil.copy2(kept / name, cache / name)
+    commons(example_registry, *EDITS["a rename"][0])
+    build_test_site(example_registry, output, **options)
+    clean = tmp_path / "clean" / "output"
+    build_test_site(example_registry, clean, **options)
+    assert tree(output) == tree(clean)

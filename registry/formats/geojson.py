@@ -12,9 +12,10 @@ the site's downloads and each record's own JSON use it.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from registry.formats.pieces import Pieces
 from registry.model.declaration import Kind
 
 
@@ -33,12 +34,16 @@ def feature(record: Mapping[str, Any], properties: dict[str, Any]) -> dict[str, 
     return {"type": "Feature", "id": record["id"], "geometry": record_geometry(record), "properties": properties}
 
 
-def feature_collection(records: Iterable[Mapping[str, Any]], columns: list[str]) -> dict[str, Any]:
-    """Records as an RFC 7946 FeatureCollection: WGS84, longitude before latitude, no crs member; the outline is the geometry."""
-    properties = [c for c in columns if c != "geometry"]
-    return {"type": "FeatureCollection", "features": [feature(r, {c: r.get(c) for c in properties}) for r in records]}
-
-
 def write_geojson(kind: Kind, records: Sequence[Mapping[str, Any]], columns: list[str]) -> str:
     """The text of a GeoJSON file: compact, UTF-8 kept readable."""
-    return json.dumps(feature_collection(records, columns), ensure_ascii=False, separators=(",", ":")) + "\n"
+    return geojson_pieces(records, columns).text()
+
+
+def geojson_pieces(records: Sequence[Mapping[str, Any]], columns: list[str]) -> Pieces:
+    """An RFC 7946 FeatureCollection as compact JSON, one piece per feature: WGS84, longitude first, no crs member.
+
+    The pieces joined are exactly json.dumps of the whole collection, which writes a list as its items joined by commas.
+    """
+    properties = [c for c in columns if c != "geometry"]
+    items = [json.dumps(feature(r, {c: r.get(c) for c in properties}), ensure_ascii=False, separators=(",", ":")) for r in records]
+    return Pieces('{"type":"FeatureCollection","features":[', items, ",", "]}\n")

@@ -9,10 +9,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from registry.formats.csv_text import rows_to_csv
-from registry.formats.geojson import write_geojson
+from registry.formats.csv_text import csv_pieces
+from registry.formats.geojson import geojson_pieces, write_geojson
 from registry.formats.geopackage import write_geopackage
-from registry.formats.json_text import json_array_by_line
+from registry.formats.json_text import json_pieces
+from registry.formats.pieces import PieceWriter
 from registry.model.declaration import Kind
 from registry.model.errors import ValidationError
 
@@ -33,17 +34,18 @@ class Format:
     binary: bool = False  # written to a file, never to standard output
     download: bool = True  # one of the site's downloads
     rows: RowWriter | None = None  # for tables that are not a kind's (links, timelines, sources): the tabular formats
+    pieces: PieceWriter | None = None  # the same text cut at its records, for formats the site's downloads splice
 
     def applies_to(self, kind: Kind) -> bool:
         return kind.has_place or kind.place_from is not None or not self.spatial
 
 
 def csv_rows(records: Sequence[Mapping[str, Any]], columns: list[str]) -> str:
-    return rows_to_csv(columns, records)
+    return csv_pieces(records, columns).text()
 
 
 def json_rows(records: Sequence[Mapping[str, Any]], columns: list[str]) -> str:
-    return json_array_by_line([{c: r.get(c) for c in columns} for r in records])
+    return json_pieces(records, columns).text()
 
 
 def write_csv(kind: Kind, records: Sequence[Mapping[str, Any]], columns: list[str]) -> str:
@@ -55,9 +57,9 @@ def write_json(kind: Kind, records: Sequence[Mapping[str, Any]], columns: list[s
 
 
 FORMATS: tuple[Format, ...] = (
-    Format("csv", "CSV", ".csv", "text/csv", write_csv, rows=csv_rows),
-    Format("json", "JSON", ".json", "application/json", write_json, rows=json_rows),
-    Format("geojson", "GeoJSON", ".geojson", "application/geo+json", write_geojson, spatial=True),
+    Format("csv", "CSV", ".csv", "text/csv", write_csv, rows=csv_rows, pieces=csv_pieces),
+    Format("json", "JSON", ".json", "application/json", write_json, rows=json_rows, pieces=json_pieces),
+    Format("geojson", "GeoJSON", ".geojson", "application/geo+json", write_geojson, spatial=True, pieces=geojson_pieces),
     Format("gpkg", "GeoPackage", ".gpkg", "application/geopackage+sqlite3", write_geopackage, spatial=True, binary=True, download=False),
 )
 FORMAT_BY_NAME = {f.name: f for f in FORMATS}

@@ -25,6 +25,7 @@ from registry.model.kinds import KINDS, LINKS
 from registry.model.values import EMAIL_RE, URL_RE, alpha_2_codes
 from registry.publishing.files import digest, file_stamp, files_digest, read_json_cache, write_if_changed, write_json_cache
 from registry.publishing.plain_text import plain_text
+from registry.publishing.public_update import Updated
 from registry.store.database import decode_row
 
 SCHEMA = "organizations_schema-v1.0.0"
@@ -168,19 +169,63 @@ def profile_bytes(profile: dict[str, Any]) -> bytes:
     return (json.dumps(profile, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
 
 
-def write_profiles(conn: sqlite3.Connection, directory: Path, site_url: str | None, cache: Path | None = None) -> Profiles:
+def write_profiles(
+    conn: sqlite3.Connection,
+    directory: Path,
+    site_url: str | None,
+    cache: Path | None = None,
+    version: str | None = None,
+    updated: Updated | None = None,
+) -> Profiles:
     """A profile per public actor in <directory>/murmurations/, written only when its bytes change.
 
     With a cache (the site build keeps one outside its output), an actor whose
     row and links are the same as last time, and whose profile is still on disk
     as written, is not made again: after one edit only that actor's profile is.
     The code and the address are part of the key, so the files stay what a
-    clean build would write.
+    clean build would write. `version` is the public copy's, kept with the
+    profiles; when they were made from the version an update in place started
+    from (`updated`) and it changed no table a profile is made from, not even
+    the actors' rows are read.
     """
-    kind = KINDS[ACTORS]
     code = files_digest([Path(__file__), Path(__file__).with_name("plain_text.py"), Path(essglobal.__file__)])
     previous = read_json_cache(cache)
     known: dict[str, list[Any]] = previous.get("actors", {}) if previous.get("code") == [code, site_url] else {}
+    # The copy's version sits in a small file of its own, written last: the profiles' cache is megabytes at 100k actors.
+    version_path = cache.with_name(cache.stem + "-version.json") if cache is not None else None
+    since = updated.since(read_json_cache(version_path).get("version")) if updated is not None and version is not None else None
+    made = _kept_profiles(directory, site_url, known) if known and since is not None and not since.tables & profile_sources() else None
+    if made is None:
+        made = _made_profiles(conn, directory, site_url, known, cache, [code, site_url])
+    if version_path is not None:
+        write_json_cache(version_path, {"version": version})
+    return made
+
+
+def profile_sources() -> set[str]:
+    """The public tables a profile is made from: the actors, and the links that relate them to other records."""
+    return {KINDS[ACTORS].table, *(link.table for link in LINKS if ACTORS in (link.left_kind, link.right_kind))}
+
+
+def _kept_profiles(directory: Path, site_url: str | None, known: dict[str, list[Any]]) -> Profiles | None:
+    """The last build's profiles, when every one is still on disk as written; None otherwise."""
+    result = Profiles(addressed=site_url is not None)
+    for actor_id, (_, stamp, refused) in known.items():
+        if refused:
+            result.missing[actor_id] = refused
+            continue
+        path = profile_path(directory, actor_id)
+        if file_stamp(path) != stamp:
+            return None
+        result.files.append(path)
+    return result
+
+
+def _made_profiles(
+    conn: sqlite3.Connection, directory: Path, site_url: str | None, known: dict[str, list[Any]], cache: Path | None, code: list[Any]
+) -> Profiles:
+    """Every actor's profile, made again where its row or links changed or its file did."""
+    kind = KINDS[ACTORS]
     current: dict[str, list[Any]] = {}
     related = _related_records(conn)
     result = Profiles(addressed=site_url is not None)
@@ -205,5 +250,5 @@ def write_profiles(conn: sqlite3.Connection, directory: Path, site_url: str | No
         else:
             result.files.append(path)
     if cache is not None:
-        write_json_cache(cache, {"code": [code, site_url], "actors": current})
+        write_json_cache(cache, {"code": code, "actors": current})
     return result

@@ -47,10 +47,20 @@ MOST_CHANGES = 2000
 
 @dataclass
 class Updated:
-    """What an update in place did: the tables whose rows changed, and every public table's row count."""
+    """What an update in place did: the keys of the rows it replaced by table, and every public table's row count."""
 
-    tables: set[str]
+    keys: dict[str, set[tuple[Any, ...]]]
     counts: dict[str, int]
+    base: str  # the version of the copy the update started from (see `remember_copy`)
+
+    def since(self, version: Any) -> Updated | None:
+        """This update for work kept from the given version of the copy; None when that work is older (it may miss changes)."""
+        return self if version == self.base else None
+
+    @property
+    def tables(self) -> set[str]:
+        """The tables whose rows changed (the change log's own always does)."""
+        return {*self.keys, "changes"}
 
 
 def copy_state_key(registry: Registry, today: dt.date) -> str:
@@ -72,10 +82,17 @@ def last_change(registry: Registry) -> list[Any]:
     return [row[0], row[1]] if row else [0, None]
 
 
-def remember_copy(registry: Registry, database: Path, state_path: Path, today: dt.date, keyed: bool) -> None:
-    """Note what the copy now in place was made from, for the next build to update it from."""
-    state = {"key": copy_state_key(registry, today), "last_change": last_change(registry), "stamp": file_stamp(database), "keyed": keyed}
-    write_json_cache(state_path, state)
+def remember_copy(registry: Registry, database: Path, state_path: Path, today: dt.date, keyed: bool) -> str:
+    """Note what the copy now in place was made from, for the next build to update it from; return the copy's version.
+
+    Work made from the copy (downloads, profiles) keeps the version it was made
+    from, and takes an update's changes only when the update started from that
+    version: a build stopped half-way would otherwise leave it a change behind.
+    """
+    key, change = copy_state_key(registry, today), last_change(registry)
+    version = digest(key, change, keyed)
+    write_json_cache(state_path, {"key": key, "last_change": change, "stamp": file_stamp(database), "keyed": keyed, "version": version})
+    return version
 
 
 def update_public_db(registry: Registry, database: Path, state_path: Path, today: dt.date) -> Updated | None:
@@ -96,7 +113,8 @@ def update_public_db(registry: Registry, database: Path, state_path: Path, today
     aside = database.with_name(f".{database.name}.update")
     shutil.copyfile(database, aside)
     try:
-        updated = _apply(registry, aside, since, _touched_keys(registry.conn, entries), today)
+        keys = _touched_keys(registry.conn, entries)
+        updated = Updated(keys, _apply(registry, aside, since, keys, today), str(state.get("version")))
     except BaseException:
         aside.unlink(missing_ok=True)
         raise
@@ -128,8 +146,8 @@ def _touched_keys(source: sqlite3.Connection, entries: list[tuple[str, str | Non
     return keys
 
 
-def _apply(registry: Registry, path: Path, since: int, keys: dict[str, set[tuple[Any, ...]]], today: dt.date) -> Updated:
-    """Replace the touched rows, append the new log entries and redo what is counted from them, in one transaction."""
+def _apply(registry: Registry, path: Path, since: int, keys: dict[str, set[tuple[Any, ...]]], today: dt.date) -> dict[str, int]:
+    """Replace the touched rows, append the new log entries and redo what is counted from them; return every table's row count."""
     source = registry.conn
     conn = open_for_writing(path)
     try:
@@ -137,7 +155,7 @@ def _apply(registry: Registry, path: Path, since: int, keys: dict[str, set[tuple
         conn.execute("BEGIN")
         for table, touched in keys.items():
             pk = _primary_key(source, table)
-            picked = _key_condition(pk, "[row]")
+            picked = key_condition(pk, "[row]")
             conn.execute(f"DELETE FROM main.[{table}] AS [row] WHERE {picked}", [json.dumps(sorted(touched, key=repr))])
             copy_rows(conn, source, table, public_columns(source, table), today, where=picked.replace("?", _json_literal(touched)))
         copy_rows(conn, source, "changes", public_columns(source, "changes"), today, where=f"[row].[id] > {int(since)}")
@@ -151,10 +169,10 @@ def _apply(registry: Registry, path: Path, since: int, keys: dict[str, set[tuple
         counts = {t: conn.execute(f"SELECT count(*) FROM [{t}]").fetchone()[0] for t in public_tables()}
     finally:
         conn.close()
-    return Updated({*keys, "changes"}, counts)
+    return counts
 
 
-def _key_condition(pk: list[str], row: str) -> str:
+def key_condition(pk: list[str], row: str) -> str:
     """SQL true for the rows whose key is among a JSON list of keys (each a list of the key's columns), bound as `?`."""
     columns = ", ".join(f"{row}.[{c}]" for c in pk)
     parts = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(pk)))

@@ -18,19 +18,25 @@ from pathlib import Path
 from registry.publishing.datapackage import write_data_package
 from registry.publishing.downloads import write_downloads
 from registry.publishing.public_copy import DEFAULT_TITLE, write_public_db
-from registry.publishing.public_update import remember_copy, update_public_db
+from registry.publishing.public_update import Updated, remember_copy, update_public_db
 from registry.store.database import Registry
 
 
 @dataclass
 class Published:
-    """Where the public copy and its downloads were written, and which public tables changed (None: all may have)."""
+    """Where the public copy and its downloads were written; for a site build, the copy's version and what an update changed."""
 
     directory: Path
     database: Path
     files: list[Path] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
-    changed: set[str] | None = None
+    version: str | None = None  # None: no state kept (`commons publish`)
+    updated: Updated | None = None  # None: written fresh
+
+    @property
+    def changed(self) -> set[str] | None:
+        """The public tables whose rows changed since the last copy; None when any may have (a fresh copy)."""
+        return self.updated.tables if self.updated is not None else None
 
 
 def publish_registry(
@@ -56,19 +62,17 @@ def publish_registry(
     today = today or dt.date.today()
     updated = update_public_db(registry, database, copy_state, today) if copy_state is not None and database.is_file() else None
     if updated is not None:
-        counts, changed, keyed = updated.counts, updated.tables, True
+        counts, keyed = updated.counts, True
     else:
         counts, keyed = _write_fresh(registry, database, today)
-        changed = None
-    if copy_state is not None:
-        remember_copy(registry, database, copy_state, today, keyed)
+    version = remember_copy(registry, database, copy_state, today, keyed) if copy_state is not None else None
     conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
     try:
-        files = write_downloads(conn, directory, cache, changed)
+        files = write_downloads(conn, directory, cache, version, updated)
         package = write_data_package(conn, directory, files, title)
     finally:
         conn.close()
-    return Published(directory, database, [database, *(f.path for f in files), package], counts, changed)
+    return Published(directory, database, [database, *(f.path for f in files), package], counts, version, updated)
 
 
 def _write_fresh(registry: Registry, database: Path, today: dt.date) -> tuple[dict[str, int], bool]:

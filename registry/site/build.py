@@ -95,7 +95,7 @@ def build_site(db: Path, site: SiteSettings, on_step: Callable[[str], None] = _n
             registry.close()
         produced.update(_relative(published.files, site.output))
         report.counts = {k: v for k, v in published.counts.items()}
-        produced.update(_relative(write_open_data(site, report.notes), site.output))
+        produced.update(_relative(write_open_data(site, report.notes, published), site.output))
 
     with _timed(report, "maps", on_step):
         produced.update(_relative(_render_maps(site, state, report), site.output))
@@ -238,12 +238,15 @@ def _run_pelican(site: SiteSettings, state: BuildState) -> None:
 
 
 def _relative(paths: Iterable[Path], output: Path) -> Iterator[str]:
-    """Files as paths relative to the output folder; anything outside it is not the site's to prune."""
+    """Files as paths relative to the output folder; anything outside it is not the site's to prune.
+
+    Compared as text: pathlib's relative_to took 0.9 s for the 35,000 files of a 100k-record rebuild.
+    """
+    root = output.as_posix().rstrip("/") + "/"
     for path in paths:
-        try:
-            yield Path(path).relative_to(output).as_posix()
-        except ValueError:
-            continue
+        text = Path(path).as_posix() if not isinstance(path, str) else path
+        if text.startswith(root):
+            yield text[len(root) :]
 
 
 def _manifest_path(site: SiteSettings) -> Path:

@@ -10,8 +10,12 @@ from __future__ import annotations
 import json
 import sqlite3
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from registry.site.settings import SiteSettings
+
+if TYPE_CHECKING:
+    from registry.publishing.publish import Published
 
 CATALOGUE_NOTE = "no data catalogue (data/catalog.ttl): portals need absolute addresses; build with --site-url to write it"
 CONTACT_NOTE = (
@@ -19,9 +23,12 @@ CONTACT_NOTE = (
 )
 
 
-def write_open_data(site: SiteSettings, notes: list[str]) -> list[Path]:
-    """The catalogue and the profiles; notes get a line for each thing left out and why."""
-    return [*_write_catalogue(site, notes), *_write_profiles(site, notes)]
+def write_open_data(site: SiteSettings, notes: list[str], published: Published | None = None) -> list[Path]:
+    """The catalogue and the profiles; notes get a line for each thing left out and why.
+
+    `published` says which version of the public copy this is and what changed in it, so profiles no change touched are kept.
+    """
+    return [*_write_catalogue(site, notes), *_write_profiles(site, notes, published)]
 
 
 def _write_catalogue(site: SiteSettings, notes: list[str]) -> list[Path]:
@@ -40,13 +47,14 @@ def _write_catalogue(site: SiteSettings, notes: list[str]) -> list[Path]:
     return publish_catalogue(site.public_db, package, about, site.data_dir, site.cache_dir / "catalogue.json")
 
 
-def _write_profiles(site: SiteSettings, notes: list[str]) -> list[Path]:
+def _write_profiles(site: SiteSettings, notes: list[str], published: Published | None) -> list[Path]:
     """Each public actor's Murmurations profile in data/murmurations/, addressed from the site's public address."""
     from registry.publishing.murmurations import write_profiles
 
     conn = sqlite3.connect(f"file:{site.public_db}?mode=ro", uri=True)
     try:
-        profiles = write_profiles(conn, site.data_dir, site.root_url, site.cache_dir / "murmurations.json")
+        version, updated = (published.version, published.updated) if published is not None else (None, None)
+        profiles = write_profiles(conn, site.data_dir, site.root_url, site.cache_dir / "murmurations.json", version, updated)
     finally:
         conn.close()
     notes += profiles.notes()
