@@ -255,3 +255,22 @@ def test_profiles_left_a_version_behind_by_a_stopped_build_are_made_again(exampl
     clean = tmp_path / "clean" / "output"
     build_test_site(example_registry, clean, **options)
     assert tree(output) == tree(clean)
+
+
+def test_an_edit_saved_while_a_copy_was_being_made_is_applied_by_the_next_build(
+    example_registry: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from registry.publishing import publish as publishing
+
+    registry = open_registry(example_registry, reading=True)
+    before = public_update.last_change(registry)
+    registry.close()
+    commons(example_registry, *EDITS["a rename"][0])
+    # The log was read just before the rename was saved, and the copy made just after: it holds the rename already.
+    monkeypatch.setattr(publishing, "last_change", lambda registry: before)
+    publish(example_registry, tmp_path / "public")
+    monkeypatch.undo()
+    commons(example_registry, *EDITS["a status"][0])
+    published = publish(example_registry, tmp_path / "public")
+    assert published.updated is not None and published.updated.keys["assets"] == {(ASSET,)}
+    assert_equals_a_fresh_copy(example_registry, published, tmp_path)

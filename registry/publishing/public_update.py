@@ -82,21 +82,24 @@ def last_change(registry: Registry) -> list[Any]:
     return [row[0], row[1]] if row else [0, None]
 
 
-def remember_copy(registry: Registry, database: Path, state_path: Path, today: dt.date, keyed: bool) -> str:
+def remember_copy(registry: Registry, database: Path, state_path: Path, today: dt.date, keyed: bool, change: list[Any]) -> str:
     """Note what the copy now in place was made from, for the next build to update it from; return the copy's version.
 
+    `change` is the last log entry the copy is known to hold, read before it
+    was made: an edit saved while it was being made may be in it or not, and
+    the next update applies it again, which changes nothing if it was.
     Work made from the copy (downloads, profiles) keeps the version it was made
     from, and takes an update's changes only when the update started from that
     version: a build stopped half-way would otherwise leave it a change behind.
     """
-    key, change = copy_state_key(registry, today), last_change(registry)
+    key = copy_state_key(registry, today)
     version = digest(key, change, keyed)
     write_json_cache(state_path, {"key": key, "last_change": change, "stamp": file_stamp(database), "keyed": keyed, "version": version})
     return version
 
 
-def update_public_db(registry: Registry, database: Path, state_path: Path, today: dt.date) -> Updated | None:
-    """Bring the public copy up to date from the change log; None when a fresh copy must be written instead."""
+def update_public_db(registry: Registry, database: Path, state_path: Path, today: dt.date, until: list[Any]) -> Updated | None:
+    """Bring the public copy up to date from the change log, up to the entry `until`; None when a fresh copy must be written instead."""
     state = read_json_cache(state_path)
     if not (state.get("keyed") and state.get("stamp") == file_stamp(database) and state.get("key") == copy_state_key(registry, today)):
         return None
@@ -106,7 +109,7 @@ def update_public_db(registry: Registry, database: Path, state_path: Path, today
     ):
         return None
     entries = registry.conn.execute(
-        "SELECT table_name, before, after FROM changes WHERE id > ? ORDER BY id LIMIT ?", [since, MOST_CHANGES + 1]
+        "SELECT table_name, before, after FROM changes WHERE id > ? AND id <= ? ORDER BY id LIMIT ?", [since, until[0], MOST_CHANGES + 1]
     ).fetchall()
     if len(entries) > MOST_CHANGES:
         return None
@@ -114,7 +117,7 @@ def update_public_db(registry: Registry, database: Path, state_path: Path, today
     shutil.copyfile(database, aside)
     try:
         keys = _touched_keys(registry.conn, entries)
-        updated = Updated(keys, _apply(registry, aside, since, keys, today), str(state.get("version")))
+        updated = Updated(keys, _apply(registry, aside, (since, until[0]), keys, today), str(state.get("version")))
     except BaseException:
         aside.unlink(missing_ok=True)
         raise
@@ -146,7 +149,7 @@ def _touched_keys(source: sqlite3.Connection, entries: list[tuple[str, str | Non
     return keys
 
 
-def _apply(registry: Registry, path: Path, since: int, keys: dict[str, set[tuple[Any, ...]]], today: dt.date) -> dict[str, int]:
+def _apply(registry: Registry, path: Path, log: tuple[int, int], keys: dict[str, set[tuple[Any, ...]]], today: dt.date) -> dict[str, int]:
     """Replace the touched rows, append the new log entries and redo what is counted from them; return every table's row count."""
     source = registry.conn
     conn = open_for_writing(path)
@@ -158,7 +161,16 @@ def _apply(registry: Registry, path: Path, since: int, keys: dict[str, set[tuple
             picked = key_condition(pk, "[row]")
             conn.execute(f"DELETE FROM main.[{table}] AS [row] WHERE {picked}", [json.dumps(sorted(touched, key=repr))])
             copy_rows(conn, source, table, public_columns(source, table), today, where=picked.replace("?", _json_literal(touched)))
-        copy_rows(conn, source, "changes", public_columns(source, "changes"), today, where=f"[row].[id] > {int(since)}")
+        # Entries past `since` that a copy made during an edit already holds are replaced, not added twice.
+        conn.execute("DELETE FROM main.[changes] WHERE [id] > ?", [int(log[0])])
+        copy_rows(
+            conn,
+            source,
+            "changes",
+            public_columns(source, "changes"),
+            today,
+            where=f"[row].[id] > {int(log[0])} AND [row].[id] <= {int(log[1])}",
+        )
         for kind in KINDS.values():
             if kind.table in keys:
                 conn.execute(f"INSERT INTO [{kind.table}_fts] ([{kind.table}_fts]) VALUES ('rebuild')")
