@@ -3,8 +3,11 @@
 `commons build` runs Pagefind as a child while its own Python process still
 holds the site in memory, and renders pages in forked workers, so the figure
 that matters for a small server is the sum over the process tree, counted as
-proportional set size (shared pages once); wait4's ru_maxrss only gives the
-largest single process. Both are kept.
+proportional set size (shared pages once); the largest single process is kept
+too. Both come from sampling /proc, never from wait4's ru_maxrss: a child's
+ru_maxrss starts from its parent's resident size at the fork, so once the
+benchmark itself held a 100k-record import in memory, every command after it
+"peaked" at the benchmark's own 1.2 GB.
 """
 
 from __future__ import annotations
@@ -77,9 +80,16 @@ def _name(pid: int) -> str | None:
         return None
 
 
-def tree_rss_bytes(root: int) -> dict[str, int]:
-    """Memory of a process and all its descendants right now, by process name (Linux /proc; empty elsewhere)."""
+def _sum_by_name(by_pid: dict[int, tuple[str, int]]) -> dict[str, int]:
     by_name: dict[str, int] = {}
+    for name, rss in by_pid.values():
+        by_name[name] = by_name.get(name, 0) + rss
+    return by_name
+
+
+def tree_rss_by_pid(root: int) -> dict[int, tuple[str, int]]:
+    """Each process of a tree right now, its name and memory (Linux /proc; empty elsewhere)."""
+    by_pid: dict[int, tuple[str, int]] = {}
     pending, seen = [root], set()
     while pending:
         pid = pending.pop()
@@ -90,9 +100,9 @@ def tree_rss_bytes(root: int) -> dict[str, int]:
         name = _name(pid)
         rss = _rss_bytes(pid) if name else 0
         if name and rss:
-            by_name[name] = by_name.get(name, 0) + rss
+            by_pid[pid] = (name, rss)
         pending += _children(pid)
-    return by_name
+    return by_pid
 
 
 class _TreeSampler(threading.Thread):
@@ -102,13 +112,16 @@ class _TreeSampler(threading.Thread):
         super().__init__(daemon=True)
         self.pid = pid
         self.peak = 0
+        self.largest = 0  # the most any one process held
         self.peaks: dict[str, int] = {}
         self.done = threading.Event()
 
     def run(self) -> None:
         while not self.done.is_set():
-            sample = tree_rss_bytes(self.pid)
+            by_pid = tree_rss_by_pid(self.pid)
+            sample = _sum_by_name(by_pid)
             self.peak = max(self.peak, sum(sample.values()))
+            self.largest = max([self.largest, *(rss for _, rss in by_pid.values())])
             for name, rss in sample.items():
                 self.peaks[name] = max(self.peaks.get(name, 0), rss)
             self.done.wait(SAMPLE_SECONDS)
@@ -126,7 +139,7 @@ def run(
         proc = subprocess.Popen(list(command), cwd=cwd, env=dict(env) if env else None, stdout=out, stderr=err, stdin=inp, text=True)
         sampler = _TreeSampler(proc.pid)
         sampler.start()
-        _, status, usage = os.wait4(proc.pid, 0)
+        _, status, _ = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - start
         sampler.done.set()
         sampler.join()
@@ -134,10 +147,9 @@ def run(
         out.seek(0)
         err.seek(0)
         peaks = {name: rss / 2**20 for name, rss in sorted(sampler.peaks.items(), key=lambda item: -item[1])}
-        result = Run(seconds, proc.returncode, out.read(), err.read(), usage.ru_maxrss / 1024, sampler.peak / 2**20, peaks)
+        result = Run(seconds, proc.returncode, out.read(), err.read(), sampler.largest / 2**20, sampler.peak / 2**20, peaks)
     if check and result.returncode != 0:
         raise CommandFailed(f"{' '.join(command)} exited {result.returncode}:\n{result.stderr[-2000:] or result.stdout[-2000:]}")
-    result.peak_tree_mb = max(result.peak_tree_mb, result.max_rss_mb)
     return result
 
 

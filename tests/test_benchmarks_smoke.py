@@ -140,3 +140,14 @@ def test_readme_table_is_written_from_the_run_between_its_markers(smoke_run: tup
     readme.write_text("# A README without the markers\n", encoding="utf-8")
     with pytest.raises(ValueError, match="markers"):
         write_readme(readme, results)
+
+
+def test_a_command_is_measured_at_its_own_memory_not_the_benchmark_s() -> None:
+    from benchmarks.measure import run
+
+    ballast = bytearray(400 * 2**20)
+    ballast[:: 2**12] = b"\x01" * len(range(0, len(ballast), 2**12))  # every page touched: 400 MB resident here
+    holds_sixty_megabytes = "import time; b = b'x' * (60 * 2**20); time.sleep(0.6)"
+    result = run([sys.executable, "-c", holds_sixty_megabytes])
+    assert len(ballast) and 55 < result.max_rss_mb < 200, result
+    assert 55 < result.peak_tree_mb < 200, result
