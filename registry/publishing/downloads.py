@@ -25,6 +25,7 @@ from registry.model.declaration import Field, Kind
 from registry.model.kinds import KINDS
 from registry.model.relations import RELATIONS, Relation
 from registry.publishing.files import digest, file_stamp, files_digest, read_json_cache, write_if_changed, write_json_cache
+from registry.publishing.public_copy import key_columns
 from registry.publishing.public_update import Updated, key_condition
 from registry.store.database import decode_row
 
@@ -76,16 +77,11 @@ def public_records(conn: sqlite3.Connection, kind: Kind, keys: list[tuple[Any, .
 def _relation_rows(conn: sqlite3.Connection, relation: Relation, keys: list[tuple[Any, ...]] | None = None) -> list[dict[str, Any]]:
     names = ", ".join(f"[{c}]" for c in relation.field_names)
     order = ", ".join(f"[{c}]" for c in relation.primary_key)
-    where = f" WHERE {key_condition(_key_columns(conn, relation.table), '[row]')}" if keys is not None else ""
+    where = f" WHERE {key_condition(key_columns(conn, relation.table), '[row]')}" if keys is not None else ""
     cursor = conn.execute(
         f"SELECT {names} FROM [{relation.table}] AS [row]{where} ORDER BY {order}", [json.dumps(keys)] if keys is not None else []
     )
     return [dict(zip(relation.field_names, row, strict=True)) for row in cursor]
-
-
-def _key_columns(conn: sqlite3.Connection, table: str) -> list[str]:
-    """A public table's primary key, in the order the change log's keys give it (see public_update.py)."""
-    return [row[1] for row in sorted(conn.execute(f"PRAGMA table_info([{table}])"), key=lambda r: r[5]) if row[5]]
 
 
 def write_downloads(
@@ -215,8 +211,8 @@ def _pieces(
         return [[r["id"]] for r in records], pieces
     assert table.relation is not None
     rows = _relation_rows(conn, table.relation, keys)
-    key_columns = _key_columns(conn, table.table)
-    return [[r[c] for c in key_columns] for r in rows], [_cut(fmt)(rows, table.relation.field_names) for fmt in table.formats]
+    pk = key_columns(conn, table.table)
+    return [[r[c] for c in pk] for r in rows], [_cut(fmt)(rows, table.relation.field_names) for fmt in table.formats]
 
 
 def _cut(fmt: Format) -> PieceWriter:
@@ -271,9 +267,9 @@ def _splice(
 
 def _ordered_keys(conn: sqlite3.Connection, table: DownloadTable) -> list[tuple[Any, ...]]:
     """Every row's key in the order the table's files list them (by id, or by the relation's own key)."""
-    key_columns = _key_columns(conn, table.table)
-    order = ["id"] if table.kind is not None else list(table.relation.primary_key if table.relation else key_columns)
-    names = ", ".join(f"[{c}]" for c in key_columns)
+    pk = key_columns(conn, table.table)
+    order = ["id"] if table.kind is not None else list(table.relation.primary_key if table.relation else pk)
+    names = ", ".join(f"[{c}]" for c in pk)
     return [tuple(row) for row in conn.execute(f"SELECT {names} FROM [{table.table}] ORDER BY {', '.join(f'[{c}]' for c in order)}")]
 
 

@@ -214,7 +214,7 @@ def copy_rows(
     """Copy a table's public rows (all, or those `where` picks, a condition on [row]) from the attached registry; return how many."""
     derived = _derived_columns(conn, table, today)
     select = ", ".join([*(_public_expression(table, c) for c in columns), *derived.values()])
-    pk = _primary_key(source, table)
+    pk = key_columns(source, table)
     names = ", ".join(f"[{c}]" for c in [*columns, *derived])
     condition = " AND ".join(c for c in (_public_filter(table), where) if c)
     condition = f" WHERE {condition}" if condition else ""
@@ -231,7 +231,7 @@ def copy_rows(
 
 def has_keyed_rowid(source: sqlite3.Connection, table: str) -> bool:
     """Whether a public table's rowid is made from its key: every table whose key is not itself an integer rowid."""
-    pk = _primary_key(source, table)
+    pk = key_columns(source, table)
     declared = {row[1]: row[2] for row in source.execute(f"PRAGMA table_info([{table}])")}
     return not (len(pk) == 1 and _column_type(declared[pk[0]]) == "INTEGER")
 
@@ -242,7 +242,8 @@ def write_derived_tables(conn: sqlite3.Connection, refill: bool = False) -> None
     write_assessment_tables(conn, refill)
 
 
-def _primary_key(source: sqlite3.Connection, table: str) -> list[str]:
+def key_columns(source: sqlite3.Connection, table: str) -> list[str]:
+    """A table's primary key columns, in the key's order: a public table's are its registry table's, in the same order."""
     return [row[1] for row in sorted(source.execute(f"PRAGMA table_info([{table}])"), key=lambda r: r[5]) if row[5]]
 
 
@@ -258,7 +259,7 @@ def _create_table_sql(source: sqlite3.Connection, table: str, columns: list[str]
     """The public table: the registry's columns that may be published, their types, key and references, then derived ones."""
     declared = {row[1]: row[2] for row in source.execute(f"PRAGMA table_info([{table}])")}
     references = {fk[3]: (fk[2], fk[4]) for fk in source.execute(f"PRAGMA foreign_key_list([{table}])")}
-    pk = _primary_key(source, table)
+    pk = key_columns(source, table)
     lines = []
     for column in columns:
         line = f"   [{column}] {_column_type(declared[column])}"

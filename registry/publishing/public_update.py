@@ -32,8 +32,8 @@ from typing import Any
 from registry.model.kinds import KINDS
 from registry.publishing.files import digest, file_stamp, files_digest, read_json_cache, write_json_cache
 from registry.publishing.public_copy import (
-    _primary_key,
     copy_rows,
+    key_columns,
     open_for_writing,
     public_columns,
     public_tables,
@@ -137,7 +137,7 @@ def _touched_keys(source: sqlite3.Connection, entries: list[tuple[str, str | Non
     for table, *images in entries:
         if table not in public:
             continue
-        pk = pks.setdefault(table, _primary_key(source, table))
+        pk = pks.setdefault(table, key_columns(source, table))
         for image in images:
             row = json.loads(image) if image else None
             if not isinstance(row, dict):
@@ -157,7 +157,7 @@ def _apply(registry: Registry, path: Path, log: tuple[int, int], keys: dict[str,
         conn.execute("ATTACH DATABASE ? AS registry", (f"{Path(registry.path).resolve().as_uri()}?mode=ro",))
         conn.execute("BEGIN")
         for table, touched in keys.items():
-            pk = _primary_key(source, table)
+            pk = key_columns(source, table)
             picked = key_condition(pk, "[row]")
             conn.execute(f"DELETE FROM main.[{table}] AS [row] WHERE {picked}", [json.dumps(sorted(touched, key=repr))])
             copy_rows(conn, source, table, public_columns(source, table), today, where=picked.replace("?", _json_literal(touched)))
