@@ -268,7 +268,7 @@ def _splice(
 def _ordered_keys(conn: sqlite3.Connection, table: DownloadTable) -> list[tuple[Any, ...]]:
     """Every row's key in the order the table's files list them (by id, or by the relation's own key)."""
     pk = key_columns(conn, table.table)
-    order = ["id"] if table.kind is not None else list(table.relation.primary_key if table.relation else pk)
+    order = list(table.relation.primary_key) if table.relation is not None else ["id"]
     names = ", ".join(f"[{c}]" for c in pk)
     return [tuple(row) for row in conn.execute(f"SELECT {names} FROM [{table.table}] ORDER BY {', '.join(f'[{c}]' for c in order)}")]
 

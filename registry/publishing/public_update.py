@@ -82,26 +82,28 @@ def last_change(registry: Registry) -> list[Any]:
     return [row[0], row[1]] if row else [0, None]
 
 
-def remember_copy(registry: Registry, database: Path, state_path: Path, today: dt.date, keyed: bool, change: list[Any]) -> str:
+def remember_copy(database: Path, state_path: Path, key: str, keyed: bool, change: list[Any]) -> str:
     """Note what the copy now in place was made from, for the next build to update it from; return the copy's version.
 
-    `change` is the last log entry the copy is known to hold, read before it
+    `key` is `copy_state_key`'s. `change` is the last log entry the copy is known to hold, read before it
     was made: an edit saved while it was being made may be in it or not, and
     the next update applies it again, which changes nothing if it was.
     Work made from the copy (downloads, profiles) keeps the version it was made
     from, and takes an update's changes only when the update started from that
     version: a build stopped half-way would otherwise leave it a change behind.
     """
-    key = copy_state_key(registry, today)
     version = digest(key, change, keyed)
     write_json_cache(state_path, {"key": key, "last_change": change, "stamp": file_stamp(database), "keyed": keyed, "version": version})
     return version
 
 
-def update_public_db(registry: Registry, database: Path, state_path: Path, today: dt.date, until: list[Any]) -> Updated | None:
-    """Bring the public copy up to date from the change log, up to the entry `until`; None when a fresh copy must be written instead."""
+def update_public_db(registry: Registry, database: Path, state_path: Path, key: str, today: dt.date, until: list[Any]) -> Updated | None:
+    """Bring the public copy up to date from the change log, up to the entry `until`; None when a fresh copy must be written instead.
+
+    `key` is `copy_state_key`'s for this registry and day.
+    """
     state = read_json_cache(state_path)
-    if not (state.get("keyed") and state.get("stamp") == file_stamp(database) and state.get("key") == copy_state_key(registry, today)):
+    if not (state.get("keyed") and state.get("stamp") == file_stamp(database) and state.get("key") == key):
         return None
     since, txn = (state.get("last_change") or [None, None])[:2]
     if not isinstance(since, int) or registry.conn.execute("SELECT txn FROM changes WHERE id = ?", [since]).fetchone() != (

@@ -18,7 +18,7 @@ from pathlib import Path
 from registry.publishing.datapackage import write_data_package
 from registry.publishing.downloads import write_downloads
 from registry.publishing.public_copy import DEFAULT_TITLE, write_public_db
-from registry.publishing.public_update import Updated, last_change, remember_copy, update_public_db
+from registry.publishing.public_update import Updated, copy_state_key, last_change, remember_copy, update_public_db
 from registry.store.database import Registry
 
 
@@ -61,12 +61,15 @@ def publish_registry(
     database = directory / "public.db"
     today = today or dt.date.today()
     change = last_change(registry)  # read first: whatever the copy is made from holds at least this
-    updated = update_public_db(registry, database, copy_state, today, change) if copy_state is not None and database.is_file() else None
+    key = copy_state_key(registry, today) if copy_state is not None else ""
+    updated = (
+        update_public_db(registry, database, copy_state, key, today, change) if copy_state is not None and database.is_file() else None
+    )
     if updated is not None:
         counts, keyed = updated.counts, True
     else:
         counts, keyed = _write_fresh(registry, database, today)
-    version = remember_copy(registry, database, copy_state, today, keyed, change) if copy_state is not None else None
+    version = remember_copy(database, copy_state, key, keyed, change) if copy_state is not None else None
     conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
     try:
         files = write_downloads(conn, directory, cache, version, updated)
