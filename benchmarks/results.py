@@ -172,6 +172,7 @@ def datasette_json(d: DatasetteFigures) -> dict[str, Any]:
             for name, q in d.queries.items()
         },
         "pages": pages_json(d.pages),
+        "startup_seconds": _r(d.startup_seconds, 3),
     }
 
 

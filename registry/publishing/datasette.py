@@ -96,12 +96,13 @@ def unsafe_plugins() -> list[str]:
     """Installed Datasette plugins that are not known map plugins and hook into routes, permissions or SQL."""
     from datasette.plugins import DEFAULT_PLUGINS, get_plugins
 
-    from registry.publishing.query_limits import PLUGIN_NAME
+    from registry.publishing import facet_counts, query_limits
 
+    ours = {query_limits.PLUGIN_NAME, facet_counts.PLUGIN_NAME}
     found = []
     for plugin in get_plugins():
         name = plugin["name"]
-        if name in DEFAULT_PLUGINS or name in ALLOWED_PLUGINS or name == PLUGIN_NAME:
+        if name in DEFAULT_PLUGINS or name in ALLOWED_PLUGINS or name in ours:
             continue
         if RISKY_HOOKS & set(plugin["hooks"]):
             found.append(name)
@@ -124,9 +125,10 @@ def datasette_app(
     handlers.rich = None
     if not database.is_file():
         raise NotFound(f"no public copy at {database}: run `commons publish -o {database.parent}` first")
-    from registry.publishing.query_limits import install
+    from registry.publishing import facet_counts, query_limits
 
-    install()
+    query_limits.install()
+    facet_counts.install()
     unsafe = unsafe_plugins()
     if unsafe:
         raise RegistryError(
