@@ -12,6 +12,7 @@ pages instead, and records with no value for a facet get a page of their own
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +25,7 @@ from registry.model.slugs import slugify
 from registry.model.terms import IN_FORCE_STATES, term_state
 from registry.site.data import SiteData
 from registry.site.pages.planning import PageBuild, Planned
-from registry.site.pagination import ROWS_PER_PAGE, page_links, paginate
+from registry.site.pagination import ROWS_PER_PAGE, ListPage, page_links, paginate
 from registry.site.views import record_url, years
 from registry.site.words import UNTRANSLATED, Words, country_name
 
@@ -198,17 +199,21 @@ def downloads(kind: str) -> dict[str, str | None]:
 
 @dataclass
 class IndexPage:
-    """A page to write: where, with which template, showing what."""
+    """A page to write: where, with which template, and how to make what it shows (made again when it is written)."""
 
     path: str
     template: str
-    view: dict[str, Any]
+    make_view: Callable[[], dict[str, Any]]
+
+
+def _held(view: dict[str, Any]) -> Callable[[], dict[str, Any]]:
+    return lambda: view
 
 
 def index_pages(data: SiteData, kind: str, today: dt.date, per_page: int = ROWS_PER_PAGE, w: Words = UNTRANSLATED) -> Iterator[IndexPage]:
     """The kind's index, a page per facet listing its values, and the numbered pages of each facet value's records."""
     facets = [(facet, facet_values(data, kind, facet, w)) for facet in KINDS[kind].facets]
-    yield IndexPage(f"{kind}/index.html", "kind_index", _index_view(data, kind, facets, today, per_page, w))
+    yield IndexPage(f"{kind}/index.html", "kind_index", _held(_index_view(data, kind, facets, today, per_page, w)))
     for facet, values in facets:
         if values:
             yield from _facet_pages(data, kind, facets, facet, values, per_page, w)
@@ -276,20 +281,17 @@ def _term_pages(data: SiteData, kind: str, today: dt.date, per_page: int, w: Wor
             continue
         base = f"{kind}/{name}/"
         for page in paginate(base, list(rows), per_page, in_given_order=True):
-            yield IndexPage(
-                page.path,
-                "term_list",
-                {
-                    "kind": kind,
-                    "kind_title": w.kind_title(kind),
-                    "name": name,
-                    "title": titles[name],
-                    "list": list_columns(kind, w),
-                    "count": len(rows),
-                    "rows": [rows[i] for i in page.ids],
-                    "pages": page_links(page, base),
-                },
-            )
+            view = {
+                "kind": kind,
+                "kind_title": w.kind_title(kind),
+                "name": name,
+                "title": titles[name],
+                "list": list_columns(kind, w),
+                "count": len(rows),
+                "rows": [rows[i] for i in page.ids],
+                "pages": page_links(page, base),
+            }
+            yield IndexPage(page.path, "term_list", _held(view))
 
 
 def _facet_pages(
@@ -298,19 +300,16 @@ def _facet_pages(
     """A facet's page listing its values, and the numbered pages of each value's records and of those with none."""
     nav = _facet_nav(kind, facets, w=w)
     title = {"name": facet.name, "title": w.gettext(facet.title)}
-    yield IndexPage(
-        f"{kind}/{facet.name}/index.html",
-        "facet_list",
-        {
-            "kind": kind,
-            "kind_title": w.kind_title(kind),
-            "facet": title,
-            "facets": nav,
-            "values": next(f["values"] for f in nav if f["name"] == facet.name),
-            "downloads": downloads(kind),
-            "suggest": suggest_call(kind, w),
-        },
-    )
+    view = {
+        "kind": kind,
+        "kind_title": w.kind_title(kind),
+        "facet": title,
+        "facets": nav,
+        "values": next(f["values"] for f in nav if f["name"] == facet.name),
+        "downloads": downloads(kind),
+        "suggest": suggest_call(kind, w),
+    }
+    yield IndexPage(f"{kind}/{facet.name}/index.html", "facet_list", _held(view))
     lists = [(value.slug, value.label, value.ids) for value in values]
     rest = not_given(data, kind, values)
     if rest:
@@ -318,23 +317,38 @@ def _facet_pages(
     for slug, label, ids in lists:
         base = f"{kind}/{facet.name}/{slug}/"
         for page in paginate(base, ids, per_page):
-            yield IndexPage(
-                page.path,
-                "facet",
-                {
-                    "kind": kind,
-                    "kind_title": w.kind_title(kind),
-                    "list": list_columns(kind, w),
-                    "facet": title,
-                    "value": label,
-                    "count": len(ids),
-                    "rows": _rows_as_paged(data, kind, page.ids, w),
-                    "pages": page_links(page, base),
-                    "facets": _facet_nav(kind, facets, (facet.name, slug), full=False, w=w),
-                    "downloads": downloads(kind),
-                    "suggest": suggest_call(kind, w),
-                },
-            )
+            shown = FacetShown(kind, title, label, len(ids), slug, facets)
+            yield IndexPage(page.path, "facet", functools.partial(_facet_page_view, data, shown, page, base, w))
+
+
+@dataclass
+class FacetShown:
+    """Which facet value a page of a filter lists, and how many records have it."""
+
+    kind: str
+    facet: dict[str, str]
+    label: str
+    count: int
+    slug: str
+    facets: FacetsFound
+
+
+def _facet_page_view(data: SiteData, shown: FacetShown, page: ListPage, base: str, w: Words) -> dict[str, Any]:
+    """One numbered page of a facet value's records: made when hashed and again when written, never held."""
+    kind = shown.kind
+    return {
+        "kind": kind,
+        "kind_title": w.kind_title(kind),
+        "list": list_columns(kind, w),
+        "facet": shown.facet,
+        "value": shown.label,
+        "count": shown.count,
+        "rows": _rows_as_paged(data, kind, page.ids, w),
+        "pages": page_links(page, base),
+        "facets": _facet_nav(kind, facets=shown.facets, current=(shown.facet["name"], shown.slug), full=False, w=w),
+        "downloads": downloads(kind),
+        "suggest": suggest_call(kind, w),
+    }
 
 
 def expiring_rows(data: SiteData, kind: str, today: dt.date, days: int = EXPIRING_DAYS, w: Words = UNTRANSLATED) -> list[dict[str, Any]]:
@@ -376,4 +390,4 @@ def plan(build: PageBuild) -> Iterator[Planned]:
     for kind in build.data.records:
         if build.kinds is None or kind in build.kinds:
             for page in index_pages(build.data, kind, build.today, build.site.rows_per_page, build.words):
-                yield build.page(page.path, page.template, page.view, f"{kind}/")
+                yield build.page_made(page.path, page.template, page.make_view, f"{kind}/")

@@ -96,4 +96,15 @@ class PageBuild:
 
     def page(self, path: str, template: str, view: dict[str, Any], group: str = GLOBAL, *, listed: bool = True) -> Planned:
         """A page made from a template and a view, hashed by both."""
-        return Planned(path, digest(template, view), functools.partial(self.render, path, template, lambda: view), group, listed)
+        return self.page_made(path, template, lambda: view, group, listed=listed)
+
+    def page_made(
+        self, path: str, template: str, make_view: Callable[[], dict[str, Any]], group: str = GLOBAL, *, listed: bool = True
+    ) -> Planned:
+        """A page whose view is made to hash it, then dropped and made again when it is written.
+
+        For the list pages: together their rows are every record again, once
+        per filter, and holding them in the plans until the workers write
+        them cost a quarter of the build's memory at 100k records.
+        """
+        return Planned(path, digest(template, make_view()), functools.partial(self.render, path, template, make_view), group, listed)
