@@ -19,17 +19,24 @@ __all__ = ["render_site_maps"]
 
 
 def render_site_maps(
-    conn: sqlite3.Connection, output: pathlib.Path, settings: dict, languages: Sequence[Any] = (), cache: pathlib.Path | None = None
+    conn: sqlite3.Connection,
+    output: pathlib.Path,
+    settings: dict,
+    languages: Sequence[Any] = (),
+    cache: pathlib.Path | None = None,
+    columns: Sequence[Any] | None = None,
 ) -> list[pathlib.Path]:
     """Write map/overview.html, map/record.html, map/cases.html, their data and scripts under *output*.
 
     `languages` (`registry.maps.render.MapLanguage`) says which languages get
     map pages, and where; the data is written once for all of them.
     `cache`, a file outside the site, keeps the pages' frames, so an edit that
-    changes only the data does not draw the pages again. Returns every file the maps need (written now or already up to date). The
+    changes only the data does not draw the pages again. `columns`, each
+    layer's records as `registry.maps.data.read_columns` reads them, spare a
+    second reading when the caller has them. Returns every file the maps need (written now or already up to date). The
     work lives in :mod:`registry.maps.render`, imported here only when called,
     so importing this package costs nothing at CLI start-up.
     """
     from registry.maps.render import render_site_maps as _render
 
-    return _render(conn, output, settings, languages, cache)
+    return _render(conn, output, settings, languages, cache, columns)

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from registry.maps.data import LayerData, dumps, encode_layer, read_columns, short_hash
+from registry.maps.data import Columns, LayerData, dumps, encode_layer, read_columns, short_hash
 from registry.maps.layers import SCRIPT_WORDS, LayerSpec, map_layers, translated_layer
 from registry.maps.vendor import Asset, copy_map_static, copy_vendor
 from registry.model.vocab import N_
@@ -78,6 +78,7 @@ def render_site_maps(
     settings: dict,
     languages: Sequence[MapLanguage] = (),
     cache: pathlib.Path | None = None,
+    columns: Sequence[Columns] | None = None,
 ) -> list[pathlib.Path]:
     """Write the overview, record and case-study maps, their data and their scripts under *output*.
 
@@ -86,15 +87,19 @@ def render_site_maps(
     need, whether rewritten or already up to date, so the site build can list or
     check them. Settings read: TILES_URL, TILES_ATTRIBUTION, TILES_MAX_ZOOM,
     MAP_CLUSTER_CELL_PX and MAP_CLUSTER_UNTIL_ZOOM; any may be missing or None.
-    `cache` is a file outside the site where the pages' frames are kept between builds.
+    `cache` is a file outside the site where the pages' frames are kept between builds;
+    `columns`, each layer's as `read_columns` gives them, when the caller has read them already.
     """
     output = pathlib.Path(output)
     options = MapOptions.from_settings(settings)
     vendor = copy_vendor(output)
     static = copy_map_static(output)
     files = [output / a.path for a in (*vendor.values(), *static.values())]
+    specs = map_layers()
+    read = list(columns) if columns is not None else [read_columns(conn, spec) for spec in specs]
     layers = [
-        encode_layer(spec, read_columns(conn, spec), f"{spec.key}-shapes-{{}}.json", f"{spec.key}-names-{{}}.json") for spec in map_layers()
+        encode_layer(spec, layer, f"{spec.key}-shapes-{{}}.json", f"{spec.key}-names-{{}}.json")
+        for spec, layer in zip(specs, read, strict=True)
     ]
     data_dir = output / MAP_DIR / DATA_DIR
     data_files: dict[str, str] = {}
