@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 import shutil
 import sqlite3
-import subprocess
-import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -562,25 +559,7 @@ def test_publish_writes_the_summary_tables_before_analyze(published: Published) 
 
 # Query plans at scale ---------------------------------------------------------
 
-SCALE = 5_000  # records: SQLite plans these queries exactly as it does at 1M (checked with EXPLAIN QUERY PLAN)
 PLAN_LINE = re.compile(r"^(SCAN|SEARCH) (?:TABLE )?(\S+)(?: (USING .*))?")
-
-
-@pytest.fixture(scope="module")
-def scaled_public(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A public copy of a synthetic registry of SCALE records, made like the benchmark's (benchmarks/synthetic.py)."""
-    from registry.store.database import open_registry
-
-    folder = tmp_path_factory.mktemp("scaled")
-    db = folder / "registry.db"
-    code = f"from pathlib import Path; from benchmarks.synthetic import write_registry; write_registry(Path({str(db)!r}), {SCALE})"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)}
-    subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True, timeout=300)
-    registry = open_registry(db, migrate=False)
-    try:
-        return publish_registry(registry, folder / "public").database
-    finally:
-        registry.close()
 
 
 def query_plan(conn: sqlite3.Connection, sql: str) -> list[tuple[int, int, str]]:

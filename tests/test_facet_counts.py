@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,11 +12,8 @@ from datasette.app import Datasette
 
 from registry.publishing import facet_counts
 from registry.publishing.datasette import datasette_app, load_metadata, unsafe_plugins
-from registry.publishing.publish import publish_registry
-from registry.store.database import open_registry
 
 ROOT = Path(__file__).resolve().parents[1]
-RECORDS = 1_500  # enough for every city, kind and status to repeat, and for a facet to be truncated
 
 # Pages whose facets the start-up counts answer: the table, an extra facet, one filter (also on a value no row has).
 COUNTED_PAGES = [
@@ -46,24 +40,9 @@ OTHER_PAGES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def public_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A public copy of a synthetic registry, made as the benchmark makes it (benchmarks/synthetic.py)."""
-    folder = tmp_path_factory.mktemp("facets")
-    db = folder / "registry.db"
-    code = f"from pathlib import Path; from benchmarks.synthetic import write_registry; write_registry(Path({str(db)!r}), {RECORDS})"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)}
-    subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True, timeout=300)
-    registry = open_registry(db, migrate=False)
-    try:
-        return publish_registry(registry, folder / "public").database
-    finally:
-        registry.close()
-
-
 @pytest.fixture
-async def ds(public_db: Path) -> Any:
-    served = datasette_app(public_db, load_metadata(ROOT / "metadata.json"))
+async def ds(scaled_public: Path) -> Any:
+    served = datasette_app(scaled_public, load_metadata(ROOT / "metadata.json"))
     await served.invoke_startup()
     return served
 
@@ -127,9 +106,9 @@ def test_only_columns_compared_as_stored_text_are_counted_under_a_filter(tmp_pat
     assert not facet_counts.text_compared(conn, "folded", "a")
 
 
-async def test_a_database_that_can_change_is_never_counted(public_db: Path, tmp_path: Path) -> None:
+async def test_a_database_that_can_change_is_never_counted(scaled_public: Path, tmp_path: Path) -> None:
     writable = tmp_path / "public.db"
-    writable.write_bytes(public_db.read_bytes())
+    writable.write_bytes(scaled_public.read_bytes())
     facet_counts.install()
     served = Datasette(files=[str(writable)], metadata=load_metadata(ROOT / "metadata.json"))
     await served.invoke_startup()
