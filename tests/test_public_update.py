@@ -10,6 +10,7 @@ and a copy the change log cannot vouch for must be written fresh.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 import sqlite3
 from pathlib import Path
@@ -155,10 +156,30 @@ def _many_changes(db: Path, folder: Path) -> None:
         commons(db, "edit", "assets", ASSET, "--set", f"name=Lido Pola {n}")
 
 
+def _a_change_logged_without_its_key(db: Path, folder: Path) -> None:
+    """A row changed and logged by hand, the log entry naming the record but not holding its key column."""
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE assets SET name = 'Lido Pola by hand' WHERE id = ?", [ASSET])
+    conn.execute(
+        "INSERT INTO changes (txn, changed_at, action, table_name, record_id, before, after) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            "by-hand",
+            "2026-11-28T12:00:00Z",
+            "update",
+            "assets",
+            ASSET,
+            json.dumps({"name": "x"}),
+            json.dumps({"name": "Lido Pola by hand"}),
+        ],
+    )
+    conn.commit()
+    conn.close()
+
+
 @pytest.mark.parametrize(
     "what",
-    [_copy_changed_by_hand, _another_registry_in_its_place],
-    ids=["the copy was changed since it was written", "the registry file was replaced"],
+    [_copy_changed_by_hand, _another_registry_in_its_place, _a_change_logged_without_its_key],
+    ids=["the copy was changed since it was written", "the registry file was replaced", "a log entry lacks its row's key"],
 )
 def test_a_copy_the_change_log_cannot_vouch_for_is_written_fresh(example_registry: Path, tmp_path: Path, what) -> None:  # type: ignore[no-untyped-def]
     publish(example_registry, tmp_path / "public")

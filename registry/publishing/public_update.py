@@ -115,10 +115,12 @@ def update_public_db(registry: Registry, database: Path, state_path: Path, key: 
     ).fetchall()
     if len(entries) > MOST_CHANGES:
         return None
+    keys = _touched_keys(registry.conn, entries)
+    if keys is None:
+        return None
     aside = database.with_name(f".{database.name}.update")
     shutil.copyfile(database, aside)
     try:
-        keys = _touched_keys(registry.conn, entries)
         updated = Updated(keys, _apply(registry, aside, (since, until[0]), keys, today), str(state.get("version")))
     except BaseException:
         aside.unlink(missing_ok=True)
@@ -127,10 +129,12 @@ def update_public_db(registry: Registry, database: Path, state_path: Path, key: 
     return updated
 
 
-def _touched_keys(source: sqlite3.Connection, entries: list[tuple[str, str | None, str | None]]) -> dict[str, set[tuple[Any, ...]]]:
+def _touched_keys(source: sqlite3.Connection, entries: list[tuple[str, str | None, str | None]]) -> dict[str, set[tuple[Any, ...]]] | None:
     """The primary keys of every public row the log entries touched, by table (before and after: a key may change).
 
     A step of a term history (a renewal) touches its record too, whose term state it changes.
+    None when an entry's row lacks a key column (a change logged by hand, say):
+    the log cannot say which row it touched, so the copy is written fresh.
     """
     public = set(public_tables())
     histories = {k.term.history: (k.table, k.term.history_key) for k in KINDS.values() if k.term is not None and k.term.history}
@@ -144,10 +148,13 @@ def _touched_keys(source: sqlite3.Connection, entries: list[tuple[str, str | Non
             row = json.loads(image) if image else None
             if not isinstance(row, dict):
                 continue
-            keys.setdefault(table, set()).add(tuple(row.get(c) for c in pk))
+            needed = [*pk, histories[table][1]] if table in histories else pk
+            if any(column not in row for column in needed):
+                return None
+            keys.setdefault(table, set()).add(tuple(row[c] for c in pk))
             if table in histories:
                 record_table, record_key = histories[table]
-                keys.setdefault(record_table, set()).add((row.get(record_key),))
+                keys.setdefault(record_table, set()).add((row[record_key],))
     return keys
 
 
