@@ -2,7 +2,7 @@
 
 The site rewrites each kind's downloads after an edit. With every record's text
 a piece of its own, a rebuild replaces only the edited records' pieces in the
-last file instead of writing 100k records again (publishing/spliced_downloads.py).
+last file instead of writing 100k records again (publishing/downloads.py).
 The CSV, JSON and GeoJSON writers are their pieces joined, so a spliced file
 and a freshly written one are the same bytes.
 """
@@ -28,6 +28,10 @@ class Pieces:
         if not self.items and self.empty is not None:
             return self.empty
         return self.head + self.sep.join(self.items) + self.tail
+
+    def frame(self) -> tuple[bytes, bytes, bytes]:
+        """Head, separator and tail as the file's UTF-8 bytes: what joins or splices records already encoded."""
+        return self.head.encode("utf-8"), self.sep.encode("utf-8"), self.tail.encode("utf-8")
 
 
 PieceWriter = Callable[[Sequence[Mapping[str, Any]], list[str]], Pieces]

@@ -237,7 +237,8 @@ def _write_table(conn: sqlite3.Connection, table: DownloadTable, paths: list[Pat
 def _joined(cut: Pieces, items: list[bytes]) -> bytes:
     if not items and cut.empty is not None:
         return cut.empty.encode("utf-8")
-    return cut.head.encode("utf-8") + cut.sep.encode("utf-8").join(items) + cut.tail.encode("utf-8")
+    head, sep, tail = cut.frame()
+    return head + sep.join(items) + tail
 
 
 def _splice(
@@ -282,7 +283,7 @@ def _spliced_bytes(
     replaced: dict[tuple[Any, ...], bytes],
 ) -> bytes | None:
     """The file with the rows in `order`: replaced pieces new, the others cut from the last file in runs; None when it does not add up."""
-    head, sep, tail = (part.encode("utf-8") for part in (cut.head, cut.sep, cut.tail))
+    head, sep, tail = cut.frame()
     if len(lengths) != len(index) or len(data) != len(head) + sum(lengths) + len(sep) * (len(lengths) - 1) + len(tail):
         return None
     starts = [len(head) + n * len(sep) + before for n, before in enumerate(itertools.accumulate(lengths, initial=0))]
