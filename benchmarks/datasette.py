@@ -4,7 +4,7 @@ and of the table pages a journalist opens first (JOURNALIST_PAGES), as HTML and 
 The registry is written with bulk SQL (benchmarks.synthetic.write_registry),
 then published with `commons publish`, so public.db has exactly the tables,
 indexes and full-text search a real one has. Datasette runs in this process
-with the settings `commons serve` uses (registry.serve.datasette_app) and is
+with the settings and start-up `commons serve` uses (registry.publishing.datasette) and is
 asked through `ds.client`, so the figures are Datasette's own work without
 network noise. Canned queries run with their default (empty) parameters, as a
 journalist's first click does. The reference is the same SQL through sqlite3
@@ -186,10 +186,10 @@ def time_canned_queries(public_db: Path, requests: int, note: Callable[[str], No
 async def _time_datasette(
     public_db: Path, metadata: dict[str, Any], requests: int
 ) -> dict[str, tuple[int, int, bool, list[float], str | None]]:
-    from registry.publishing.datasette import datasette_app
+    from registry.publishing.datasette import datasette_app, start
 
     ds = datasette_app(public_db, metadata)
-    await ds.invoke_startup()
+    await start(ds)
     results: dict[str, tuple[int, int, bool, list[float], str | None]] = {}
     for name in canned_queries(metadata):
         url = f"/public/{name}.json"
@@ -222,12 +222,12 @@ def time_journalist_pages(public_db: Path, requests: int, note: Callable[[str], 
 
 
 async def _time_pages(public_db: Path, metadata: dict[str, Any], requests: int) -> tuple[float, dict[str, PageFigures]]:
-    from registry.publishing.datasette import datasette_app
+    from registry.publishing.datasette import datasette_app, start
 
     ds = datasette_app(public_db, metadata)
-    start = time.perf_counter()
-    await ds.invoke_startup()
-    startup = time.perf_counter() - start
+    started = time.perf_counter()
+    await start(ds)
+    startup = time.perf_counter() - started
     pages: dict[str, PageFigures] = {}
     for name, path in JOURNALIST_PAGES.items():
         table, _, query = path.partition("?")

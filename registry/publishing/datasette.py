@@ -8,6 +8,7 @@ these functions, so `commons --help` stays fast.
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib
 import json
 import socket
@@ -144,6 +145,20 @@ def datasette_app(
     )
 
 
+async def start(datasette: Datasette) -> None:
+    """Run Datasette's start-up (which counts the default facets), then set every object made so far aside from the garbage collector.
+
+    Those objects (modules, templates, the facet counts) live as long as the
+    server. Left in the collector's reach, a full collection walked them all
+    every few requests: in the benchmark at 1M records, every ninth or tenth
+    table page took about 55 ms longer than the others (p95 107 ms against a
+    median of 42). A frozen object is still freed when nothing refers to it.
+    """
+    await datasette.invoke_startup()
+    gc.collect()
+    gc.freeze()
+
+
 @dataclass
 class PublicServer:
     """A configured Datasette and the socket it will answer on, bound before the URL is announced."""
@@ -201,7 +216,7 @@ def open_server(registry: Registry | None, options: ServeOptions) -> PublicServe
         raise NotFound(f"no public copy at {database}: run `commons publish -o {options.directory}` or serve without --no-publish")
     metadata = load_metadata(find_metadata(options.metadata))
     datasette = datasette_app(database, metadata, options.settings)
-    asyncio.run(datasette.invoke_startup())
+    asyncio.run(start(datasette))
     sock = bind_socket(options.host, options.port)
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
