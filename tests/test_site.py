@@ -602,7 +602,7 @@ def test_maps_are_not_drawn_again_when_no_place_or_name_changed_but_are_after_a_
 def test_search_page_merges_exactly_the_bundles_on_disk_even_when_a_kind_splits_into_buckets(
     example_registry: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from registry.site import search_index as search
+    from registry.site import search_records as search
 
     output = tmp_path / "output"
     build_test_site(example_registry, output)

@@ -76,6 +76,7 @@ def _timed(report: BuildReport, step: str, on_step: Callable[[str], None]) -> It
 def build_site(db: Path, site: SiteSettings, on_step: Callable[[str], None] = _noop) -> BuildReport:
     """Build the whole site from a registry file into `site.output`; raise RegistryError on failure."""
     from registry.publishing.publish import publish_registry
+    from registry.site.search_records import CopyVersion
     from registry.store.database import open_registry
 
     report = BuildReport(site.output)
@@ -94,6 +95,7 @@ def build_site(db: Path, site: SiteSettings, on_step: Callable[[str], None] = _n
         finally:
             registry.close()
         produced.update(_relative(published.files, site.output))
+        state.copy = CopyVersion(published.version, published.updated)
         report.counts = {k: v for k, v in published.counts.items()}
         produced.update(_relative(write_open_data(site, report.notes, published), site.output))
 
@@ -102,7 +104,8 @@ def build_site(db: Path, site: SiteSettings, on_step: Callable[[str], None] = _n
 
     from registry.site.data import load_site_data
 
-    state.data = load_site_data(site.public_db)  # read once; each language shows it in its own words
+    with _timed(report, "read", on_step):
+        state.data = load_site_data(site.public_db)  # read once; each language shows it in its own words
     for code in site.languages:
         produced.update(_build_language(site.for_language(code), state, report, on_step))
 
@@ -126,7 +129,7 @@ def refuse_private_output(output: Path, db: Path) -> None:
 
 def _build_language(site: SiteSettings, shared: BuildState, report: BuildReport, on_step: Callable[[str], None]) -> set[str]:
     """One language's pages, feeds and search index, in its own folder; return the files made, from the site's root."""
-    state = BuildState(maps=dict(shared.maps), data=shared.data)
+    state = BuildState(maps=dict(shared.maps), data=shared.data, copy=shared.copy)
     made: set[str] = set()
     with _timed(report, "pelican", on_step):
         for status in _stage_content(site):
@@ -141,13 +144,16 @@ def _build_language(site: SiteSettings, shared: BuildState, report: BuildReport,
     for step, seconds in state.timings.items():
         report.details[step] = report.details.get(step, 0.0) + seconds
     if site.search:
-        from registry.site.search_index import build_search_index, page_shard, record_shards
+        from registry.site.search_index import build_search_index, page_shard
+        from registry.site.search_records import record_shards
 
         with _timed(report, "search", on_step):
             # The records' bundles are made once, with the default language's pages; every language's search page loads them.
             shards = [page_shard(site.output)]
             if site.language == site.default_language:
-                shards += record_shards(site.public_db, site.language)
+                shards += record_shards(
+                    site.public_db, site.language, None if site.force else site.cache_dir / "search-records.json", state.copy
+                )
             files, indexed = build_search_index(site.output, shards, site.language, site.cache_dir, site.workers)
             made.update(files)
             report.search_shards += [prefix + shard for shard in indexed]

@@ -4,9 +4,10 @@ Pagefind cannot update an index in place, and re-reading every built page took
 half of a 10k-record build. So the records are indexed straight from the
 public copy (title and searchable fields, as Datasette's full-text search
 has them, with their translations), split into shards: each kind's records in
-buckets of at most SHARD_SIZE by a stable hash of their id. A shard whose
+buckets by a stable hash of their id. A shard whose
 documents are the same as last time keeps its bundle as it is on disk; after
-one edit only that record's bucket is indexed again.
+one edit only that record's bucket is read and indexed again
+(`search_records.py`).
 
 The records' bundles are made once for the whole site, in the default
 language, and every language's search page loads them; each language has its
@@ -20,24 +21,18 @@ changed are written into the site, so the output equals a clean build's.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import math
 import os
 import shutil
-import sqlite3
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from registry.model.kinds import KINDS
 from registry.publishing.files import digest, files_digest, read_json_cache, write_if_changed, write_json_cache
+from registry.site.search_records import Shard
 
 BUNDLE = "pagefind"
 SITE_SHARD = "site"
-SHARD_SIZE = 2000
 # Pagefind writes its whole UI into every bundle; merged bundles need only their index.
 UI_FILES = (
     "pagefind-ui.js",
@@ -50,101 +45,6 @@ UI_FILES = (
 )
 # The guide's and the site's own pages: what a reader searches besides the records.
 PAGE_FOLDERS = ("guide", "about")
-
-
-@dataclass
-class Shard:
-    """One bundle's worth of documents and the hash that says whether it must be indexed again."""
-
-    name: str
-    documents: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def key(self) -> str:
-        return digest(self.name, self.documents)
-
-
-def buckets(count: int) -> int:
-    """How many shards a kind with `count` records is split into."""
-    return max(1, math.ceil(count / SHARD_SIZE))
-
-
-def bucket_of(record_id: str, bucket_count: int) -> int:
-    """A record's bucket: a stable hash of its id, so adding records elsewhere does not move it."""
-    return int.from_bytes(hashlib.blake2b(record_id.encode("utf-8"), digest_size=4).digest(), "big") % bucket_count
-
-
-def record_bundle_names(counts: dict[str, int]) -> list[str]:
-    """The records' bundle folders under the site root's pagefind/, each kind's buckets in turn."""
-    names = []
-    for kind, spec in KINDS.items():
-        if counts.get(kind) and spec.searched:
-            total = buckets(counts[kind])
-            names += [f"{kind}-{n}" for n in range(total)]
-    return names
-
-
-def record_shards(public_db: Path, language: str) -> list[Shard]:
-    """The records of the public copy as search documents, grouped into their shards.
-
-    One set for the whole site: a record's text is in its own language, not the
-    visitor's, so every language's search page loads these same bundles, indexed
-    in the site's default language. A document holds the record's texts in every
-    language it has them, so a visitor finds it by its name in theirs, and says
-    its kind by name (each search page shows the kind in its own words).
-    """
-    conn = sqlite3.connect(f"file:{public_db}?mode=ro", uri=True)
-    try:
-        shards: list[Shard] = []
-        for kind in (k for k in KINDS.values() if k.searched):
-            columns = [kind.title_field] + [c for c in kind.search_fields if c != kind.title_field]
-            select = ", ".join(f"[{c}]" for c in ["id", *columns, "translations"])
-            rows = conn.execute(f"SELECT {select} FROM [{kind.table}] ORDER BY id").fetchall()
-            if not rows:
-                continue
-            total = buckets(len(rows))
-            grouped = [Shard(f"{kind.name}-{n}") for n in range(total)]
-            for record_id, title, *texts, translated in rows:
-                grouped[bucket_of(record_id, total)].documents.append(
-                    record_document(kind.name, kind.title_field, record_id, title, texts, translated, language)
-                )
-            shards += grouped
-        return shards
-    finally:
-        conn.close()
-
-
-def record_document(
-    kind: str, title_field: str, record_id: str, title: Any, texts: list[Any], translated: str | None, language: str
-) -> dict[str, Any]:
-    """One record's search document: its texts and their translations, its title in each language it has one."""
-    translations = _translations(translated)
-    words = [title, *texts, *(value for code in sorted(translations) for value in translations[code].values())]
-    meta = {"title": str(title or record_id)}
-    for code in sorted(translations):
-        if translations[code].get(title_field):
-            meta[f"title_{code}"] = str(translations[code][title_field])
-    return {
-        "type": "AddRecord",
-        "url": f"/{kind}/{record_id}/",
-        # Raw text, as Pagefind keeps a page's: its script escapes < and > before showing an excerpt.
-        "content": " ".join(str(t) for t in words if t not in (None, "")),
-        "language": language,
-        "meta": meta,
-        "filters": {"kind": [kind]},
-        "sort": None,
-    }
-
-
-def _translations(value: str | None) -> dict[str, dict[str, Any]]:
-    """A record's translations as the public copy holds them (JSON by language), or none."""
-    if not value:
-        return {}
-    try:
-        found = json.loads(value)
-    except ValueError:
-        return {}
-    return {str(code): texts for code, texts in found.items() if isinstance(texts, dict)} if isinstance(found, dict) else {}
 
 
 def page_shard(output: Path) -> Shard:
@@ -173,7 +73,7 @@ def build_search_index(
     """
     state_path = cache / "search.json"
     previous = read_json_cache(state_path)
-    code = files_digest([Path(__file__), Path(__file__).with_name("pagefind_service.py")])
+    code = files_digest([Path(__file__), Path(__file__).with_name("pagefind_service.py"), Path(__file__).with_name("search_records.py")])
     root = output / BUNDLE
     keep: dict[str, list[Any]] = {}
     todo: list[Shard] = []
@@ -184,6 +84,8 @@ def build_search_index(
             keep[shard.name] = entry
         else:
             todo.append(shard)
+    for shard in todo:
+        shard.load()  # a shard not read because it had not changed, whose bundle is gone from disk
     written = _index_shards(todo, root, language, workers, on_shard)
     for shard in todo:
         keep[shard.name] = [digest(code, shard.key), written[shard.name]]

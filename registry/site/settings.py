@@ -252,6 +252,7 @@ class BuildState:
     skipped: int = 0
     timings: dict[str, float] = field(default_factory=dict)
     data: Any = None  # the public copy read once (registry.site.data.SiteData), shared by every language
+    copy: Any = None  # which public copy the publish step left, and what its update replaced (search_records.CopyVersion)
 
 
 def _bytecode_folder(cache: Path, site: SiteSettings) -> Path:

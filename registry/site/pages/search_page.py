@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 from registry.model.kinds import KINDS
 from registry.site.pages.planning import PageBuild, Planned
-from registry.site.search_index import BUNDLE, SITE_SHARD, record_bundle_names
+from registry.site.search_index import BUNDLE, SITE_SHARD
+from registry.site.search_records import record_bundle_names
 
 
 def plan(build: PageBuild) -> Iterator[Planned]:
