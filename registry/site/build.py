@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -249,11 +250,12 @@ def _run_pelican(site: SiteSettings, state: BuildState) -> None:
 def _relative(paths: Iterable[Path], output: Path) -> Iterator[str]:
     """Files as paths relative to the output folder; anything outside it is not the site's to prune.
 
-    Compared as text: pathlib's relative_to took 0.9 s for the 35,000 files of a 100k-record rebuild.
+    Compared as text: pathlib's relative_to took 0.9 s for the 35,000 files of a 100k-record rebuild, and
+    making each a Path again to spell it 0.4 s.
     """
     root = output.as_posix().rstrip("/") + "/"
     for path in paths:
-        text = Path(path).as_posix() if not isinstance(path, str) else path
+        text = os.fspath(path).replace(os.sep, "/")
         if text.startswith(root):
             yield text[len(root) :]
 
@@ -270,16 +272,16 @@ def _previous_files(site: SiteSettings) -> set[str]:
 
 def prune(site: SiteSettings, produced: set[str]) -> list[str]:
     """Delete what the last build made and this one did not, then remember what this one made."""
-    manifest_path = _manifest_path(site)
-    current = sorted(produced)
+    previous = _previous_files(site)
     removed = []
-    for relpath in sorted(_previous_files(site) - produced):
+    for relpath in sorted(previous - produced):
         path = site.output / relpath
         if path.is_file():
             path.unlink()
             removed.append(relpath)
             _remove_empty_parents(path.parent, site.output)
-    write_json_cache(manifest_path, {"output": str(site.output), "files": current})
+    if produced != previous:  # the same files: the manifest would be written again byte for byte (0.2 s at 100k records)
+        write_json_cache(_manifest_path(site), {"output": str(site.output), "files": sorted(produced)})
     return removed
 
 
