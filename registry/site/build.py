@@ -21,9 +21,10 @@ from typing import Any
 from registry.model.errors import RegistryError
 from registry.model.kinds import KINDS
 from registry.publishing.files import digest, file_stamp, files_digest, read_json_cache, write_json_cache
+from registry.site.build_state import BuildState
 from registry.site.languages import SOURCE_LANGUAGE, catalogue_digest, language
 from registry.site.open_data import write_open_data
-from registry.site.settings import BuildState, SiteSettings, pelican_settings
+from registry.site.settings import SiteSettings, pelican_settings
 from registry.site.translated_content import ChapterStatus, stage_content
 
 

@@ -22,6 +22,7 @@ from pelican.generators import Generator
 from registry import __version__
 from registry.model import vocab
 from registry.publishing.files import digest, files_digest, read_json_cache, write_json_cache
+from registry.site.build_state import BuildState
 from registry.site.cache import PageCache
 from registry.site.data import Key, SiteData, affected_records, load_site_data, localise, record_signatures
 from registry.site.glossary import GLOSSARY_FILE, load_glossary
@@ -45,7 +46,7 @@ from registry.site.pages import (
 from registry.site.pages.indexes import row
 from registry.site.pages.planning import GLOBAL, PageBuild, attributes, page_location
 from registry.site.pages.sitemap import write_robots, write_sitemap
-from registry.site.settings import GUIDE_LINKS, BuildState, SiteSettings
+from registry.site.settings import GUIDE_LINKS, SiteSettings
 from registry.site.views import ViewContext, record_url
 from registry.site.words import Words
 

@@ -19,6 +19,7 @@ from registry.model.contributions import DEFAULT_REVIEW_DAYS, REVIEW_DAYS
 from registry.model.errors import ValidationError
 from registry.model.kinds import KINDS
 from registry.model.values import EMAIL_RE, URL_RE
+from registry.site.build_state import BuildState
 from registry.site.languages import catalogue_digest, language, open_graph_locale
 from registry.site.languages import translations as catalogue_for
 from registry.site.pagination import ROWS_PER_PAGE
@@ -239,20 +240,6 @@ class SiteSettings:
             "catalogue": catalogue_digest(self.locale, self.language),
             "search": self.search,
         }
-
-
-@dataclass
-class BuildState:
-    """What the steps of one build tell each other: which maps exist, which files (relative to the output) it made."""
-
-    maps: dict[str, bool] = field(default_factory=dict)
-    produced: set[str] = field(default_factory=set)
-    changed: set[str] = field(default_factory=set)
-    rendered: list[str] = field(default_factory=list)
-    skipped: int = 0
-    timings: dict[str, float] = field(default_factory=dict)
-    data: Any = None  # the public copy read once (registry.site.data.SiteData), shared by every language
-    copy: Any = None  # which public copy the publish step left, and what its update replaced (search_records.CopyVersion)
 
 
 def _bytecode_folder(cache: Path, site: SiteSettings) -> Path:

@@ -14,9 +14,10 @@ from types import SimpleNamespace
 from typing import Any
 
 from registry.publishing.files import digest
+from registry.site.build_state import BuildState
 from registry.site.data import Key, SiteData
 from registry.site.glossary import Term
-from registry.site.settings import BuildState, SiteSettings
+from registry.site.settings import SiteSettings
 from registry.site.views import ViewContext
 from registry.site.words import Words
 

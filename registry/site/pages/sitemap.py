@@ -18,10 +18,10 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from registry.publishing.files import digest
+from registry.site.build_state import BuildState
 from registry.site.cache import PageCache
 from registry.site.output import write_text
 from registry.site.pages.planning import GLOBAL, page_url
-from registry.site.settings import BuildState
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 

@@ -1,0 +1,22 @@
+"""What the steps of one build tell each other, from the publish step to the last language's pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from registry.site.data import SiteData
+from registry.site.search_records import CopyVersion
+
+
+@dataclass
+class BuildState:
+    """Which maps exist, which files (relative to the output) the build made, and what the first steps left for the rest."""
+
+    maps: dict[str, bool] = field(default_factory=dict)
+    produced: set[str] = field(default_factory=set)
+    changed: set[str] = field(default_factory=set)
+    rendered: list[str] = field(default_factory=list)
+    skipped: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+    data: SiteData | None = None  # the public copy read once, shared by every language
+    copy: CopyVersion | None = None  # which public copy the publish step left, and what its update replaced
