@@ -43,7 +43,7 @@ from registry.site.pages import (
     redirects,
     search_page,
 )
-from registry.site.pages.indexes import row
+from registry.site.pages.list_rows import row
 from registry.site.pages.planning import GLOBAL, PageBuild, attributes, page_location
 from registry.site.pages.sitemap import write_robots, write_sitemap
 from registry.site.settings import GUIDE_LINKS, SiteSettings
@@ -99,9 +99,13 @@ class RecordsGenerator(Generator):  # type: ignore[misc]
         self.context["site_maps"] = dict(self.state.maps)
 
     def _fingerprint(self) -> str:
-        """Templates, site code, settings, the guide's chapters and the maps present: a change checks every page."""
+        """Templates, code, settings, the guide's chapters and the maps present: a change checks every page.
+
+        All of the package's code, not only the site's: pages show the model's
+        labels and declarations, which a record's values and signature do not hold.
+        """
         templates = [p for p in (self.site.theme / "templates").rglob("*") if p.is_file()]
-        code = sorted(Path(__file__).parent.rglob("*.py"))
+        code = sorted(Path(__file__).parent.parent.rglob("*.py"))
         guide = [(p.slug, p.title) for p in self.chapters]
         return digest(
             __version__,

@@ -7,7 +7,8 @@ from typing import Any
 
 from registry.model.kinds import KINDS
 from registry.model.slugs import slugify
-from registry.site.pages.indexes import NOT_GIVEN, facet_named, facet_values, row
+from registry.site.pages.indexes import NOT_GIVEN, facet_named, facet_values
+from registry.site.pages.list_rows import row
 from registry.site.pages.planning import PageBuild, Planned
 
 

@@ -100,12 +100,20 @@ class PageBuild:
         return self.page_made(path, template, lambda: view, group, listed=listed)
 
     def page_made(
-        self, path: str, template: str, make_view: Callable[[], dict[str, Any]], group: str = GLOBAL, *, listed: bool = True
+        self,
+        path: str,
+        template: str,
+        make_view: Callable[[], dict[str, Any]],
+        group: str = GLOBAL,
+        *,
+        listed: bool = True,
+        make_key: Callable[[], Any] | None = None,
     ) -> Planned:
-        """A page whose view is made to hash it, then dropped and made again when it is written.
+        """A page whose view is made only when it is written; hashed by what `make_key` makes, else by the view made and dropped.
 
         For the list pages: together their rows are every record again, once
         per filter, and holding them in the plans until the workers write
         them cost a quarter of the build's memory at 100k records.
         """
-        return Planned(path, digest(template, make_view()), functools.partial(self.render, path, template, make_view), group, listed)
+        key = digest(template, (make_key or make_view)())
+        return Planned(path, key, functools.partial(self.render, path, template, make_view), group, listed)
