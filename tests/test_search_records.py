@@ -14,7 +14,7 @@ from registry.model.errors import RegistryError
 from registry.operations.records import update_record
 from registry.publishing.publish import publish_registry
 from registry.site import search_records
-from registry.site.search_records import CopyVersion, bucket_of, buckets, record_shards
+from registry.site.search_records import bucket_of, buckets, record_shards
 from registry.site.settings import SiteSettings
 from registry.store.database import open_registry
 
@@ -59,7 +59,7 @@ def test_after_an_edit_only_the_edited_records_bucket_is_read_and_every_key_equa
     finally:
         registry.close()
     assert published.updated is not None, "the copy was updated in place, not written fresh"
-    shards = record_shards(site.public_db, "en", site.cache_dir / "search-records.json", CopyVersion(published.version, published.updated))
+    shards = record_shards(site.public_db, "en", site.cache_dir / "search-records.json", published)
     read = [s.name for s in shards if s.read is None]
     assert read == [_actor_bucket(example_registry, actor_id)], "only the edited actor's bucket is read"
     edited = next(s for s in shards if s.read is None)

@@ -78,7 +78,6 @@ def _timed(report: BuildReport, step: str, on_step: Callable[[str], None]) -> It
 def build_site(db: Path, site: SiteSettings, on_step: Callable[[str], None] = _noop) -> BuildReport:
     """Build the whole site from a registry file into `site.output`; raise RegistryError on failure."""
     from registry.publishing.publish import publish_registry
-    from registry.site.search_records import CopyVersion
     from registry.store.database import open_registry
 
     report = BuildReport(site.output)
@@ -97,7 +96,7 @@ def build_site(db: Path, site: SiteSettings, on_step: Callable[[str], None] = _n
         finally:
             registry.close()
         produced.update(_relative(published.files, site.output))
-        state.copy = CopyVersion(published.version, published.updated)
+        state.published = published
         report.counts = {k: v for k, v in published.counts.items()}
         produced.update(_relative(write_open_data(site, report.notes, published), site.output))
 
@@ -131,7 +130,7 @@ def refuse_private_output(output: Path, db: Path) -> None:
 
 def _build_language(site: SiteSettings, shared: BuildState, report: BuildReport, on_step: Callable[[str], None]) -> set[str]:
     """One language's pages, feeds and search index, in its own folder; return the files made, from the site's root."""
-    state = BuildState(maps=dict(shared.maps), data=shared.data, copy=shared.copy)
+    state = BuildState(maps=dict(shared.maps), data=shared.data, published=shared.published)
     made: set[str] = set()
     with _timed(report, "pelican", on_step):
         for status in _stage_content(site):
@@ -154,7 +153,7 @@ def _build_language(site: SiteSettings, shared: BuildState, report: BuildReport,
             shards = [page_shard(site.output)]
             if site.language == site.default_language:
                 shards += record_shards(
-                    site.public_db, site.language, None if site.force else site.cache_dir / "search-records.json", state.copy
+                    site.public_db, site.language, None if site.force else site.cache_dir / "search-records.json", state.published
                 )
             files, indexed = build_search_index(site.output, shards, site.language, site.cache_dir, site.workers)
             made.update(files)

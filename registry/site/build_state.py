@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from registry.site.data import SiteData
-from registry.site.search_records import CopyVersion
+
+if TYPE_CHECKING:
+    from registry.publishing.publish import Published
 
 
 @dataclass
@@ -19,4 +22,4 @@ class BuildState:
     skipped: int = 0
     timings: dict[str, float] = field(default_factory=dict)
     data: SiteData | None = None  # the public copy read once, shared by every language
-    copy: CopyVersion | None = None  # which public copy the publish step left, and what its update replaced
+    published: Published | None = None  # the publish step's public copy: its version, and what its update replaced

@@ -24,11 +24,14 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from registry.model.kinds import KINDS, Kind
 from registry.publishing.files import digest, files_digest, read_json_cache, write_json_cache
 from registry.publishing.public_update import Updated
+
+if TYPE_CHECKING:
+    from registry.publishing.publish import Published
 
 SHARD_SIZE = 2000
 Documents = list[dict[str, Any]]
@@ -44,12 +47,14 @@ class Shard:
 
     name: str
     documents: Documents = field(default_factory=list)
-    known_key: str | None = None
+    known_key: str | None = None  # worked out once from the documents, or kept from the last read
     read: Callable[[], Documents] | None = None
 
     @property
     def key(self) -> str:
-        return self.known_key if self.known_key is not None else digest(self.name, self.documents)
+        if self.known_key is None:
+            self.known_key = digest(self.name, self.documents)
+        return self.known_key
 
     def load(self) -> None:
         """Read the documents of a shard that was not read because it had not changed."""
@@ -77,29 +82,22 @@ def record_bundle_names(counts: dict[str, int]) -> list[str]:
     return names
 
 
-@dataclass
-class CopyVersion:
-    """Which public copy the shards are read from, and what its update replaced (None: written fresh, or not known)."""
-
-    version: str | None = None
-    updated: Updated | None = None
-
-
-def record_shards(public_db: Path, language: str, state_path: Path | None = None, copy: CopyVersion | None = None) -> list[Shard]:
+def record_shards(public_db: Path, language: str, state_path: Path | None = None, published: Published | None = None) -> list[Shard]:
     """The records of the public copy as search documents, grouped into their shards.
 
     One set for the whole site: a record's text is in its own language, not the
     visitor's, so every language's search page loads these same bundles, indexed
-    in the site's default language. With `state_path` and the copy's version,
-    the shards' keys are remembered there, and the next call reads only the
-    buckets the copy's update touched (see the module's docstring).
+    in the site's default language. With `state_path` and what the publish
+    step did (`published`: the copy's version and its update), the shards'
+    keys are remembered there, and the next call reads only the buckets the
+    copy's update touched (see the module's docstring).
     """
-    copy = copy or CopyVersion()
+    version, updated = (published.version, published.updated) if published is not None else (None, None)
     code = files_digest([Path(__file__)])
     previous = read_json_cache(state_path)
     trusted = (
-        copy.updated is not None
-        and copy.updated.since(previous.get("version")) is not None
+        updated is not None
+        and updated.since(previous.get("version")) is not None
         and previous.get("language") == language
         and previous.get("code") == code
     )
@@ -108,14 +106,14 @@ def record_shards(public_db: Path, language: str, state_path: Path | None = None
         shards: list[Shard] = []
         for kind in (k for k in KINDS.values() if k.searched):
             before = previous.get("kinds", {}).get(kind.name) if trusted else None
-            shards += _kind_shards(conn, public_db, kind, language, before, copy.updated)
+            shards += _kind_shards(conn, public_db, kind, language, before, updated)
     finally:
         conn.close()
-    if state_path is not None and copy.version is not None:
+    if state_path is not None and version is not None:
         kinds: dict[str, list[str]] = {}
         for shard in shards:
             kinds.setdefault(shard.name.rsplit("-", 1)[0], []).append(shard.key)
-        write_json_cache(state_path, {"version": copy.version, "language": language, "code": code, "kinds": kinds})
+        write_json_cache(state_path, {"version": version, "language": language, "code": code, "kinds": kinds})
     return shards
 
 
