@@ -438,6 +438,10 @@ def test_commons_build_command_builds_and_says_how_to_view(runner, example_regis
     )
     assert result.exit_code == 0, result.output
     assert "commons preview" in result.output and "http.server" in result.output
+    from registry.cli.site import BUILD_STEPS
+
+    announced = [line.removesuffix("…") for line in result.output.splitlines() if line.endswith("…")]
+    assert announced and set(announced) <= set(BUILD_STEPS.values()), "every step the build starts is said in words"
     asset_id = public_ids(output)["assets"][0]
     asset = (output / "assets" / asset_id / "index.html").read_text(encoding="utf-8")
     assert f"https://data.example.org/public/assets/{asset_id}" in asset

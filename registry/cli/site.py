@@ -242,6 +242,7 @@ def _progress_bar(quiet: bool) -> Any:
 BUILD_STEPS = {
     "publish": "Publishing the public copy",
     "maps": "Drawing the maps",
+    "read": "Reading the public copy for the pages",
     "pelican": "Writing the guide and record pages",
     "search": "Indexing every page for search (Pagefind)",
     "prune": "Removing files the site no longer has",
