@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import shutil
 from pathlib import Path
 
@@ -76,6 +77,7 @@ def test_a_build_stopped_before_its_search_step_makes_the_next_one_read_every_re
     first = _edit_actor(example_registry, 3, "Edited before a build that stopped half-way.")
     with pytest.raises(RegistryError, match="no theme"):  # the copy moves on; the search keys stay a version behind
         build_test_site(example_registry, output, theme=tmp_path / "missing-theme")
+    assert multiprocessing.active_children() == [], "the records' indexing, started beside the pages, ended with the build"
     second = _edit_actor(example_registry, 40, "Edited after it.")
     report = build_test_site(example_registry, output)
     assert {_actor_bucket(example_registry, first), _actor_bucket(example_registry, second)} <= set(report.search_shards)

@@ -2,13 +2,16 @@
 
 Every step writes only files whose bytes changed, and the files a previous build
 made that this one did not (a removed record's page, an emptied filter) are
-deleted, so an incremental build leaves the same tree as a clean one. Timings of
-each step are returned for the CLI and the benchmarks.
+deleted, so an incremental build leaves the same tree as a clean one. After an edit,
+the records' search bundles are indexed in a child process beside the maps and
+pages (`forked.py`). Timings of each step are returned for the CLI and the
+benchmarks.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import os
 import sqlite3
@@ -16,16 +19,21 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from registry.model.errors import RegistryError
 from registry.model.kinds import KINDS
 from registry.publishing.files import digest, file_stamp, files_digest, read_json_cache, write_json_cache
 from registry.site.build_state import BuildState
+from registry.site.forked import Forked, can_fork
 from registry.site.languages import SOURCE_LANGUAGE, catalogue_digest, language
 from registry.site.open_data import write_open_data
 from registry.site.settings import SiteSettings, pelican_settings
 from registry.site.translated_content import ChapterStatus, stage_content
+
+if TYPE_CHECKING:
+    from registry.publishing.publish import Published
+    from registry.site.search_index import Indexed
 
 
 def map_files() -> dict[str, str]:
@@ -100,15 +108,20 @@ def build_site(db: Path, site: SiteSettings, on_step: Callable[[str], None] = _n
         report.counts = {k: v for k, v in published.counts.items()}
         produced.update(_relative(write_open_data(site, report.notes, published), site.output))
 
-    with _timed(report, "maps", on_step):
-        produced.update(_relative(_render_maps(site, state, report), site.output))
+    state.records_search = _start_records_search(site.for_language(site.default_language), published)
+    try:
+        with _timed(report, "maps", on_step):
+            produced.update(_relative(_render_maps(site, state, report), site.output))
 
-    from registry.site.data import load_site_data
+        from registry.site.data import load_site_data
 
-    with _timed(report, "read", on_step):
-        state.data = load_site_data(site.public_db)  # read once; each language shows it in its own words
-    for code in site.languages:
-        produced.update(_build_language(site.for_language(code), state, report, on_step))
+        with _timed(report, "read", on_step):
+            state.data = load_site_data(site.public_db)  # read once; each language shows it in its own words
+        for code in site.languages:
+            produced.update(_build_language(site.for_language(code), state, report, on_step))
+    finally:
+        if state.records_search is not None:
+            state.records_search.close()
 
     with _timed(report, "prune", on_step):
         report.removed = prune(site, produced)
@@ -145,20 +158,42 @@ def _build_language(site: SiteSettings, shared: BuildState, report: BuildReport,
     for step, seconds in state.timings.items():
         report.details[step] = report.details.get(step, 0.0) + seconds
     if site.search:
-        from registry.site.search_index import build_search_index, page_shard
-        from registry.site.search_records import record_shards
+        from registry.site.search_index import index_shards, page_shard, place_search_index
 
         with _timed(report, "search", on_step):
+            parts = [index_shards(site.output, [page_shard(site.output)], site.language, site.cache_dir, site.workers)]
             # The records' bundles are made once, with the default language's pages; every language's search page loads them.
-            shards = [page_shard(site.output)]
             if site.language == site.default_language:
-                shards += record_shards(
-                    site.public_db, site.language, None if site.force else site.cache_dir / "search-records.json", state.published
-                )
-            files, indexed = build_search_index(site.output, shards, site.language, site.cache_dir, site.workers)
+                forked = shared.records_search
+                parts.append(forked.result() if forked is not None else index_records(site, state.published))
+            files, indexed = place_search_index(site.output, site.cache_dir, parts)
             made.update(files)
             report.search_shards += [prefix + shard for shard in indexed]
     return {prefix + path for path in made}
+
+
+def index_records(site: SiteSettings, published: Published | None) -> Indexed:
+    """Bring the records' search bundles up to date, reading only the buckets an update in place touched."""
+    from registry.site.search_index import index_shards
+    from registry.site.search_records import record_shards
+
+    state = None if site.force else site.cache_dir / "search-records.json"
+    return index_shards(
+        site.output, record_shards(site.public_db, site.language, state, published), site.language, site.cache_dir, site.workers
+    )
+
+
+def _start_records_search(site: SiteSettings, published: Published) -> Forked[Indexed] | None:
+    """After an edit, index the records for search in a child process while this one draws the maps and writes the pages.
+
+    Only when the copy was updated in place: the few touched buckets are then
+    the whole of the work. A clean build indexes every record, which would
+    double the build's memory at its peak beside the page workers, so it
+    keeps to its turn after the pages. `site` is the default language's.
+    """
+    if not site.search or published.updated is None or not can_fork():
+        return None
+    return Forked(functools.partial(index_records, site, published), "the search indexing of the records")
 
 
 def _stage_content(site: SiteSettings) -> list[ChapterStatus]:

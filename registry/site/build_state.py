@@ -6,9 +6,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from registry.site.data import SiteData
+from registry.site.forked import Forked
 
 if TYPE_CHECKING:
     from registry.publishing.publish import Published
+    from registry.site.search_index import Indexed
 
 
 @dataclass
@@ -23,3 +25,4 @@ class BuildState:
     timings: dict[str, float] = field(default_factory=dict)
     data: SiteData | None = None  # the public copy read once, shared by every language
     published: Published | None = None  # the publish step's public copy: its version, and what its update replaced
+    records_search: Forked[Indexed] | None = None  # the records' search bundles, indexed beside the pages after an edit

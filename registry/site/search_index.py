@@ -25,6 +25,7 @@ import os
 import shutil
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from registry.publishing.files import digest, files_digest, read_json_cache, wri
 from registry.site.search_records import Shard
 
 BUNDLE = "pagefind"
+STATE_FILE = "search.json"
 SITE_SHARD = "site"
 # Pagefind writes its whole UI into every bundle; merged bundles need only their index.
 UI_FILES = (
@@ -57,6 +59,14 @@ def page_shard(output: Path) -> Shard:
     return Shard(SITE_SHARD, documents)
 
 
+@dataclass
+class Indexed:
+    """What bringing some shards' bundles up to date left: each shard's entry (its key and files) and those indexed this time."""
+
+    entries: dict[str, list[Any]]
+    indexed: list[str]
+
+
 def build_search_index(
     output: Path,
     shards: list[Shard],
@@ -71,29 +81,53 @@ def build_search_index(
     Returns every file of the search index (kept or written, relative to the
     output) and the shards indexed this time.
     """
-    state_path = cache / "search.json"
-    previous = read_json_cache(state_path)
-    code = files_digest([Path(__file__), Path(__file__).with_name("pagefind_service.py"), Path(__file__).with_name("search_records.py")])
+    return place_search_index(output, cache, [index_shards(output, shards, language, cache, workers, on_shard)])
+
+
+def index_shards(
+    output: Path,
+    shards: list[Shard],
+    language: str,
+    cache: Path,
+    workers: int = 2,
+    on_shard: Callable[[str], None] | None = None,
+) -> Indexed:
+    """Make again the bundles of the shards whose documents changed, or whose files are not on disk as the last build left them.
+
+    One part of a search step (`place_search_index` ends it): the records' shards
+    may be indexed in another process while the pages are written.
+    """
+    previous = read_json_cache(cache / STATE_FILE)
+    code = _code_digest()
     root = output / BUNDLE
-    keep: dict[str, list[Any]] = {}
+    entries: dict[str, list[Any]] = {}
     todo: list[Shard] = []
     for shard in shards:
-        key = digest(code, shard.key)
         entry = previous.get(shard.name)
-        if entry and entry[0] == key and _files_in(root / shard.name) == set(entry[1]):
-            keep[shard.name] = entry
+        if entry and entry[0] == digest(code, shard.key) and _files_in(root / shard.name) == set(entry[1]):
+            entries[shard.name] = entry
         else:
             todo.append(shard)
     for shard in todo:
         shard.load()  # a shard not read because it had not changed, whose bundle is gone from disk
     written = _index_shards(todo, root, language, workers, on_shard)
     for shard in todo:
-        keep[shard.name] = [digest(code, shard.key), written[shard.name]]
-    names = {shard.name for shard in shards}
-    _remove_other_bundles(root, names)
-    write_json_cache(state_path, keep)
-    files = [f"{BUNDLE}/{name}/{f}" for name in sorted(keep) for f in keep[name][1]]
-    return files, sorted(shard.name for shard in todo)
+        entries[shard.name] = [digest(code, shard.key), written[shard.name]]
+    return Indexed(entries, sorted(shard.name for shard in todo))
+
+
+def place_search_index(output: Path, cache: Path, parts: list[Indexed]) -> tuple[list[str], list[str]]:
+    """End a search step: remove every bundle of no shard, remember each shard's entry; return every file and the shards indexed."""
+    entries = {name: entry for part in parts for name, entry in part.entries.items()}
+    _remove_other_bundles(output / BUNDLE, entries)
+    write_json_cache(cache / STATE_FILE, entries)
+    files = [f"{BUNDLE}/{name}/{f}" for name in sorted(entries) for f in entries[name][1]]
+    return files, sorted(name for part in parts for name in part.indexed)
+
+
+def _code_digest() -> str:
+    """The indexing code: a change makes every bundle again."""
+    return files_digest([Path(__file__), Path(__file__).with_name("pagefind_service.py"), Path(__file__).with_name("search_records.py")])
 
 
 def _files_in(folder: Path) -> set[str]:

@@ -1,0 +1,102 @@
+"""Work done in a forked process beside the build, its result collected when the build needs it.
+
+After an edit, the search step's records are indexed by Pagefind, a process of
+its own, while the rest of the build is Python on one core: started as soon as
+the public copy is written, the indexing runs on the second core while the maps
+and pages are made. A process, not a thread, because the page step forks its
+render workers, and a fork taken while another thread runs can leave a worker
+holding a lock it never gets back (and the pipes to Pagefind open in every
+worker). Where fork is not the way processes start (Windows, macOS), the work
+is done in this process when its result is asked for, as a sequential build
+would.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import pickle
+import sys
+import traceback
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import Any, Generic, TypeVar
+
+from registry.model.errors import RegistryError
+
+T = TypeVar("T")
+
+
+def can_fork() -> bool:
+    """Whether work can start beside the build: Linux, where a forked child is cheap and safe before any thread starts."""
+    return sys.platform.startswith("linux")
+
+
+class Forked(Generic[T]):
+    """One piece of work running in a child process; `result()` waits for it, `close()` makes sure it has ended."""
+
+    def __init__(self, work: Callable[[], T], name: str) -> None:
+        self.name = name
+        self._work: Callable[[], T] | None = None
+        self._process: Any = None
+        self._receiving: Connection | None = None
+        if can_fork():
+            context = multiprocessing.get_context("fork")
+            self._receiving, sending = context.Pipe(duplex=False)
+            self._process = context.Process(target=_run, args=(work, sending), name=name)
+            self._process.start()
+            sending.close()  # the child holds the other end: its exit ends the pipe, so a crash is an EOF here, not a hang
+        else:
+            self._work = work
+
+    def result(self) -> T:
+        """The work's result, once it is done; its error, raised here as it was there."""
+        if self._work is not None:
+            work, self._work = self._work, None
+            return work()
+        if self._receiving is None:
+            raise RuntimeError(f"{self.name}: the result was already taken")
+        process = self._process
+        try:
+            outcome, value = self._receiving.recv()
+        except EOFError:
+            self.close()
+            raise RegistryError(
+                f"{self.name} stopped without finishing (exit code {process.exitcode}); build again, or with --no-search"
+            ) from None
+        self._receiving.close()
+        self._receiving = None
+        self.close()
+        if outcome == "error":
+            raise value
+        return value  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        """Wait for the child to end; a build that failed elsewhere lets it finish what it writes rather than cut it off."""
+        if self._receiving is not None:
+            try:
+                self._receiving.recv()  # the child sends its result before it ends: a result never asked for is dropped
+            except EOFError:
+                pass
+            self._receiving.close()
+            self._receiving = None
+        if self._process is not None:
+            self._process.join()
+            self._process = None
+
+
+def _run(work: Callable[[], Any], sending: Connection) -> None:
+    try:
+        outcome: tuple[str, Any] = ("done", work())
+    except BaseException as exc:  # every error goes back to the parent, which raises it
+        outcome = ("error", _portable(exc))
+    sending.send(outcome)
+    sending.close()
+
+
+def _portable(exc: BaseException) -> BaseException:
+    """The error itself when it can be sent to the parent, else its traceback as text."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:
+        return RuntimeError("".join(traceback.format_exception(exc)))
+    return exc

@@ -1,0 +1,78 @@
+"""After an edit the records are indexed for search in a child process beside the pages; its errors and its end are the build's."""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import os
+import time
+from pathlib import Path
+
+import pytest
+from conftest import SITE_TODAY, build_test_site
+from site_trees import tree
+
+from registry.model.errors import RegistryError
+from registry.operations.records import update_record
+from registry.site.build import build_site
+from registry.site.forked import Forked, can_fork
+from registry.site.settings import SiteSettings
+from registry.store.database import open_registry
+
+pytestmark = pytest.mark.skipif(not can_fork(), reason="work runs beside the build only where processes fork")
+
+
+def _fail() -> None:
+    raise RegistryError("the indexer refused a request: bad record")
+
+
+def _die() -> None:
+    os._exit(3)
+
+
+def _write_late(path: Path) -> str:
+    time.sleep(0.3)
+    path.write_text("done", encoding="utf-8")
+    return "written"
+
+
+def test_an_error_in_the_child_is_raised_in_the_build_with_its_words() -> None:
+    with pytest.raises(RegistryError, match="bad record"):
+        Forked(_fail, "a failing job").result()
+    assert multiprocessing.active_children() == []
+
+
+def test_a_child_that_dies_is_a_clear_error_naming_its_exit_code_not_a_hang() -> None:
+    with pytest.raises(RegistryError, match=r"a dying job stopped without finishing \(exit code 3\)"):
+        Forked(_die, "a dying job").result()
+
+
+def test_closing_without_asking_for_the_result_lets_the_child_finish_what_it_writes(tmp_path: Path) -> None:
+    target = tmp_path / "written.txt"
+    job = Forked(lambda: _write_late(target), "a slow job")
+    job.close()
+    assert target.read_text(encoding="utf-8") == "done"
+    assert multiprocessing.active_children() == []
+
+
+def test_after_an_edit_the_records_are_indexed_in_a_child_while_the_maps_and_pages_are_made(example_registry: Path, tmp_path: Path) -> None:
+    output = tmp_path / "output"
+    build_test_site(example_registry, output)
+    registry = open_registry(example_registry, by="tester")
+    try:
+        asset_id = registry.conn.execute("SELECT id FROM assets ORDER BY id LIMIT 1").fetchone()[0]
+        update_record(registry, "assets", asset_id, {"description": "Now also a rehearsal room for the district's bands."})
+    finally:
+        registry.close()
+    beside: dict[str, list[str]] = {}
+
+    def on_step(step: str) -> None:
+        beside[step] = [child.name for child in multiprocessing.active_children()]
+
+    report = build_site(example_registry, SiteSettings(output=output, today=dt.date.fromisoformat(SITE_TODAY)), on_step)
+    assert beside["maps"] == ["the search indexing of the records"], "indexing starts as soon as the copy is written"
+    assert beside["prune"] == [], "the child has ended before the build does"
+    assert any(name.startswith("assets-") for name in report.search_shards)
+    clean = tmp_path / "clean"
+    build_test_site(example_registry, clean)
+    assert tree(output / "pagefind") == tree(clean / "pagefind")
