@@ -56,6 +56,17 @@ def publish_registry(
     the data package (the site's name). `today` is the day term states are
     worked out for (default: today).
     """
+    published = publish_copy(registry, directory, today, copy_state)
+    published.files += publish_downloads(published, cache, title)
+    return published
+
+
+def publish_copy(registry: Registry, directory: str | Path, today: dt.date | None = None, copy_state: Path | None = None) -> Published:
+    """The first half of `publish_registry`: the public copy alone, updated in place when `copy_state` allows it.
+
+    A site build makes the downloads (`publish_downloads`) beside its maps and
+    pages after an edit: they are read from the copy, not the registry.
+    """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     database = directory / "public.db"
@@ -70,13 +81,18 @@ def publish_registry(
     else:
         counts, keyed = _write_fresh(registry, database, today)
     version = remember_copy(database, copy_state, key, keyed, change) if copy_state is not None else None
-    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    return Published(directory, database, [database], counts, version, updated)
+
+
+def publish_downloads(published: Published, cache: Path | None = None, title: str = DEFAULT_TITLE) -> list[Path]:
+    """The second half of `publish_registry`: each table's downloads and their data package, made from the public copy."""
+    conn = sqlite3.connect(f"file:{published.database}?mode=ro", uri=True)
     try:
-        files = write_downloads(conn, directory, cache, version, updated)
-        package = write_data_package(conn, directory, files, title)
+        files = write_downloads(conn, published.directory, cache, published.version, published.updated)
+        package = write_data_package(conn, published.directory, files, title)
     finally:
         conn.close()
-    return Published(directory, database, [database, *(f.path for f in files), package], counts, version, updated)
+    return [*(f.path for f in files), package]
 
 
 def _write_fresh(registry: Registry, database: Path, today: dt.date) -> tuple[dict[str, int], bool]:

@@ -85,7 +85,7 @@ def _timed(report: BuildReport, step: str, on_step: Callable[[str], None]) -> It
 
 def build_site(db: Path, site: SiteSettings, on_step: Callable[[str], None] = _noop) -> BuildReport:
     """Build the whole site from a registry file into `site.output`; raise RegistryError on failure."""
-    from registry.publishing.publish import publish_registry
+    from registry.publishing.publish import publish_copy
     from registry.store.database import open_registry
 
     report = BuildReport(site.output)
@@ -99,16 +99,21 @@ def build_site(db: Path, site: SiteSettings, on_step: Callable[[str], None] = _n
     with _timed(report, "publish", on_step):
         registry = open_registry(db, reading=True)
         try:
-            copy_state = None if site.force else site.cache_dir / "public-copy.json"
-            published = publish_registry(registry, site.data_dir, site.cache_dir / "downloads.json", site.site_name, site.today, copy_state)
+            published = publish_copy(registry, site.data_dir, site.today, None if site.force else site.cache_dir / "public-copy.json")
         finally:
             registry.close()
-        produced.update(_relative(published.files, site.output))
         state.published = published
-        report.counts = {k: v for k, v in published.counts.items()}
-        produced.update(_relative(write_open_data(site, report.notes, published), site.output))
-
-    state.records_search = _start_records_search(site.for_language(site.default_language), published)
+        report.counts = dict(published.counts)
+        produced.update(_relative(published.files, site.output))
+        # After an edit the downloads and the records' search bundles are made in child processes beside the maps and
+        # pages (forked.py): an update touches little of them. A clean build makes them in turn, as its memory peak
+        # beside the page workers would otherwise hold every record's search document too.
+        beside = published.updated is not None and can_fork()
+        downloads = Forked(functools.partial(publish_downloads, site, published), "the downloads") if beside else None
+        if downloads is None:
+            produced.update(_relative(_made(report, publish_downloads(site, published)), site.output))
+    if beside and site.search:
+        state.records_search = Forked(functools.partial(index_records, site.for_language(site.default_language), published), RECORDS_SEARCH)
     try:
         with _timed(report, "maps", on_step):
             produced.update(_relative(_render_maps(site, state, report), site.output))
@@ -117,15 +122,37 @@ def build_site(db: Path, site: SiteSettings, on_step: Callable[[str], None] = _n
 
         with _timed(report, "read", on_step):
             state.data = load_site_data(site.public_db)  # read once; each language shows it in its own words
+        if downloads is not None:
+            with _timed(report, "publish", _noop):  # the data page lists the downloads: they must be there before the pages
+                produced.update(_relative(_made(report, downloads.result()), site.output))
         for code in site.languages:
             produced.update(_build_language(site.for_language(code), state, report, on_step))
     finally:
-        if state.records_search is not None:
-            state.records_search.close()
+        for child in (downloads, state.records_search):
+            if child is not None:
+                child.close()
 
     with _timed(report, "prune", on_step):
         report.removed = prune(site, produced)
     return report
+
+
+RECORDS_SEARCH = "the search indexing of the records"
+
+
+def publish_downloads(site: SiteSettings, published: Published) -> tuple[list[Path], list[str]]:
+    """The downloads, their data package, the catalogue and the profiles, made from the public copy; with the notes they leave."""
+    from registry.publishing.publish import publish_downloads as downloads_of_copy
+
+    notes: list[str] = []
+    files = downloads_of_copy(published, site.cache_dir / "downloads.json", site.site_name)
+    return files + write_open_data(site, notes, published), notes
+
+
+def _made(report: BuildReport, result: tuple[list[Path], list[str]]) -> list[Path]:
+    files, notes = result
+    report.notes += notes
+    return files
 
 
 def refuse_private_output(output: Path, db: Path) -> None:
@@ -181,19 +208,6 @@ def index_records(site: SiteSettings, published: Published | None) -> Indexed:
     return index_shards(
         site.output, record_shards(site.public_db, site.language, state, published), site.language, site.cache_dir, site.workers
     )
-
-
-def _start_records_search(site: SiteSettings, published: Published) -> Forked[Indexed] | None:
-    """After an edit, index the records for search in a child process while this one draws the maps and writes the pages.
-
-    Only when the copy was updated in place: the few touched buckets are then
-    the whole of the work. A clean build indexes every record, which would
-    double the build's memory at its peak beside the page workers, so it
-    keeps to its turn after the pages. `site` is the default language's.
-    """
-    if not site.search or published.updated is None or not can_fork():
-        return None
-    return Forked(functools.partial(index_records, site, published), "the search indexing of the records")
 
 
 def _stage_content(site: SiteSettings) -> list[ChapterStatus]:
