@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from .build import build, fresh_output, measure_builds
-from .context import PROJECT, Context
+from .context import PROJECT, Context, compile_package
 from .datasette import measure_datasette
 from .importing import prepare_registry
 from .machine import LoadWatch, machine
@@ -88,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text(json.dumps(to_json(results, rows_json(rows), targets_json(targets)), indent=1, ensure_ascii=False) + "\n")
         return markdown_table(rows) + "\n\n" + summary(targets)
 
+    compile_package()
     try:
         ctx.note("start-up")
         results.startup = measure_startup(ctx)

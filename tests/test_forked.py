@@ -60,7 +60,9 @@ def test_closing_without_asking_for_the_result_lets_the_child_finish_what_it_wri
     assert multiprocessing.active_children() == []
 
 
-def test_after_an_edit_the_records_are_indexed_in_a_child_while_the_maps_and_pages_are_made(example_registry: Path, tmp_path: Path) -> None:
+def test_after_an_edit_the_downloads_maps_and_search_are_made_in_children_while_the_page_data_is_read(
+    example_registry: Path, tmp_path: Path
+) -> None:
     output = tmp_path / "output"
     build_test_site(example_registry, output)
     registry = open_registry(example_registry, by="tester")
@@ -75,8 +77,8 @@ def test_after_an_edit_the_records_are_indexed_in_a_child_while_the_maps_and_pag
         beside[step] = len(_children())
 
     report = build_site(example_registry, SiteSettings(output=output, today=dt.date.fromisoformat(SITE_TODAY)), on_step)
-    assert beside["maps"] == 2, "the downloads and the records' search start as soon as the copy is written"
-    assert beside["prune"] == 0, "both have ended before the build does"
+    assert beside["read"] == 3, "the downloads, the maps and the records' search run while the page data is read"
+    assert beside["prune"] == 0, "every child has ended before the build does"
     assert any(name.startswith("assets-") for name in report.search_shards)
     clean = tmp_path / "clean"
     build_test_site(example_registry, clean)

@@ -105,30 +105,38 @@ def build_site(db: Path, site: SiteSettings, on_step: Callable[[str], None] = _n
         state.published = published
         report.counts = dict(published.counts)
         produced.update(_relative(published.files, site.output))
-        # After an edit the downloads and the records' search bundles are made in child processes beside the maps and
-        # pages (forked.py): an update touches little of them. A clean build makes them in turn, as its memory peak
-        # beside the page workers would otherwise hold every record's search document too.
+        # After an edit the downloads, the maps and the records' search bundles are made in child processes beside the
+        # page data's read (forked.py): an update touches little of them. A clean build makes them in turn, as its
+        # memory peak beside the page workers would otherwise hold every record's search document too.
         beside = published.updated is not None and can_fork()
-        downloads = Forked(functools.partial(publish_downloads, site, published), "the downloads") if beside else None
+        make_downloads = functools.partial(publish_downloads, site, published)
+        make_maps = functools.partial(draw_maps, site)
+        downloads = Forked(make_downloads, "the downloads") if beside else None
+        maps = Forked(make_maps, "the maps") if beside else None
+        if beside and site.search:
+            state.records_search = Forked(
+                functools.partial(index_records, site.for_language(site.default_language), published), RECORDS_SEARCH
+            )
         if downloads is None:
-            produced.update(_relative(_made(report, publish_downloads(site, published)), site.output))
-    if beside and site.search:
-        state.records_search = Forked(functools.partial(index_records, site.for_language(site.default_language), published), RECORDS_SEARCH)
+            produced.update(_relative(_made(report, make_downloads()), site.output))
     try:
-        with _timed(report, "maps", on_step):
-            produced.update(_relative(_render_maps(site, state, report), site.output))
+        map_files_made = [] if maps is not None else _made_in_step(report, "maps", on_step, make_maps)
 
         from registry.site.data import load_site_data
 
         with _timed(report, "read", on_step):
             state.data = load_site_data(site.public_db)  # read once; each language shows it in its own words
-        if downloads is not None:
-            with _timed(report, "publish", _noop):  # the data page lists the downloads: they must be there before the pages
-                produced.update(_relative(_made(report, downloads.result()), site.output))
+        if downloads is not None:  # the data page lists the downloads: they must be there before the pages
+            produced.update(_relative(_made_in_step(report, "publish", _noop, downloads.result), site.output))
+        if maps is not None:
+            map_files_made = _made_in_step(report, "maps", on_step, maps.result)
+        produced.update(_relative(map_files_made, site.output))
+        state.maps = {name: bool(map_files_made) and (site.output / path).is_file() for name, path in map_files().items()}
+        report.maps = dict(state.maps)
         for code in site.languages:
             produced.update(_build_language(site.for_language(code), state, report, on_step))
     finally:
-        for child in (downloads, state.records_search):
+        for child in (downloads, maps, state.records_search):
             if child is not None:
                 child.close()
 
@@ -153,6 +161,14 @@ def _made(report: BuildReport, result: tuple[list[Path], list[str]]) -> list[Pat
     files, notes = result
     report.notes += notes
     return files
+
+
+def _made_in_step(
+    report: BuildReport, step: str, on_step: Callable[[str], None], make: Callable[[], tuple[list[Path], list[str]]]
+) -> list[Path]:
+    """Files made (or waited for) within a step; their notes go to the report."""
+    with _timed(report, step, on_step):
+        return _made(report, make())
 
 
 def refuse_private_output(output: Path, db: Path) -> None:
@@ -220,19 +236,16 @@ def _stage_content(site: SiteSettings) -> list[ChapterStatus]:
     return [n for n in notes if n.state == "stale"]
 
 
-def _render_maps(site: SiteSettings, state: BuildState, report: BuildReport) -> list[Path]:
-    """Draw the maps when the maps package is installed; pages embed only the maps that exist."""
+def draw_maps(site: SiteSettings) -> tuple[list[Path], list[str]]:
+    """Draw the maps when the maps package is installed; return their files (none: no maps) and a note when they are skipped."""
     if not site.maps:
-        state.maps = {name: False for name in map_files()}
-        return []
+        return [], []
     try:
         from registry.maps import render_site_maps  # type: ignore[import-not-found,unused-ignore]
     except ModuleNotFoundError as exc:
         if exc.name not in ("registry.maps",):
             raise
-        report.notes.append("maps skipped: the registry.maps package is not installed")
-        state.maps = {name: False for name in map_files()}
-        return []
+        return [], ["maps skipped: the registry.maps package is not installed"]
     settings: dict[str, str | None] = {"TILES_URL": site.tiles_url, "TILES_ATTRIBUTION": site.tiles_attribution}
     cache_path = site.cache_dir / "maps.json"
     previous = read_json_cache(cache_path)
@@ -261,9 +274,7 @@ def _render_maps(site: SiteSettings, state: BuildState, report: BuildReport) -> 
             write_json_cache(cache_path, {"key": key, "files": paths, "stamps": [file_stamp(Path(p)) for p in paths]})
     finally:
         conn.close()
-    state.maps = {name: (site.output / path).is_file() for name, path in map_files().items()}
-    report.maps = dict(state.maps)
-    return [Path(p) for p in paths]
+    return [Path(p) for p in paths], []
 
 
 def _map_languages(site: SiteSettings) -> list[Any]:
