@@ -1,4 +1,4 @@
-"""`python -m benchmarks`: generate synthetic registries, measure every figure of issue 6 beside its reference, print one table.
+"""`python -m benchmarks`: generate synthetic registries, measure every performance figure beside its reference, print one table.
 
 Run it from the project folder. Progress goes to stderr; the table to stdout;
 the figures to JSON (benchmarks/results/latest.json unless --json says

@@ -85,9 +85,6 @@ def _timed(report: BuildReport, step: str, on_step: Callable[[str], None]) -> It
 
 def build_site(db: Path, site: SiteSettings, on_step: Callable[[str], None] = _noop) -> BuildReport:
     """Build the whole site from a registry file into `site.output`; raise RegistryError on failure."""
-    from registry.publishing.publish import publish_copy
-    from registry.store.database import open_registry
-
     report = BuildReport(site.output)
     if not site.site_url:
         report.notes.append(NO_SITE_URL)
@@ -97,12 +94,7 @@ def build_site(db: Path, site: SiteSettings, on_step: Callable[[str], None] = _n
     produced: set[str] = set()
 
     with _timed(report, "publish", on_step):
-        registry = open_registry(db, reading=True)
-        try:
-            published = publish_copy(registry, site.data_dir, site.today, None if site.force else site.cache_dir / "public-copy.json")
-        finally:
-            registry.close()
-        state.published = published
+        state.published = published = _publish_copy(db, site)
         report.counts = dict(published.counts)
         produced.update(_relative(published.files, site.output))
         # After an edit the downloads, the maps and the records' search bundles are made in child processes beside the
@@ -111,15 +103,17 @@ def build_site(db: Path, site: SiteSettings, on_step: Callable[[str], None] = _n
         beside = published.updated is not None and can_fork()
         make_downloads = functools.partial(publish_downloads, site, published)
         make_maps = functools.partial(draw_maps, site)
-        downloads = Forked(make_downloads, "the downloads") if beside else None
-        maps = Forked(make_maps, "the maps") if beside else None
-        if beside and site.search:
-            state.records_search = Forked(
-                functools.partial(index_records, site.for_language(site.default_language), published), RECORDS_SEARCH
-            )
-        if downloads is None:
+        if not beside:
             produced.update(_relative(_made(report, make_downloads()), site.output))
+    downloads: Forked[tuple[list[Path], list[str]]] | None = None
+    maps: Forked[tuple[list[Path], list[str]]] | None = None
     try:
+        if beside:
+            downloads, maps = Forked(make_downloads, "the downloads"), Forked(make_maps, "the maps")
+            if site.search:
+                state.records_search = Forked(
+                    functools.partial(index_records, site.for_language(site.default_language), published), RECORDS_SEARCH
+                )
         map_files_made = [] if maps is not None else _made_in_step(report, "maps", on_step, make_maps)
 
         from registry.site.data import load_site_data
@@ -146,6 +140,18 @@ def build_site(db: Path, site: SiteSettings, on_step: Callable[[str], None] = _n
 
 
 RECORDS_SEARCH = "the search indexing of the records"
+
+
+def _publish_copy(db: Path, site: SiteSettings) -> Published:
+    """The public copy, updated in place from the change log when the last build's state allows it."""
+    from registry.publishing.publish import publish_copy
+    from registry.store.database import open_registry
+
+    registry = open_registry(db, reading=True)
+    try:
+        return publish_copy(registry, site.data_dir, site.today, None if site.force else site.cache_dir / "public-copy.json")
+    finally:
+        registry.close()
 
 
 def publish_downloads(site: SiteSettings, published: Published) -> tuple[list[Path], list[str]]:
