@@ -101,7 +101,10 @@ def size_json(s: SizeResult) -> dict[str, Any]:
             "record_pages": b.record_pages,
             "languages": b.languages,
             "all_languages_full_s": _r(b.all_languages_seconds) if b.all_languages_seconds is not None else None,
-            "all_languages_vs_one": _r(b.all_languages_seconds / b.full_seconds[0]) if b.all_languages_seconds else None,
+            "one_language_full_s": _r(b.one_language_seconds) if b.one_language_seconds is not None else None,
+            "all_languages_vs_one": _r(b.all_languages_seconds / b.one_language_seconds)
+            if b.all_languages_seconds and b.one_language_seconds
+            else None,
         },
         "references": {
             "pages": ref.pages,
