@@ -1,9 +1,11 @@
 """Publishing: the public copy, the downloads made from it and their data package, in one folder.
 
-`commons publish`, `commons serve` and the site build all publish through
-`publish_registry`. A site build also passes where it keeps its caches, so a
-rebuild updates the last public copy from the change log (`public_update.py`)
-and serialises again only the downloads whose tables changed.
+`commons publish` and `commons serve` publish through `publish_registry`; the
+site build calls its two halves (`publish_copy`, then `publish_downloads`),
+so that after an edit the second can run beside the maps and pages. A site
+build also passes where it keeps its caches, so a rebuild updates the last
+public copy from the change log (`public_update.py`) and serialises again
+only the downloads whose tables changed.
 """
 
 from __future__ import annotations
