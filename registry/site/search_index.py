@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,30 +67,12 @@ class Indexed:
     indexed: list[str]
 
 
-def build_search_index(
-    output: Path,
-    shards: list[Shard],
-    language: str,
-    cache: Path,
-    workers: int = 2,
-    on_shard: Callable[[str], None] | None = None,
-) -> tuple[list[str], list[str]]:
-    """Index every shard whose documents changed and place the bundles under output/pagefind/.
-
-    Every bundle under output/pagefind/ that is not one of `shards` is removed.
-    Returns every file of the search index (kept or written, relative to the
-    output) and the shards indexed this time.
-    """
-    return place_search_index(output, cache, [index_shards(output, shards, language, cache, workers, on_shard)])
-
-
 def index_shards(
     output: Path,
     shards: list[Shard],
     language: str,
     cache: Path,
     workers: int = 2,
-    on_shard: Callable[[str], None] | None = None,
 ) -> Indexed:
     """Make again the bundles of the shards whose documents changed, or whose files are not on disk as the last build left them.
 
@@ -110,7 +92,7 @@ def index_shards(
             todo.append(shard)
     for shard in todo:
         shard.load()  # a shard not read because it had not changed, whose bundle is gone from disk
-    written = _index_shards(todo, root, language, workers, on_shard)
+    written = _index_shards(todo, root, language, workers)
     for shard in todo:
         entries[shard.name] = [digest(code, shard.key), written[shard.name]]
     return Indexed(entries, sorted(shard.name for shard in todo))
@@ -139,9 +121,7 @@ def _files_in(folder: Path) -> set[str]:
     return found
 
 
-def _index_shards(
-    shards: list[Shard], root: Path, language: str, workers: int, on_shard: Callable[[str], None] | None
-) -> dict[str, list[str]]:
+def _index_shards(shards: list[Shard], root: Path, language: str, workers: int) -> dict[str, list[str]]:
     """Index shards with up to `workers` Pagefind processes; each bundle is synced into place as it is done."""
     from registry.site.pagefind_service import SearchIndexer
 
@@ -156,8 +136,6 @@ def _index_shards(
         done: dict[str, list[str]] = {}
         with SearchIndexer() as indexer:
             for shard in lane:
-                if on_shard:
-                    on_shard(shard.name)
                 files = indexer.index_files(indexer.new_index(language), shard.documents)
                 for name in UI_FILES:  # the search page has its own interface
                     files.pop(name, None)
