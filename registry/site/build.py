@@ -109,7 +109,8 @@ def build_site(db: Path, site: SiteSettings, on_step: Callable[[str], None] = _n
     maps: Forked[tuple[list[Path], list[str]]] | None = None
     try:
         if beside:
-            downloads, maps = Forked(make_downloads, "the downloads"), Forked(make_maps, "the maps")
+            downloads = Forked(make_downloads, "the downloads")  # one at a time: a failed fork leaves the others closable
+            maps = Forked(make_maps, "the maps")
             if site.search:
                 state.records_search = Forked(
                     functools.partial(index_records, site.for_language(site.default_language), published), RECORDS_SEARCH
