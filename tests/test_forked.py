@@ -60,6 +60,13 @@ def test_closing_without_asking_for_the_result_lets_the_child_finish_what_it_wri
     assert multiprocessing.active_children() == []
 
 
+def test_work_not_wanted_beside_is_done_at_once_in_this_process(tmp_path: Path) -> None:
+    target = tmp_path / "written.txt"
+    job = Forked(lambda: _write_late(target), "a clean build's step", beside=False)
+    assert target.read_text(encoding="utf-8") == "done", "done before the build moves on"
+    assert _children() == set() and job.result() == "written"
+
+
 def test_after_an_edit_the_downloads_maps_and_search_are_made_in_children_while_the_page_data_is_read(
     example_registry: Path, tmp_path: Path
 ) -> None:

@@ -2,10 +2,10 @@
 
 Every step writes only files whose bytes changed, and the files a previous build
 made that this one did not (a removed record's page, an emptied filter) are
-deleted, so an incremental build leaves the same tree as a clean one. After an edit,
-the records' search bundles are indexed in a child process beside the maps and
-pages (`forked.py`). Timings of each step are returned for the CLI and the
-benchmarks.
+deleted, so an incremental build leaves the same tree as a clean one. After an
+edit, the downloads, the maps and the records' search bundles are made in child
+processes while the page data is read (`forked.py`). Timings of each step are
+returned for the CLI and the benchmarks.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from registry.model.errors import RegistryError
 from registry.model.kinds import KINDS
 from registry.publishing.files import digest, file_stamp, files_digest, read_json_cache, write_json_cache
 from registry.site.build_state import BuildState
-from registry.site.forked import Forked, can_fork
+from registry.site.forked import Forked
 from registry.site.languages import SOURCE_LANGUAGE, catalogue_digest, language
 from registry.site.open_data import write_open_data
 from registry.site.settings import SiteSettings, pelican_settings
@@ -100,31 +100,25 @@ def build_site(db: Path, site: SiteSettings, on_step: Callable[[str], None] = _n
         # After an edit the downloads, the maps and the records' search bundles are made in child processes beside the
         # page data's read (forked.py): an update touches little of them. A clean build makes them in turn, as its
         # memory peak beside the page workers would otherwise hold every record's search document too.
-        beside = published.updated is not None and can_fork()
-        make_downloads = functools.partial(publish_downloads, site, published)
-        make_maps = functools.partial(draw_maps, site)
-        if not beside:
-            produced.update(_relative(_made(report, make_downloads()), site.output))
+        beside = published.updated is not None
     downloads: Forked[tuple[list[Path], list[str]]] | None = None
     maps: Forked[tuple[list[Path], list[str]]] | None = None
     try:
-        if beside:
-            downloads = Forked(make_downloads, "the downloads")  # one at a time: a failed fork leaves the others closable
-            maps = Forked(make_maps, "the maps")
-            if site.search:
-                state.records_search = Forked(
-                    functools.partial(index_records, site.for_language(site.default_language), published), RECORDS_SEARCH
-                )
-        map_files_made = [] if maps is not None else _made_in_step(report, "maps", on_step, make_maps)
+        with _timed(report, "publish", _noop):
+            downloads = Forked(functools.partial(publish_downloads, site, published), "the downloads", beside=beside)
+        with _timed(report, "maps", on_step):
+            maps = Forked(functools.partial(draw_maps, site), "the maps", beside=beside)
+        if beside and site.search:
+            default = site.for_language(site.default_language)
+            state.records_search = Forked(functools.partial(index_records, default, published), RECORDS_SEARCH)
 
         from registry.site.data import load_site_data
 
         with _timed(report, "read", on_step):
             state.data = load_site_data(site.public_db)  # read once; each language shows it in its own words
-        if downloads is not None:  # the data page lists the downloads: they must be there before the pages
-            produced.update(_relative(_made_in_step(report, "publish", _noop, downloads.result), site.output))
-        if maps is not None:
-            map_files_made = _made_in_step(report, "maps", on_step, maps.result)
+        # Waited for before the pages: the data page lists the downloads, and the pages embed the maps.
+        produced.update(_relative(_made_in_step(report, "publish", downloads.result), site.output))
+        map_files_made = _made_in_step(report, "maps", maps.result)
         produced.update(_relative(map_files_made, site.output))
         state.maps = {name: bool(map_files_made) and (site.output / path).is_file() for name, path in map_files().items()}
         report.maps = dict(state.maps)
@@ -164,18 +158,12 @@ def publish_downloads(site: SiteSettings, published: Published) -> tuple[list[Pa
     return files + write_open_data(site, notes, published), notes
 
 
-def _made(report: BuildReport, result: tuple[list[Path], list[str]]) -> list[Path]:
-    files, notes = result
+def _made_in_step(report: BuildReport, step: str, result: Callable[[], tuple[list[Path], list[str]]]) -> list[Path]:
+    """The files a piece of work made, its wait counted in its step; the notes it left go to the report."""
+    with _timed(report, step, _noop):
+        files, notes = result()
     report.notes += notes
     return files
-
-
-def _made_in_step(
-    report: BuildReport, step: str, on_step: Callable[[str], None], make: Callable[[], tuple[list[Path], list[str]]]
-) -> list[Path]:
-    """Files made (or waited for) within a step; their notes go to the report."""
-    with _timed(report, step, on_step):
-        return _made(report, make())
 
 
 def refuse_private_output(output: Path, db: Path) -> None:

@@ -6,9 +6,9 @@ the public copy is written, the indexing runs on the second core while the maps
 and pages are made. A process, not a thread, because the page step forks its
 render workers, and a fork taken while another thread runs can leave a worker
 holding a lock it never gets back (and the pipes to Pagefind open in every
-worker). Where fork is not the way processes start (Windows, macOS), the work
-is done in this process when its result is asked for, as a sequential build
-would.
+worker). Where fork is not the way processes start (Windows, macOS), or when
+the build does not want it beside (a clean build), the work is done in this
+process at once, as a sequential build would.
 """
 
 from __future__ import annotations
@@ -34,25 +34,25 @@ def can_fork() -> bool:
 class Forked(Generic[T]):
     """One piece of work running in a child process; `result()` waits for it, `close()` makes sure it has ended."""
 
-    def __init__(self, work: Callable[[], T], name: str) -> None:
+    def __init__(self, work: Callable[[], T], name: str, *, beside: bool = True) -> None:
+        """Start the work in a child; without `beside`, or where processes do not fork, do it here and now instead."""
         self.name = name
-        self._work: Callable[[], T] | None = None
+        self._done: tuple[T] | None = None
         self._process: Any = None
         self._receiving: Connection | None = None
-        if can_fork():
+        if beside and can_fork():
             context = multiprocessing.get_context("fork")
             self._receiving, sending = context.Pipe(duplex=False)
             self._process = context.Process(target=_run, args=(work, sending), name=name)
             self._process.start()
             sending.close()  # the child holds the other end: its exit ends the pipe, so a crash is an EOF here, not a hang
         else:
-            self._work = work
+            self._done = (work(),)
 
     def result(self) -> T:
         """The work's result, once it is done; its error, raised here as it was there."""
-        if self._work is not None:
-            work, self._work = self._work, None
-            return work()
+        if self._done is not None:
+            return self._done[0]
         if self._receiving is None:
             raise RuntimeError(f"{self.name}: the result was already taken")
         process = self._process
@@ -60,9 +60,7 @@ class Forked(Generic[T]):
             outcome, value = self._receiving.recv()
         except EOFError:
             self.close()
-            raise RegistryError(
-                f"{self.name} stopped without finishing (exit code {process.exitcode}); build again, or with --no-search"
-            ) from None
+            raise RegistryError(f"{self.name} stopped without finishing (exit code {process.exitcode}); build again") from None
         self._receiving.close()
         self._receiving = None
         self.close()
