@@ -13,9 +13,9 @@ from conftest import SITE_TODAY, build_test_site
 from site_trees import tree
 
 from registry.model.errors import RegistryError
+from registry.operations.forked import Forked, can_fork
 from registry.operations.records import update_record
 from registry.site.build import build_site
-from registry.site.forked import Forked, can_fork
 from registry.site.settings import SiteSettings
 from registry.store.database import open_registry
 

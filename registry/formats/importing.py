@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +23,16 @@ from registry.model.declaration import Kind
 from registry.model.errors import RegistryError, ValidationError
 from registry.model.kinds import KINDS, dependency_order, get_kind
 from registry.model.rules import clean_record, country_warnings
-from registry.operations.inserting import all_ids, insert_many
+from registry.operations.duplicates import PlaceIndex, candidate
+from registry.operations.forked import Forked
+from registry.operations.inserting import all_ids, duplicate_warnings, insert_many, stored_near
 from registry.operations.updating import RecordUpdate, apply_updates, merged_record, record_update, stored_rows
 from registry.store.database import Registry, transaction
 
 MAX_PROBLEMS_SHOWN = 20
+
+# New records from which the duplicate check runs in a child process: below it the whole check takes less than a fork.
+DUPLICATES_BESIDE_FROM = 1000
 
 
 NOTHING_IMPORTED = "nothing was imported; fix these rows and run the import again"
@@ -202,22 +208,58 @@ def _import_batches(registry: Registry, batches: list[_Batch], *, dry_run: bool,
     if problems:
         raise ValidationError(_capped(problems) + [NOTHING_IMPORTED])
     _check_countries(batches, results)
-    with transaction(registry) as txn:
-        for batch, result in zip(batches, results, strict=True):
-            try:
-                apply_updates(txn, batch.kind, batch.updates)
-                result.warnings += insert_many(txn, batch.kind, batch.cleaned)
-            except RegistryError as exc:
-                problems = exc.problems if isinstance(exc, ValidationError) else [str(exc)]
-                if not options.update and any(" already exists; " in problem for problem in problems):
-                    problems.append("to update the records whose ids exist instead, import with --update (see what changes with --dry-run)")
-                raise ValidationError(problems + [NOTHING_IMPORTED]) from None
-            result.added = len(batch.cleaned)
-            result.updates = [u for u in batch.updates if u.changes]
-            result.unchanged = len(batch.updates) - result.updated
-        if dry_run:
-            raise _DryRunDone(results)
+    duplicates = _start_duplicate_check(registry, batches)
+    try:
+        with transaction(registry) as txn:
+            for batch, result in zip(batches, results, strict=True):
+                try:
+                    apply_updates(txn, batch.kind, batch.updates)
+                    insert_many(txn, batch.kind, batch.cleaned)
+                except RegistryError as exc:
+                    problems = exc.problems if isinstance(exc, ValidationError) else [str(exc)]
+                    if not options.update and any(" already exists; " in problem for problem in problems):
+                        problems.append(
+                            "to update the records whose ids exist instead, import with --update (see what changes with --dry-run)"
+                        )
+                    raise ValidationError(problems + [NOTHING_IMPORTED]) from None
+                result.added = len(batch.cleaned)
+                result.updates = [u for u in batch.updates if u.changes]
+                result.unchanged = len(batch.updates) - result.updated
+            for result, warnings in zip(results, duplicates.result(), strict=True):
+                result.warnings += warnings
+            if dry_run:
+                raise _DryRunDone(results)
+    finally:
+        duplicates.close()
     return results
+
+
+def _start_duplicate_check(registry: Registry, batches: list[_Batch]) -> Forked[list[list[str]]]:
+    """Each file's likely-duplicate warnings, worked out in a child process while the rows are written.
+
+    The check is pure Python over records already in memory, so on a second
+    core it costs the import nothing but the fork. What it compares with in the
+    registry is read here first (a child must not use this process's SQLite
+    connection): the stored records near the new ones, those the import updates
+    as they will be after it. Each kind's index grows file by file, so a second
+    file of a kind is checked against the first, as it would be once written.
+    """
+    indexes: dict[str, PlaceIndex] = {}
+    for name in dict.fromkeys(batch.kind.name for batch in batches):
+        kind = get_kind(name)
+        new = [item for batch in batches if batch.kind.name == name for item in batch.cleaned]
+        updated = {u.record_id: u.values for batch in batches if batch.kind.name == name for u in batch.updates}
+        index = indexes[name] = PlaceIndex()
+        for stored in stored_near(registry.conn, kind, new):
+            index.add(candidate(kind, updated.pop(stored.id)) if stored.id in updated else stored)
+        for values in updated.values():  # updated records the first cut by their old place left out
+            index.add(candidate(kind, values))
+    check = partial(_duplicate_warnings, batches, indexes)
+    return Forked(check, "the duplicate check", beside=sum(len(batch.cleaned) for batch in batches) >= DUPLICATES_BESIDE_FROM)
+
+
+def _duplicate_warnings(batches: list[_Batch], indexes: dict[str, PlaceIndex]) -> list[list[str]]:
+    return [duplicate_warnings(batch.kind, batch.cleaned, indexes[batch.kind.name]) for batch in batches]
 
 
 def _clean_batch(registry: Registry, batch: _Batch, options: ImportOptions, first_at: dict[str, str]) -> None:

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from typing import Any
 
 from registry.model.declaration import Kind
 from registry.model.errors import Conflict, ValidationError
 from registry.model.kinds import KINDS
 from registry.model.rules import describe
-from registry.operations.duplicates import DUPLICATE_RADIUS_M, PlaceIndex, candidate, likely_duplicates, stored_candidates
+from registry.operations.duplicates import DUPLICATE_RADIUS_M, Candidate, PlaceIndex, candidate, likely_duplicates, stored_candidates
+from registry.store.bulk_search import indexed_after_insert
 from registry.store.database import JSON_TYPES, Txn, encode_row
 
 CHUNK = 500
@@ -46,21 +48,35 @@ def all_ids(conn: sqlite3.Connection, table: str) -> set[str]:
 
 def possible_duplicates(conn: sqlite3.Connection, kind: Kind, items: Sequence[Item]) -> list[str]:
     """Warn about records that may be one already in the registry or earlier in the batch (see operations/duplicates.py)."""
-    comparable = [(where, candidate(kind, values)) for where, values in items]
-    comparable = [(where, c) for where, c in comparable if c.located or c.address is not None]
-    if not comparable:
-        return []
     index = PlaceIndex()
+    for stored in stored_near(conn, kind, items):
+        index.add(stored)
+    return duplicate_warnings(kind, items, index)
+
+
+def stored_near(conn: sqlite3.Connection, kind: Kind, items: Sequence[Item]) -> list[Candidate]:
+    """The stored records these new ones could duplicate: near their points, or with an address when any has one.
+
+    Only a first cut by SQL, so the check does not read a whole large registry;
+    the duplicate check itself decides what is near.
+    """
+    lats = [values["lat"] for _, values in items if values.get("lat") is not None and values.get("lon") is not None]
     conditions, params = [], []
-    lats = [c.lat for _, c in comparable if c.lat is not None]
     if lats:
         margin = DUPLICATE_RADIUS_M / 111_000 * 2
         conditions.append("lat BETWEEN ? AND ?")
         params += [min(lats) - margin, max(lats) + margin]
-    if any(c.address is not None for _, c in comparable):
+    if any(values.get("address") for _, values in items):
         conditions.append("address IS NOT NULL")
-    for stored in stored_candidates(conn, kind, " OR ".join(conditions), params):
-        index.add(stored)
+    if not conditions:
+        return []
+    return list(stored_candidates(conn, kind, " OR ".join(conditions), params))
+
+
+def duplicate_warnings(kind: Kind, items: Sequence[Item], index: PlaceIndex) -> list[str]:
+    """Warnings for new records that may be one in the index or earlier among them; each joins the index as it is checked."""
+    comparable = [(where, candidate(kind, values)) for where, values in items]
+    comparable = [(where, c) for where, c in comparable if c.located or c.address is not None]
     records = [c for _, c in comparable]
     return [
         f"warning: {describe(kind, match.first.id, comparable[position][0])} may duplicate {match.second.id!r} "
@@ -69,8 +85,12 @@ def possible_duplicates(conn: sqlite3.Connection, kind: Kind, items: Sequence[It
     ]
 
 
-def insert_many(txn: Txn, kind: Kind, items: Sequence[Item]) -> list[str]:
-    """Insert cleaned records in one go: refuse taken ids and dangling references, log every row."""
+def insert_many(txn: Txn, kind: Kind, items: Sequence[Item]) -> None:
+    """Insert cleaned records in one go: refuse taken ids and dangling references, log every row.
+
+    The likely-duplicate warnings are the caller's to ask for (`possible_duplicates`):
+    an import checks them in another process while this writes.
+    """
     conn = txn.conn
     ids = [values["id"] for _, values in items]
     taken = existing_ids(conn, kind.table, ids)
@@ -99,19 +119,19 @@ def insert_many(txn: Txn, kind: Kind, items: Sequence[Item]) -> list[str]:
             [f"... and {len(problems) - MAX_PROBLEMS} more problems"] if len(problems) > MAX_PROBLEMS else []
         )
         raise ValidationError(shown)
-    warnings = possible_duplicates(conn, kind, items)
     lists = any(f.type in JSON_TYPES for f in kind.fields)
     rows = [encode_row(kind, values) for _, values in items] if lists else [dict(values) for _, values in items]
     columns = kind.field_names
     marks = ", ".join("?" for _ in columns)
-    conn.executemany(
-        f"INSERT INTO [{kind.table}] ({', '.join(f'[{c}]' for c in columns)}) VALUES ({marks})",
-        [list(map(row.get, columns)) for row in rows],
-    )
+    # One record keeps its trigger: suspending it rewrites the schema, which every other open connection then reads again.
+    with indexed_after_insert(conn, kind.table) if len(rows) > 1 else nullcontext():
+        conn.executemany(
+            f"INSERT INTO [{kind.table}] ({', '.join(f'[{c}]' for c in columns)}) VALUES ({marks})",
+            [list(map(row.get, columns)) for row in rows],
+        )
     txn.log_many("insert", kind.table, [(row["id"], None, row) for row in rows])
     if kind.timeline:
         add_status_events(txn, [(row["id"], row["status"], row.get("since"), None) for row in rows if row.get("status")], dated_today=False)
-    return warnings
 
 
 def add_status_events(txn: Txn, steps: Sequence[tuple[str, str, str | None, str | None]], dated_today: bool = True) -> None:

@@ -11,7 +11,7 @@ from registry.model.declaration import Kind
 from registry.model.errors import Conflict, NotFound, ValidationError
 from registry.model.kinds import KINDS, LINKS, get_kind
 from registry.model.rules import clean_record, describe, fold_translations, reference_problems
-from registry.operations.inserting import insert_many
+from registry.operations.inserting import insert_many, possible_duplicates
 from registry.operations.updating import write_changes
 from registry.store.database import Registry, Txn, decode_row, encode_row, fetch_row, record_exists, transaction
 
@@ -77,8 +77,10 @@ def add_record(registry: Registry, kind_name: str, values: Mapping[str, Any]) ->
 
 
 def insert_clean(txn: Txn, kind: Kind, values: dict[str, Any], where: str = "") -> list[str]:
-    """Insert one already-cleaned record inside a transaction, with the same checks as a bulk import."""
-    return insert_many(txn, kind, [(where, values)])
+    """Insert one already-cleaned record inside a transaction, with the same checks as a bulk import; returns its warnings."""
+    warnings = possible_duplicates(txn.conn, kind, [(where, values)])
+    insert_many(txn, kind, [(where, values)])
+    return warnings
 
 
 def update_record(registry: Registry, kind_name: str, record_id: str, values: Mapping[str, Any]) -> Outcome:

@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING, Any
 
 from registry.model.errors import RegistryError
 from registry.model.kinds import KINDS
+from registry.operations.forked import Forked
 from registry.publishing.files import digest, file_stamp, files_digest, read_json_cache, write_json_cache
 from registry.site.build_state import BuildState
-from registry.site.forked import Forked
 from registry.site.languages import SOURCE_LANGUAGE, catalogue_digest, language
 from registry.site.open_data import write_open_data
 from registry.site.settings import SiteSettings, pelican_settings

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from registry.operations.forked import Forked
 from registry.site.data import SiteData
-from registry.site.forked import Forked
 
 if TYPE_CHECKING:
     from registry.publishing.publish import Published

@@ -1,14 +1,18 @@
-"""Work done in a forked process beside the build, its result collected when the build needs it.
+"""Work done in a forked process beside the caller, its result collected when the caller needs it.
 
-After an edit, the search step's records are indexed by Pagefind, a process of
-its own, while the rest of the build is Python on one core: started as soon as
-the public copy is written, the indexing runs on the second core while the maps
-and pages are made. A process, not a thread, because the page step forks its
-render workers, and a fork taken while another thread runs can leave a worker
-holding a lock it never gets back (and the pipes to Pagefind open in every
-worker). Where fork is not the way processes start (Windows, macOS), or when
-the build does not want it beside (a clean build), the work is done in this
-process at once, as a sequential build would.
+A build after an edit writes the downloads, draws the maps and indexes the
+records for search in children while it reads the page data; an import checks
+its records for likely duplicates in a child while it writes them. Each is
+work on the second core that needs nothing back but its result. A process, not
+a thread, because the page step forks its render workers, and a fork taken
+while another thread runs can leave a worker holding a lock it never gets back
+(and the pipes to Pagefind open in every worker). Where fork is not the way
+processes start (Windows, macOS), or when the caller does not want it beside
+(a clean build, a small import), the work is done in this process at once.
+
+A child must not use a SQLite connection it inherited (SQLite's rule for
+fork): what it needs from a database is read before it starts, or it opens
+its own.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ T = TypeVar("T")
 
 
 def can_fork() -> bool:
-    """Whether work can start beside the build: Linux, where a forked child is cheap and safe before any thread starts."""
+    """Whether work can start beside: Linux, where a forked child is cheap, and safe while no other thread runs."""
     return sys.platform.startswith("linux")
 
 
@@ -60,7 +64,7 @@ class Forked(Generic[T]):
             outcome, value = self._receiving.recv()
         except EOFError:
             self.close()
-            raise RegistryError(f"{self.name} stopped without finishing (exit code {process.exitcode}); build again") from None
+            raise RegistryError(f"{self.name} stopped without finishing (exit code {process.exitcode}); run the command again") from None
         self._receiving.close()
         self._receiving = None
         self.close()
@@ -69,7 +73,7 @@ class Forked(Generic[T]):
         return value  # type: ignore[no-any-return]
 
     def close(self) -> None:
-        """Wait for the child to end; a build that failed elsewhere lets it finish what it writes rather than cut it off."""
+        """Wait for the child to end; a caller that failed elsewhere lets it finish what it writes rather than cut it off."""
         if self._receiving is not None:
             try:
                 self._receiving.recv()  # the child sends its result before it ends: a result never asked for is dropped
