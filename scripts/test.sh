@@ -15,6 +15,17 @@ if [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 
+# The benchmark's smoke test builds its reference sites with Hugo (Debian's package).
+if ! command -v hugo >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hugo >/dev/null
+  else
+    echo "The benchmark's smoke test needs Hugo: sudo apt-get install hugo" >&2
+    exit 1
+  fi
+fi
+
 # The Nu HTML checker (vnu-jar from npm) runs on Java; the HTML tests use it.
 if ! command -v java >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ]; then
