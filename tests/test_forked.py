@@ -65,6 +65,13 @@ def test_work_not_wanted_beside_is_done_at_once_in_this_process(tmp_path: Path) 
     job = Forked(lambda: _write_late(target), "a clean build's step", beside=False)
     assert target.read_text(encoding="utf-8") == "done", "done before the build moves on"
     assert _children() == set() and job.result() == "written"
+    assert job.seconds is None, "its time is the caller's own, not a child's"
+
+
+def test_a_child_reports_how_long_its_work_took_there(tmp_path: Path) -> None:
+    job = Forked(lambda: _write_late(tmp_path / "written.txt"), "a slow job")
+    assert job.result() == "written"
+    assert job.seconds is not None and job.seconds >= 0.2
 
 
 def test_after_an_edit_the_downloads_maps_and_search_are_made_in_children_while_the_page_data_is_read(
@@ -87,6 +94,24 @@ def test_after_an_edit_the_downloads_maps_and_search_are_made_in_children_while_
     assert beside["read"] == 3, "the downloads, the maps and the records' search run while the page data is read"
     assert beside["prune"] == 0, "every child has ended before the build does"
     assert any(name.startswith("assets-") for name in report.search_shards)
+    assert set(report.beside) == {"downloads", "maps", "search"}, "each child's own time is reported, not only the wait for it"
+    assert all(seconds > 0 for seconds in report.beside.values())
     clean = tmp_path / "clean"
     build_test_site(example_registry, clean)
     assert tree(output / "pagefind") == tree(clean / "pagefind")
+
+
+def test_the_build_summary_names_each_childs_time_on_a_line_of_its_own(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from benchmarks.build import parse_steps
+    from registry.cli.site import _tell_built
+    from registry.site.build import BuildReport
+
+    report = BuildReport(tmp_path, timings={"publish": 0.3, "maps": 0.01, "read": 0.2}, beside={"downloads": 0.4, "maps": 0.5})
+    runner = CliRunner()
+    with runner.isolation() as (out, _, _):
+        _tell_built(report, tmp_path, quiet=False)
+        printed = out.getvalue().decode()
+    assert "Beside those steps, in child processes: downloads 0.40s, maps 0.50s" in printed.splitlines()
+    assert parse_steps(printed) == {"publish": 0.3, "maps": 0.01, "read": 0.2}, "the steps' line is read as before"

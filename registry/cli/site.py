@@ -208,6 +208,9 @@ def _tell_built(report: BuildReport, output: Path, quiet: bool) -> None:
             f"Built {len(report.rendered)} changed files ({report.skipped} unchanged, {len(report.removed)} removed) "
             f"in {report.total:.2f}s: {timings}"
         )
+        if report.beside:
+            beside = ", ".join(f"{name} {seconds:.2f}s" for name, seconds in report.beside.items())
+            click.echo(f"Beside those steps, in child processes: {beside}")
     click.echo(
         f"The site is in {report.output}/\nView it with: commons preview --output {output}   (or: python -m http.server -d {output})"
     )

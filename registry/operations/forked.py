@@ -20,6 +20,7 @@ from __future__ import annotations
 import multiprocessing
 import pickle
 import sys
+import time
 import traceback
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -41,6 +42,7 @@ class Forked(Generic[T]):
     def __init__(self, work: Callable[[], T], name: str, *, beside: bool = True) -> None:
         """Start the work in a child; without `beside`, or where processes do not fork, do it here and now instead."""
         self.name = name
+        self.seconds: float | None = None  # how long the work took in its child, once its result is in; None when it ran here
         self._done: tuple[T] | None = None
         self._process: Any = None
         self._receiving: Connection | None = None
@@ -61,7 +63,7 @@ class Forked(Generic[T]):
             raise RuntimeError(f"{self.name}: the result was already taken")
         process = self._process
         try:
-            outcome, value = self._receiving.recv()
+            outcome, value, self.seconds = self._receiving.recv()
         except EOFError:
             self.close()
             raise RegistryError(f"{self.name} stopped without finishing (exit code {process.exitcode}); run the command again") from None
@@ -87,11 +89,12 @@ class Forked(Generic[T]):
 
 
 def _run(work: Callable[[], Any], sending: Connection) -> None:
+    start = time.perf_counter()
     try:
         outcome: tuple[str, Any] = ("done", work())
     except BaseException as exc:  # every error goes back to the parent, which raises it
         outcome = ("error", _portable(exc))
-    sending.send(outcome)
+    sending.send((*outcome, time.perf_counter() - start))
     sending.close()
 
 

@@ -17,7 +17,15 @@ from registry.model.declaration import Kind
 from registry.model.errors import Conflict, ValidationError
 from registry.model.kinds import KINDS
 from registry.model.rules import describe
-from registry.operations.duplicates import DUPLICATE_RADIUS_M, Candidate, PlaceIndex, candidate, likely_duplicates, stored_candidates
+from registry.operations.duplicates import (
+    DUPLICATE_RADIUS_M,
+    Candidate,
+    PlaceIndex,
+    candidate,
+    likely_duplicates,
+    normalise_address,
+    stored_candidates,
+)
 from registry.store.bulk_search import indexed_after_insert
 from registry.store.database import JSON_TYPES, Txn, encode_row
 
@@ -55,10 +63,12 @@ def possible_duplicates(conn: sqlite3.Connection, kind: Kind, items: Sequence[It
 
 
 def stored_near(conn: sqlite3.Connection, kind: Kind, items: Sequence[Item]) -> list[Candidate]:
-    """The stored records these new ones could duplicate: near their points, or with an address when any has one.
+    """The stored records these new ones could duplicate: near their points, or with an address when any has a comparable one.
 
     Only a first cut by SQL, so the check does not read a whole large registry;
-    the duplicate check itself decides what is near.
+    the duplicate check itself decides what is near. The addresses are looked
+    at until the first with a house number, so a large import seldom reads
+    more than a few of them here.
     """
     lats = [values["lat"] for _, values in items if values.get("lat") is not None and values.get("lon") is not None]
     conditions, params = [], []
@@ -66,7 +76,7 @@ def stored_near(conn: sqlite3.Connection, kind: Kind, items: Sequence[Item]) -> 
         margin = DUPLICATE_RADIUS_M / 111_000 * 2
         conditions.append("lat BETWEEN ? AND ?")
         params += [min(lats) - margin, max(lats) + margin]
-    if any(values.get("address") for _, values in items):
+    if any(normalise_address(values.get("address")) is not None for _, values in items):
         conditions.append("address IS NOT NULL")
     if not conditions:
         return []

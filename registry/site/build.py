@@ -63,6 +63,7 @@ class BuildReport:
     notes: list[str] = field(default_factory=list)
     details: dict[str, float] = field(default_factory=dict)
     search_shards: list[str] = field(default_factory=list)
+    beside: dict[str, float] = field(default_factory=dict)  # seconds of the work done in child processes, by name
 
     @property
     def total(self) -> float:
@@ -128,6 +129,7 @@ def build_site(db: Path, site: SiteSettings, on_step: Callable[[str], None] = _n
         for child in (downloads, maps, state.records_search):
             if child is not None:
                 child.close()
+    report.beside = _beside(downloads=downloads, maps=maps, search=state.records_search)
 
     with _timed(report, "prune", on_step):
         report.removed = prune(site, produced)
@@ -135,6 +137,11 @@ def build_site(db: Path, site: SiteSettings, on_step: Callable[[str], None] = _n
 
 
 RECORDS_SEARCH = "the search indexing of the records"
+
+
+def _beside(**children: Forked[Any] | None) -> dict[str, float]:
+    """How long each piece of work that ran in a child took there: the steps' own timings hold only the wait for it."""
+    return {name: child.seconds for name, child in children.items() if child is not None and child.seconds is not None}
 
 
 def _publish_copy(db: Path, site: SiteSettings) -> Published:
