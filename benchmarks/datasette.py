@@ -197,9 +197,9 @@ async def _time_datasette(
         times: list[float] = []
         response: Any = None
         for _ in range(requests):
-            start = time.perf_counter()
+            began = time.perf_counter()
             response = await ds.client.get(url)
-            times.append((time.perf_counter() - start) * 1000)
+            times.append((time.perf_counter() - began) * 1000)
         body = response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
         error = body.get("error") if response.status_code != 200 else None
         results[name] = (response.status_code, len(body.get("rows", [])), bool(body.get("truncated")), times, error)

@@ -119,3 +119,98 @@ def test_a_failed_import_leaves_the_search_index_and_its_trigger_as_they_were(db
     assert [hit.id for hit in search_records(reg.conn, "tomatoes", "assets")] == ["nap-orto"]
     assert search_records(reg.conn, "orchard", "assets") == []
     reg.close()
+
+
+FOLDER_FILES = {
+    "assets.csv": HEADER + places(0, 200),
+    "actors.csv": "id,name,kind,city,country\n"
+    + "".join(
+        f"actor-{n},Cooperative {n},cooperative,Napoli,IT\n" for n in range(600)
+    ),  # the largest file: checked here, the others in the child
+    "agreements.csv": "id,title,kind,status,asset_id\n"
+    + "".join(f"pact-{n},Pact {n},civic_use_declaration,active,place-{n}\n" for n in range(80)),
+}
+
+
+def check_pids(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared_from: int) -> Path:
+    """Where each share of the checking ran, one process id a line; the split forced on (0 bytes) or off."""
+    import registry.formats.import_checks as checks
+
+    ran_in = tmp_path / f"ran-in-{shared_from}"
+    real_share = checks._read_and_check_share
+
+    def recording_share(*args):
+        with ran_in.open("a", encoding="utf-8") as f:
+            f.write(f"{os.getpid()}\n")
+        return real_share(*args)
+
+    monkeypatch.setattr(checks, "_read_and_check_share", recording_share)
+    monkeypatch.setattr(checks, "SHARED_FROM_BYTES", shared_from)
+    return ran_in
+
+
+def import_folder(db: Path, folder: Path) -> list[tuple[str, int, list[str], int]]:
+    reg = open_registry(db, by="tester")
+    try:
+        return [(r.kind, r.added, r.warnings, r.countries_filled) for r in import_files(reg, [folder])]
+    finally:
+        reg.close()
+
+
+def test_kinds_checked_in_two_processes_import_what_one_process_imports(
+    db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    for name, text in FOLDER_FILES.items():
+        (folder / name).write_text(text.replace(",IT,45.0", ",,45.0", 3), encoding="utf-8")  # three countries to fill in
+    (folder / "assets.csv").write_text(
+        (folder / "assets.csv").read_text(encoding="utf-8") + "far,Far away,garden,recognised,ES,45.5,8.5,x\n"
+    )
+    alone = tmp_path / "alone.db"
+    shutil.copy(db_path, alone)
+    ran_in = check_pids(tmp_path, monkeypatch, shared_from=0)
+    shared = import_folder(db_path, folder)
+    assert len(set(ran_in.read_text(encoding="utf-8").split())) == 2, "one share here, one in a child"
+    check_pids(tmp_path, monkeypatch, shared_from=10**12)
+    assert shared == import_folder(alone, folder)
+    assert [(kind, added, countries) for kind, added, _, countries in shared] == [
+        ("assets", 201, 3),
+        ("actors", 600, 0),
+        ("agreements", 80, 0),
+    ]
+    assert any("'far'" in warning and "falls in IT, not ES" in warning for warning in shared[0][2]), shared[0][2]
+    for table in ("assets", "actors", "agreements"):
+        rows = f"SELECT * FROM {table} ORDER BY id"
+        assert sqlite3.connect(db_path).execute(rows).fetchall() == sqlite3.connect(alone).execute(rows).fetchall()
+
+
+def test_kinds_checked_in_two_processes_name_every_problem_as_one_process_does(
+    db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    for name, text in FOLDER_FILES.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    with (folder / "actors.csv").open("a", encoding="utf-8") as f:
+        f.write("actor-3,Again,cooperative,Napoli,IT\nBad Id,X,cooperative,Napoli,IT\n")
+    with (folder / "assets.csv").open("a", encoding="utf-8") as f:
+        f.write("bad-lat,Somewhere,garden,recognised,IT,north,8.5,x\n")
+    before = snapshot(db_path)
+    problems = []
+    for shared_from in (0, 10**12):
+        check_pids(tmp_path, monkeypatch, shared_from)
+        with pytest.raises(ValidationError) as refused:
+            import_folder(db_path, folder)
+        problems.append(refused.value.problems)
+    assert problems[0] == problems[1]
+    assert [p.split(": ")[0] for p in problems[0][:-1]] == ["assets.csv line 202", "actors.csv line 602", "actors.csv line 603"]
+    assert "appears twice" in problems[0][1] and problems[0][-1].startswith("nothing was imported")
+    assert snapshot(db_path) == before
+    (folder / "cases.csv").write_text("", encoding="utf-8")  # a file with no header cannot be read
+    check_pids(tmp_path, monkeypatch, shared_from=0)
+    with pytest.raises(ValidationError) as unreadable:
+        import_folder(db_path, folder)
+    assert all(p.startswith("cases.csv") or p == "nothing was imported" for p in unreadable.value.problems), (
+        "a file that cannot be read is named alone"
+    )

@@ -11,34 +11,25 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 from registry.formats.columns import parse_columns
-from registry.formats.filling import check_options, fill_countries, make_ids, with_assignments
+from registry.formats.filling import check_options
+from registry.formats.import_checks import NOTHING_IMPORTED, Batch, Row, check_batches, read_and_check
 from registry.formats.import_options import NO_OPTIONS, ImportOptions
-from registry.formats.limits import DEFAULT_LIMITS, ImportLimits, check_file_size, check_record_count
+from registry.formats.limits import DEFAULT_LIMITS, ImportLimits, check_file_size
 from registry.formats.rows import kind_of_file, read_rows
-from registry.formats.spatial import GIS_SUFFIXES, TABLE_SUFFIXES, is_spatial_import, read_spatial_rows
+from registry.formats.spatial import GIS_SUFFIXES, TABLE_SUFFIXES, read_spatial_rows
 from registry.model.declaration import Kind
 from registry.model.errors import RegistryError, ValidationError
 from registry.model.kinds import KINDS, dependency_order, get_kind
-from registry.model.rules import clean_record, country_warnings
 from registry.operations.duplicates import PlaceIndex, candidate
 from registry.operations.forked import Forked
-from registry.operations.inserting import all_ids, duplicate_warnings, insert_many, stored_near
-from registry.operations.updating import RecordUpdate, apply_updates, merged_record, record_update, stored_rows
+from registry.operations.inserting import duplicate_warnings, insert_many, stored_near
+from registry.operations.updating import RecordUpdate, apply_updates
 from registry.store.database import Registry, transaction
-
-MAX_PROBLEMS_SHOWN = 20
 
 # New records from which the duplicate check runs in a child process: below it the whole check takes less than a fork.
 DUPLICATES_BESIDE_FROM = 1000
-
-
-NOTHING_IMPORTED = "nothing was imported; fix these rows and run the import again"
-
-
-Row = tuple[str, dict[str, Any]]
 
 
 @dataclass
@@ -131,38 +122,16 @@ def import_files(
 ) -> list[ImportResult]:
     """Import several files in one transaction: every row of every file, or nothing.
 
-    Files are read and checked first, all of them, so one run lists every problem;
-    then they are inserted in an order where records come before those that name
-    them. GIS files and CSVs with coordinates under other names go through the
-    spatial reader, whose column guesses are passed to `notify`.
+    Files are read and checked first, all of them, so one run lists every problem
+    (import_checks.py; several kinds are checked on two cores); then they are
+    inserted in an order where records come before those that name them. GIS
+    files and CSVs with coordinates under other names go through the spatial
+    reader, whose column guesses are passed to `notify`.
     """
     files = files_to_import(paths, kind_name, notify=notify)
     check_options([get_kind(name) for name in dict.fromkeys(name for name, _ in files)], options.assignments, options.id_from)
-    batches: list[_Batch] = []
-    problems: list[str] = []
-    for name, path in files:
-        try:
-            batches.append(_Batch(get_kind(name), path, _read_any(path, name, notify, limits, options.sheet)))
-        except ValidationError as exc:
-            problems += exc.problems
-        except RegistryError as exc:
-            problems.append(str(exc))
-    if problems:
-        raise ValidationError(problems + ["nothing was imported"] if len(files) > 1 else problems)
-    return _import_batches(registry, batches, dry_run=dry_run, options=options)
-
-
-def _read_any(path: Path, kind_name: str, notify: Callable[[str], None] | None, limits: ImportLimits, sheet: str | None) -> list[Row]:
-    check_file_size(path, limits)
-    if not is_spatial_import(path, kind_name, sheet=sheet):
-        rows = read_rows(path, get_kind(kind_name), sheet)
-        check_record_count(path, len(rows), limits)
-        return rows
-    spatial = read_spatial_rows(path, kind_name, limits=limits, sheet=sheet)
-    for note in spatial.notes:
-        if notify is not None:
-            notify(note)
-    return spatial.rows
+    batches = read_and_check(registry.conn, files, options, limits, notify)
+    return _write_batches(registry, batches, dry_run=dry_run, options=options)
 
 
 def import_records(
@@ -182,32 +151,17 @@ def import_records(
     check_options([kind], options.assignments, options.id_from)
     if rows is None:
         rows = read_rows(Path(path), kind, options.sheet)
-    return _import_batches(registry, [_Batch(kind, Path(path), rows)], dry_run=dry_run, options=options)[0]
+    batches = [Batch(kind, Path(path), rows)]
+    check_batches(registry.conn, batches, options)
+    return _write_batches(registry, batches, dry_run=dry_run, options=options)[0]
 
 
-@dataclass
-class _Batch:
-    """One file's rows on their way in."""
-
-    kind: Kind
-    path: Path
-    rows: list[Row]
-    cleaned: list[Row] = field(default_factory=list)
-    updates: list[RecordUpdate] = field(default_factory=list)
-
-
-def _import_batches(registry: Registry, batches: list[_Batch], *, dry_run: bool, options: ImportOptions = NO_OPTIONS) -> list[ImportResult]:
-    results = [ImportResult(b.kind.name, dry_run=dry_run, path=b.path) for b in batches]
-    problems: list[str] = []
-    seen: dict[str, dict[str, str]] = {}
-    for batch in batches:
-        try:
-            _clean_batch(registry, batch, options, seen.setdefault(batch.kind.name, {}))
-        except ValidationError as exc:
-            problems += [p for p in exc.problems if p != NOTHING_IMPORTED]
-    if problems:
-        raise ValidationError(_capped(problems) + [NOTHING_IMPORTED])
-    _check_countries(batches, results)
+def _write_batches(registry: Registry, batches: list[Batch], *, dry_run: bool, options: ImportOptions = NO_OPTIONS) -> list[ImportResult]:
+    """Write checked batches in one transaction, all or nothing; their likely duplicates are checked beside (see below)."""
+    results = [
+        ImportResult(b.kind.name, warnings=list(b.warnings), dry_run=dry_run, path=b.path, countries_filled=b.countries_filled)
+        for b in batches
+    ]
     duplicates = _start_duplicate_check(registry, batches)
     try:
         with transaction(registry) as txn:
@@ -234,7 +188,7 @@ def _import_batches(registry: Registry, batches: list[_Batch], *, dry_run: bool,
     return results
 
 
-def _start_duplicate_check(registry: Registry, batches: list[_Batch]) -> Forked[list[list[str]]]:
+def _start_duplicate_check(registry: Registry, batches: list[Batch]) -> Forked[list[list[str]]]:
     """Each file's likely-duplicate warnings, worked out in a child process while the rows are written.
 
     The check is pure Python over records already in memory, so on a second
@@ -258,60 +212,8 @@ def _start_duplicate_check(registry: Registry, batches: list[_Batch]) -> Forked[
     return Forked(check, "the duplicate check", beside=sum(len(batch.cleaned) for batch in batches) >= DUPLICATES_BESIDE_FROM)
 
 
-def _duplicate_warnings(batches: list[_Batch], indexes: dict[str, PlaceIndex]) -> list[list[str]]:
+def _duplicate_warnings(batches: list[Batch], indexes: dict[str, PlaceIndex]) -> list[list[str]]:
     return [duplicate_warnings(batch.kind, batch.cleaned, indexes[batch.kind.name]) for batch in batches]
-
-
-def _clean_batch(registry: Registry, batch: _Batch, options: ImportOptions, first_at: dict[str, str]) -> None:
-    """Check every row of a file against the rules: new records to insert, and with --update, records to update.
-
-    Rows without an id get one made (--id-from); `--set` values fill what a row
-    leaves empty, and for a record being updated, what neither the row nor the
-    stored record holds.
-    """
-    kind, rows = batch.kind, batch.rows
-    if options.id_from is not None:
-        rows = make_ids(kind, rows, options.id_from, set() if options.update else all_ids(registry.conn, kind.table))
-    stored = stored_rows(registry.conn, kind, [str(raw["id"]) for _, raw in rows if raw.get("id")]) if options.update else {}
-    problems: list[str] = []
-    for where, raw in rows:
-        existing = stored.get(str(raw.get("id")))
-        given = raw if existing is None else merged_record(kind, existing, raw)
-        try:
-            values = clean_record(kind, with_assignments(given, options.assignments), where=where, check_country=False).values
-        except ValidationError as exc:
-            problems += exc.problems
-            continue
-        record_id = values["id"]
-        if record_id in first_at:
-            problems.append(f"{where}{kind.singular} {record_id!r} appears twice (first at {first_at[record_id].rstrip(': ')})")
-            continue
-        first_at[record_id] = where
-        if existing is None:
-            batch.cleaned.append((where, values))
-        else:
-            batch.updates.append(record_update(kind, where, existing, values))
-    if problems:
-        raise ValidationError(problems)
-
-
-def _check_countries(batches: list[_Batch], results: list[ImportResult]) -> None:
-    """Fill in missing countries from the points, and warn about points outside their record's country, in one lookup.
-
-    A record being updated takes part only when its place changes or it has no
-    country yet, so a re-import does not repeat warnings about records it leaves alone.
-    """
-    for batch, result in zip(batches, results, strict=True):
-        if "country" not in batch.kind.field_name_set:
-            continue
-        moved = [u for u in batch.updates if not u.values.get("country") or {"lat", "lon", "country"} & set(u.changes)]
-        result.countries_filled, given = fill_countries([values for _, values in batch.cleaned] + [u.values for u in moved])
-        where = {id(values): w for w, values in batch.cleaned} | {id(u.values): u.where for u in moved}
-        for values, found in given:
-            if found and found != values["country"]:
-                result.warnings += country_warnings(values, f"{where[id(values)]}{batch.kind.singular} {values['id']!r}", found)
-        refreshed = {u.record_id: record_update(batch.kind, u.where, u.stored, u.values) for u in moved}
-        batch.updates = [refreshed.get(u.record_id, u) for u in batch.updates]
 
 
 class _DryRunDone(Exception):
@@ -350,12 +252,6 @@ def import_or_preview_files(
         return import_files(registry, paths, kind_name, dry_run=dry_run, notify=notify, limits=limits, options=options)
     except _DryRunDone as done:
         return done.results
-
-
-def _capped(problems: list[str]) -> list[str]:
-    if len(problems) <= MAX_PROBLEMS_SHOWN:
-        return problems
-    return problems[:MAX_PROBLEMS_SHOWN] + [f"... and {len(problems) - MAX_PROBLEMS_SHOWN} more problems"]
 
 
 def import_spatial(
