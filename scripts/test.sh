@@ -1,41 +1,28 @@
 #!/usr/bin/env bash
 # Set up everything the test suite needs on a fresh Debian machine, then run it:
-# Debian's chromium for the browser tests, a virtual environment with the
+# Debian's chromium, hugo, Java and npm, a virtual environment with the
 # project and its test tools, lint, type checks and pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -x /usr/bin/chromium ]; then
+# What the tests need from Debian, installed when its command is missing (as root;
+# otherwise the message says what to install).
+need() {  # need COMMAND "PACKAGES" "WHAT NEEDS THEM"
+  command -v "$1" >/dev/null 2>&1 && return
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    # shellcheck disable=SC2086  # several packages, one word each
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $2 >/dev/null
   else
-    echo "Browser tests need Debian's chromium: sudo apt-get install chromium" >&2
+    echo "$3 need Debian's $2: sudo apt-get install $2" >&2
     exit 1
   fi
-fi
-
-# The benchmark's smoke test builds its reference sites with Hugo (Debian's package).
-if ! command -v hugo >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hugo >/dev/null
-  else
-    echo "The benchmark's smoke test needs Hugo: sudo apt-get install hugo" >&2
-    exit 1
-  fi
-fi
-
+}
+need /usr/bin/chromium chromium "The browser tests"
+need hugo hugo "The benchmark's smoke test (Hugo builds its reference sites)"
 # The Nu HTML checker (vnu-jar from npm) runs on Java; the HTML tests use it.
-if ! command -v java >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless npm >/dev/null
-  else
-    echo "The HTML tests need Java and npm: sudo apt-get install default-jre-headless npm" >&2
-    exit 1
-  fi
-fi
+need java "default-jre-headless npm" "The HTML tests"
+need npm "default-jre-headless npm" "The HTML tests"
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
 [ -f .venv/node/node_modules/vnu-jar/build/dist/vnu.jar ] || npm install --silent --no-audit --no-fund --prefix .venv/node vnu-jar@26 >/dev/null

@@ -132,6 +132,16 @@ FOLDER_FILES = {
 }
 
 
+def write_folder(tmp_path: Path, appended: dict[str, str], *, countries_left_out: int = 0) -> Path:
+    """FOLDER_FILES in a folder, rows appended to some, the country of the first few assets left out (to be filled in)."""
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    for name, text in FOLDER_FILES.items():
+        text = text.replace(",IT,45.0", ",,45.0", countries_left_out)
+        (folder / name).write_text(text + appended.get(name, ""), encoding="utf-8")
+    return folder
+
+
 def check_pids(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared_from: int) -> Path:
     """Where each share of the checking ran, one process id a line; the split forced on (0 bytes) or off."""
     import registry.formats.import_checks as checks
@@ -160,13 +170,7 @@ def import_folder(db: Path, folder: Path) -> list[tuple[str, int, list[str], int
 def test_kinds_checked_in_two_processes_import_what_one_process_imports(
     db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    folder = tmp_path / "folder"
-    folder.mkdir()
-    for name, text in FOLDER_FILES.items():
-        (folder / name).write_text(text.replace(",IT,45.0", ",,45.0", 3), encoding="utf-8")  # three countries to fill in
-    (folder / "assets.csv").write_text(
-        (folder / "assets.csv").read_text(encoding="utf-8") + "far,Far away,garden,recognised,ES,45.5,8.5,x\n"
-    )
+    folder = write_folder(tmp_path, {"assets.csv": "far,Far away,garden,recognised,ES,45.5,8.5,x\n"}, countries_left_out=3)
     alone = tmp_path / "alone.db"
     shutil.copy(db_path, alone)
     ran_in = check_pids(tmp_path, monkeypatch, shared_from=0)
@@ -188,14 +192,13 @@ def test_kinds_checked_in_two_processes_import_what_one_process_imports(
 def test_kinds_checked_in_two_processes_name_every_problem_as_one_process_does(
     db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    folder = tmp_path / "folder"
-    folder.mkdir()
-    for name, text in FOLDER_FILES.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    with (folder / "actors.csv").open("a", encoding="utf-8") as f:
-        f.write("actor-3,Again,cooperative,Napoli,IT\nBad Id,X,cooperative,Napoli,IT\n")
-    with (folder / "assets.csv").open("a", encoding="utf-8") as f:
-        f.write("bad-lat,Somewhere,garden,recognised,IT,north,8.5,x\n")
+    folder = write_folder(
+        tmp_path,
+        {
+            "actors.csv": "actor-3,Again,cooperative,Napoli,IT\nBad Id,X,cooperative,Napoli,IT\n",
+            "assets.csv": "bad-lat,Somewhere,garden,recognised,IT,north,8.5,x\n",
+        },
+    )
     before = snapshot(db_path)
     problems = []
     for shared_from in (0, 10**12):
