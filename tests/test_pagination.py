@@ -22,6 +22,7 @@ from conftest import BuiltSite, build_test_site
 from test_browser_site import serious_violations
 from test_html_validity import JAVA, VNU
 
+from registry.model.declaration import LATER_PAGES
 from registry.model.kinds import KINDS
 from registry.operations.records import update_record
 from registry.site.pagination import page_links, paginate
@@ -73,7 +74,7 @@ def test_each_filter_value_lists_its_records_once_across_its_pages_in_id_order(p
     records = {r["id"]: r for r in example_data()[kind]}
     for facet in KINDS[kind].facets:
         for folder in (paged_site.output / kind / facet.name).iterdir():
-            if not folder.is_dir():
+            if not folder.is_dir() or folder.name == LATER_PAGES:  # the later pages of the facet's own list of values
                 continue
             pages = list_pages(paged_site.output, f"{kind}/{facet.name}/{folder.name}")
             if 'http-equiv="refresh"' in pages[0].read_text(encoding="utf-8"):
@@ -123,6 +124,82 @@ def test_the_map_pages_list_links_to_city_pages_when_the_places_fill_more_than_a
     assert "actors/act-asilo/" not in text, "past a page's worth, the places are on their city pages"
 
 
+VALUE_LINK = re.compile(r'<li><a href="(?:\.\./)*([a-z]+/city/[^"/]+)/"[^>]*>[^<]*</a> <span class="count">\(([\d,]+)\)</span></li>')
+
+
+def city_counts(kind: str) -> dict[str, int]:
+    """How many of the example's records of a kind each city slug holds."""
+    from registry.model.slugs import slugify
+    from registry.operations.examples import example_data
+
+    counts: dict[str, int] = {}
+    for record in example_data()[kind]:
+        if record.get("city"):
+            counts[slugify(record["city"])] = counts.get(slugify(record["city"]), 0) + 1
+    return counts
+
+
+@pytest.mark.parametrize("kind", ["assets", "actors", "agreements", "cases"])
+def test_a_facets_list_of_values_is_paged_and_names_every_value_once_with_its_count(paged_site: BuiltSite, kind: str) -> None:
+    counts = city_counts(kind)
+    assert len(counts) > PER_PAGE, "the example has more cities than a page holds"
+    pages = list_pages(paged_site.output, f"{kind}/city")
+    found = [VALUE_LINK.findall(p.read_text(encoding="utf-8").split('<ul class="columns">')[1].split("</ul>")[0]) for p in pages]
+    assert len(pages) == (len(counts) - 1) // PER_PAGE + 1 and all(0 < len(f) <= PER_PAGE for f in found)
+    listed_values = {url.rsplit("/", 1)[1]: int(n.replace(",", "")) for f in found for url, n in f}
+    assert sum(len(f) for f in found) == len(listed_values) and listed_values == counts, "each city once, with its count"
+    first, second = (p.read_text(encoding="utf-8") for p in pages[:2])
+    assert f"Page 1 of {len(pages)} · {len(counts)} in all" in first and '<link rel="next"' in first and '<link rel="prev"' in second
+    assert "(page 2)" in second.split("</title>")[0]
+
+
+def test_a_long_filter_or_group_list_shows_the_largest_values_and_links_to_all_of_them(paged_site: BuiltSite) -> None:
+    counts = city_counts("actors")
+    largest = sorted(counts, key=lambda slug: (-counts[slug], sorted(counts).index(slug)))[:PER_PAGE]
+    index = (paged_site.output / "actors" / "index.html").read_text(encoding="utf-8")
+    nav = index[index.index('class="filters"') : index.index("</nav>", index.index('class="filters"'))]
+    city_nav = nav[nav.index('href="../actors/city/"') :].split('<div class="facet">')[0]
+    shown = [url.rsplit("/", 1)[1] for url, _ in VALUE_LINK.findall(city_nav)]
+    assert sorted(shown) == sorted(largest), "the cities holding the most actors"
+    assert f'<a href="../actors/city/">See all</a> <span class="count">({len(counts)})</span>' in city_nav
+    groups = index[index.index('id="groups-heading"') :].split("</section>\n</div>")[0]
+    grouped = set(re.findall(r'<a href="\.\./actors/city/([^"/_][^"/]*)/">Only', groups))
+    assert grouped == set(largest) and f'<a href="../actors/city/">See all</a> <span class="count">({len(counts)})</span>' in groups
+    assert (
+        '<a href="../actors/governance/">' in nav
+        and "See all" not in nav[nav.index('href="../actors/governance/"') :].split('<div class="facet">')[0]
+    ), "a facet of a fixed vocabulary lists every value"
+    map_list = (paged_site.output / "map" / "index.html").read_text(encoding="utf-8").split('class="map-list"')[1]
+    sections = map_list.split("</section>")[0].split("<h3>")[1:]
+    for section in sections:
+        assert 0 < len(re.findall(r'<li><a href="\.\./[a-z]+/city/[^"]+/">', section)) <= PER_PAGE, "the map lists a page's worth of cities"
+    actors = next(s for s in sections if s.startswith("Actors"))
+    assert f'<a href="../actors/city/">See all</a> <span class="count">({len(counts)})</span>' in actors, "then links to every city"
+
+
+def test_no_page_outgrows_150_kb_when_the_records_are_spread_over_hundreds_of_cities(example_master: Path, tmp_path: Path) -> None:
+    from registry.formats.importing import import_files
+
+    db = tmp_path / "registry.db"
+    shutil.copyfile(example_master, db)
+    towns = tmp_path / "assets.csv"
+    rows = [
+        f"town-{n},Market hall {n},building,mapped,Town {n:04d},IT,{45 + n // 40 * 0.01:.4f},{8 + n % 40 * 0.02:.4f}" for n in range(600)
+    ]
+    towns.write_text("id,name,kind,status,city,country,lat,lon\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    registry = open_registry(db, by="tester")
+    try:
+        import_files(registry, [towns], "assets")
+    finally:
+        registry.close()
+    output = tmp_path / "output"
+    build_test_site(db, output, search=False)
+    weights = {str(p.relative_to(output)): p.stat().st_size for p in output.rglob("*.html")}
+    heaviest = max(weights, key=weights.__getitem__)
+    assert weights[heaviest] <= 150_000, (heaviest, weights[heaviest])
+    assert len(list_pages(output, "assets/city")) == 7, "606 cities, a hundred to a page"
+
+
 def test_renaming_a_record_rewrites_only_the_list_pages_it_is_on(example_master: Path, tmp_path: Path) -> None:
     db = tmp_path / "registry.db"
     shutil.copyfile(example_master, db)
@@ -147,6 +224,7 @@ def test_paginated_pages_pass_the_nu_html_checker(paged_site: BuiltSite) -> None
     assert VNU.is_file() and JAVA, "the Nu HTML checker needs java and vnu-jar (scripts/test.sh installs it)"
     files = [str(p) for p in list_pages(paged_site.output, "actors/city/napoli")]
     files += [str(paged_site.output / "actors" / "governance" / "_none" / "index.html"), str(paged_site.output / "actors" / "index.html")]
+    files += [str(p) for p in list_pages(paged_site.output, "actors/city")] + [str(paged_site.output / "map" / "index.html")]
     done = subprocess.run([JAVA, "-jar", str(VNU), "--errors-only", "--format", "json", *files], capture_output=True, text=True)
     messages = json.loads(done.stderr or done.stdout or '{"messages": []}')["messages"]
     assert [m.get("message") for m in messages if m.get("type") == "error"] == []
@@ -183,7 +261,7 @@ def test_a_reader_without_javascript_walks_the_pages_forward_and_back(browser: A
 def test_paginated_pages_have_no_serious_accessibility_violation(browser: Any, site_url: str) -> None:
     page = browser.new_page()
     violations = {}
-    for path in ("actors/city/napoli/", "actors/city/napoli/page/2/", "actors/governance/_none/", "actors/"):
+    for path in ("actors/city/napoli/", "actors/city/napoli/page/2/", "actors/governance/_none/", "actors/", "actors/city/page/2/"):
         page.goto(site_url + path)
         violations[path] = serious_violations(page)
     page.close()

@@ -9,12 +9,14 @@ number, all plain links that work without JavaScript.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from registry.model.declaration import LATER_PAGES
 
 ROWS_PER_PAGE = 100
+T = TypeVar("T")
 # Numbers shown around the current page before the list of page links is cut with a gap.
 AROUND = 2
 
@@ -64,3 +66,12 @@ def page_links(page: ListPage, base: str) -> dict[str, Any] | None:
         "next": page_address(base, page.number + 1) if page.number < page.count else None,
         "numbers": numbers,
     }
+
+
+def largest(items: list[T], limit: int, size: Callable[[T], int]) -> list[T]:
+    """The `limit` largest items (a list's biggest groups), in their own order: what a page shows of a long list of groups
+    before a link to all of them (thousands of cities would otherwise make one page megabytes)."""
+    if len(items) <= limit:
+        return items
+    ranked = sorted(range(len(items)), key=lambda n: (-size(items[n]), n))[:limit]
+    return [items[n] for n in sorted(ranked)]

@@ -6,7 +6,11 @@ the number of values, not with combinations of them. Each value's list is cut
 into numbered pages (`site/pagination.py`). The index lists every record in
 anchored groups while they fit on one page; past that it links to the groups'
 pages instead, and records with no value for a facet get a page of their own
-(`<facet>/_none/`), so every record stays one link away.
+(`<facet>/_none/`), so every record stays one link away. A facet's list of
+its values (assets/city/) is numbered pages too, and where a page shows a
+free-text facet's values beside other things (the index's groups, its filter
+links) it shows the page's worth held by the most records and links to that
+list: thousands of cities still make light pages.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from registry.model.terms import IN_FORCE_STATES, term_state
 from registry.site.data import SiteData
 from registry.site.pages.list_rows import list_columns, row, row_fields
 from registry.site.pages.planning import PageBuild, Planned
-from registry.site.pagination import ROWS_PER_PAGE, ListPage, page_links, paginate
+from registry.site.pagination import ROWS_PER_PAGE, ListPage, largest, page_links, paginate
 from registry.site.words import UNTRANSLATED, Words
 
 EXPIRING_DAYS = 365
@@ -92,15 +96,19 @@ def _facet_nav(
     current: tuple[str, str] | None = None,
     *,
     full: bool = True,
+    per_page: int = ROWS_PER_PAGE,
     w: Words = UNTRANSLATED,
 ) -> list[dict[str, Any]]:
     """Filter links for each facet. On a value page (`full=False`) counts and free-text values are left
-    out: they would change the page whenever any record changed, and a city list can be long."""
+    out: they would change the page whenever any record changed, and a city list can be long. Elsewhere
+    a free-text facet lists its `per_page` most held values and links to its own paged list for the rest."""
     nav = []
     for facet, values in facets:
         if not values:
             continue
-        listed = full or KINDS[kind].field(facet.field).choices is not None
+        vocabulary = KINDS[kind].field(facet.field).choices is not None
+        listed = full or vocabulary
+        shown = values if vocabulary else largest(values, per_page, _held_by)
         nav.append(
             {
                 "name": facet.name,
@@ -113,10 +121,11 @@ def _facet_nav(
                         "count": len(v.ids) if full else None,
                         "current": current == (facet.name, v.slug),
                     }
-                    for v in values
+                    for v in shown
                 ]
                 if listed
                 else [],
+                "more": len(values) if listed and len(shown) < len(values) else None,
                 "current_label": next((v.label for v in values if current == (facet.name, v.slug)), None),
             }
         )
@@ -150,6 +159,10 @@ def downloads(kind: str) -> dict[str, str | None]:
     """The kind's open-data files, relative to the site root."""
     spec = KINDS[kind]
     return {f.name: f"data/{kind}{f.suffix}" if f.applies_to(spec) else None for f in FORMATS if f.download}
+
+
+def _held_by(value: FacetValue) -> int:
+    return len(value.ids)
 
 
 @dataclass
@@ -191,6 +204,7 @@ def _index_view(data: SiteData, kind: str, facets: FacetsFound, today: dt.date, 
     group_facet, group_values = next((f, v) for f, v in facets if f.name == spec.group_by)
     rest = not_given(data, kind, group_values)
     listed = total <= per_page
+    shown = largest(group_values, per_page, _held_by)
     groups = [
         {
             "anchor": f"{group_facet.name}-{v.slug}",
@@ -199,7 +213,7 @@ def _index_view(data: SiteData, kind: str, facets: FacetsFound, today: dt.date, 
             "url": f"{kind}/{group_facet.name}/{v.slug}/",
             "rows": _rows(data, kind, v.ids, w) if listed else [],
         }
-        for v in group_values
+        for v in shown
     ]
     if rest:
         groups.append(
@@ -217,9 +231,11 @@ def _index_view(data: SiteData, kind: str, facets: FacetsFound, today: dt.date, 
         "lede": w.ngettext(*spec.lede, total).format(count=total),
         "list": list_columns(kind, w),
         "count": total,
-        "facets": _facet_nav(kind, facets, w=w),
+        "facets": _facet_nav(kind, facets, per_page=per_page, w=w),
         "group_title": w.gettext(group_facet.title),
         "groups": groups,
+        # Past a page's worth of groups, the largest are shown and the rest are on the facet's own list.
+        "groups_more": {"url": f"{kind}/{group_facet.name}/", "count": len(group_values)} if len(shown) < len(group_values) else None,
         "listed": listed,
         "downloads": downloads(kind),
         "suggest": suggest_call(kind, w),
@@ -257,19 +273,9 @@ def _term_pages(data: SiteData, kind: str, today: dt.date, per_page: int, w: Wor
 def _facet_pages(
     data: SiteData, kind: str, facets: FacetsFound, facet: Facet, values: list[FacetValue], per_page: int, w: Words
 ) -> Iterator[IndexPage]:
-    """A facet's page listing its values, and the numbered pages of each value's records and of those with none."""
-    nav = _facet_nav(kind, facets, w=w)
+    """A facet's list of its values, in numbered pages, and the numbered pages of each value's records and of those with none."""
     title = {"name": facet.name, "title": w.gettext(facet.title)}
-    view = {
-        "kind": kind,
-        "kind_title": w.kind_title(kind),
-        "facet": title,
-        "facets": nav,
-        "values": next(f["values"] for f in nav if f["name"] == facet.name),
-        "downloads": downloads(kind),
-        "suggest": suggest_call(kind, w),
-    }
-    yield IndexPage(f"{kind}/{facet.name}/index.html", "facet_list", _held(view))
+    yield from _facet_list_pages(kind, facet, title, values, per_page, w)
     lists = [(value.slug, value.label, value.ids) for value in values]
     rest = not_given(data, kind, values)
     if rest:
@@ -284,6 +290,26 @@ def _facet_pages(
                 functools.partial(_facet_page_view, data, shown, page, base, w),
                 functools.partial(_facet_page_key, data, shown, page, base, w),
             )
+
+
+def _facet_list_pages(
+    kind: str, facet: Facet, title: dict[str, str], values: list[FacetValue], per_page: int, w: Words
+) -> Iterator[IndexPage]:
+    """Every value of a facet with its count, `per_page` to a page in the facet's order (a city list can run to thousands)."""
+    entries = {v.slug: {"label": v.label, "url": f"{kind}/{facet.name}/{v.slug}/", "count": len(v.ids)} for v in values}
+    base = f"{kind}/{facet.name}/"
+    for page in paginate(base, list(entries), per_page, in_given_order=True):
+        view = {
+            "kind": kind,
+            "kind_title": w.kind_title(kind),
+            "facet": title,
+            "values": [entries[slug] for slug in page.ids],
+            "count": len(entries),
+            "pages": page_links(page, base),
+            "downloads": downloads(kind),
+            "suggest": suggest_call(kind, w),
+        }
+        yield IndexPage(page.path, "facet_list", _held(view))
 
 
 @dataclass

@@ -10,6 +10,7 @@ from registry.model.slugs import slugify
 from registry.site.pages.indexes import NOT_GIVEN, facet_named, facet_values
 from registry.site.pages.list_rows import row
 from registry.site.pages.planning import PageBuild, Planned
+from registry.site.pagination import largest
 
 
 def plan(build: PageBuild) -> Iterator[Planned]:
@@ -17,7 +18,8 @@ def plan(build: PageBuild) -> Iterator[Planned]:
 
 
 def map_view(build: PageBuild) -> dict[str, Any]:
-    """What the overview map shows, as lists: places by city per kind; past a page's worth, links to the city pages."""
+    """What the overview map shows, as lists: places by city per kind; past a page's worth, links to the city pages (the largest
+    cities' when there are more than a page's worth of them, then a link to every city)."""
     limit = build.site.rows_per_page
     sections = []
     for kind in (k.name for k in KINDS.values() if k.map_layer is not None):
@@ -37,5 +39,7 @@ def map_view(build: PageBuild) -> dict[str, Any]:
             if len(located) <= limit:
                 group["rows"].append(row(kind, record, build.words))
         ordered = [groups[k] for k in sorted(groups, key=lambda k: (k == "", (groups[k]["label"] or "").casefold()))]
-        sections.append({"kind": kind, "kind_title": build.words.kind_title(kind), "count": len(located), "groups": ordered})
+        shown = largest(ordered, limit, lambda group: int(group["count"]))
+        more = {"url": f"{kind}/city/", "count": len(cities)} if facet and len(shown) < len(ordered) else None
+        sections.append({"kind": kind, "kind_title": build.words.kind_title(kind), "count": len(located), "groups": shown, "more": more})
     return {"sections": sections, "count": sum(s["count"] for s in sections)}
