@@ -255,19 +255,17 @@ def _term_pages(data: SiteData, kind: str, today: dt.date, per_page: int, w: Wor
         rows = {r["id"]: r for r in rows_of(data, kind, today, w=w)}
         if not rows:
             continue
-        base = f"{kind}/{name}/"
-        for page in paginate(base, list(rows), per_page, in_given_order=True):
-            view = {
-                "kind": kind,
-                "kind_title": w.kind_title(kind),
-                "name": name,
-                "title": titles[name],
-                "list": list_columns(kind, w),
-                "count": len(rows),
-                "rows": [rows[i] for i in page.ids],
-                "pages": page_links(page, base),
-            }
-            yield IndexPage(page.path, "term_list", _held(view))
+        view = {"kind": kind, "kind_title": w.kind_title(kind), "name": name, "title": titles[name], "list": list_columns(kind, w)}
+        yield from _paged_in_given_order(f"{kind}/{name}/", "term_list", view, "rows", rows, per_page)
+
+
+def _paged_in_given_order(
+    base: str, template: str, view: dict[str, Any], shown_as: str, entries: dict[str, Any], per_page: int
+) -> Iterator[IndexPage]:
+    """A list whose order is its point (soonest first, a facet's values), in numbered pages, each with its part as `shown_as`."""
+    for page in paginate(base, list(entries), per_page, in_given_order=True):
+        part = [entries[key] for key in page.ids]
+        yield IndexPage(page.path, template, _held({**view, shown_as: part, "count": len(entries), "pages": page_links(page, base)}))
 
 
 def _facet_pages(
@@ -297,19 +295,8 @@ def _facet_list_pages(
 ) -> Iterator[IndexPage]:
     """Every value of a facet with its count, `per_page` to a page in the facet's order (a city list can run to thousands)."""
     entries = {v.slug: {"label": v.label, "url": f"{kind}/{facet.name}/{v.slug}/", "count": len(v.ids)} for v in values}
-    base = f"{kind}/{facet.name}/"
-    for page in paginate(base, list(entries), per_page, in_given_order=True):
-        view = {
-            "kind": kind,
-            "kind_title": w.kind_title(kind),
-            "facet": title,
-            "values": [entries[slug] for slug in page.ids],
-            "count": len(entries),
-            "pages": page_links(page, base),
-            "downloads": downloads(kind),
-            "suggest": suggest_call(kind, w),
-        }
-        yield IndexPage(page.path, "facet_list", _held(view))
+    view = {"kind": kind, "kind_title": w.kind_title(kind), "facet": title, "downloads": downloads(kind), "suggest": suggest_call(kind, w)}
+    yield from _paged_in_given_order(f"{kind}/{facet.name}/", "facet_list", view, "values", entries, per_page)
 
 
 @dataclass
