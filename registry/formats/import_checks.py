@@ -14,6 +14,7 @@ whose reader is a library of its own, everything is checked here.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from registry.operations.inserting import all_ids
 from registry.operations.updating import RecordUpdate, merged_record, record_update, stored_rows
 
 Row = tuple[str, dict[str, Any]]
+Spatial = Callable[[int], bool]  # whether the file at a position needs the spatial reader
 
 MAX_PROBLEMS_SHOWN = 20
 
@@ -79,10 +81,13 @@ def read_and_check(
     notify: Callable[[str], None] | None,
 ) -> list[Batch]:
     """Every file read and every row checked; raise ValidationError naming every problem (reading problems alone, when any)."""
-    here, there = _shares(files, options)
-    child = Forked(partial(_read_and_check_share, None, files, there, options, limits), "checking the files") if there else None
+    # Whether each file needs the spatial reader, asked once per file when first needed (for a sheet, its header means
+    # opening its workbook); a child forked after the sharing keeps the answers the sharing got.
+    spatial: Spatial = functools.cache(lambda n: is_spatial_import(files[n][1], files[n][0], sheet=options.sheet))
+    here, there = _shares(files, options, spatial)
+    child = Forked(partial(_read_and_check_share, None, files, there, options, limits, spatial), "checking the files") if there else None
     try:
-        found = _read_and_check_share(conn, files, here, options, limits)
+        found = _read_and_check_share(conn, files, here, options, limits, spatial)
         if child is not None:
             found += child.result()
     finally:
@@ -124,7 +129,7 @@ def capped(problems: list[str]) -> list[str]:
     return problems[:MAX_PROBLEMS_SHOWN] + [f"... and {len(problems) - MAX_PROBLEMS_SHOWN} more problems"]
 
 
-def _shares(files: list[tuple[str, Path]], options: ImportOptions) -> tuple[list[int], list[int]]:
+def _shares(files: list[tuple[str, Path]], options: ImportOptions, spatial: Spatial) -> tuple[list[int], list[int]]:
     """The files (by position) checked here and in a child: whole kinds to each side, the larger kinds first to the lighter side."""
     everything = list(range(len(files)))
     sizes: dict[str, int] = {}
@@ -135,7 +140,7 @@ def _shares(files: list[tuple[str, Path]], options: ImportOptions) -> tuple[list
         or sum(sizes.values()) < SHARED_FROM_BYTES
         or options.update
         or options.id_from is not None
-        or any(is_spatial_import(path, name, sheet=options.sheet) for name, path in files)
+        or any(spatial(n) for n in everything)
     ):
         return everything, []
     here: set[str] = set()
@@ -149,7 +154,12 @@ def _shares(files: list[tuple[str, Path]], options: ImportOptions) -> tuple[list
 
 
 def _read_and_check_share(
-    conn: sqlite3.Connection | None, files: list[tuple[str, Path]], positions: list[int], options: ImportOptions, limits: ImportLimits
+    conn: sqlite3.Connection | None,
+    files: list[tuple[str, Path]],
+    positions: list[int],
+    options: ImportOptions,
+    limits: ImportLimits,
+    spatial: Spatial,
 ) -> list[_Checked]:
     """Read and check the files at these positions; a file whose reading failed is not checked, nor countries looked up after a problem."""
     found: list[_Checked] = []
@@ -159,7 +169,7 @@ def _read_and_check_share(
         checked = _Checked(position)
         found.append(checked)
         try:
-            batch = Batch(get_kind(name), path, _read_any(path, name, checked.notes, limits, options.sheet))
+            batch = Batch(get_kind(name), path, _read_any(path, name, partial(spatial, position), checked.notes, limits, options.sheet))
         except ValidationError as exc:
             checked.read_problems += exc.problems
             continue
@@ -174,9 +184,11 @@ def _read_and_check_share(
     return found
 
 
-def _read_any(path: Path, kind_name: str, notes: list[str], limits: ImportLimits, sheet: str | None) -> list[Row]:
+def _read_any(
+    path: Path, kind_name: str, is_spatial: Callable[[], bool], notes: list[str], limits: ImportLimits, sheet: str | None
+) -> list[Row]:
     check_file_size(path, limits)
-    if not is_spatial_import(path, kind_name, sheet=sheet):
+    if not is_spatial():
         rows = read_rows(path, get_kind(kind_name), sheet)
         check_record_count(path, len(rows), limits)
         return rows

@@ -69,7 +69,8 @@ def is_spatial_import(
 
 def _looks_like_geojson(path: Path) -> bool:
     try:
-        head = path.read_bytes()[:4096].decode("utf-8", "ignore")
+        with path.open("rb") as file:  # the head alone: a large import's JSON is read once, by its reader
+            head = file.read(4096).decode("utf-8", "ignore")
     except OSError:
         return False
     return '"FeatureCollection"' in head or ('"Feature"' in head and '"geometry"' in head)
